@@ -1,0 +1,1 @@
+"""Downstream workers: the points ledger, the live flow and notifications."""

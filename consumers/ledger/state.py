@@ -1,0 +1,85 @@
+"""Volunteers' accounts and gift stock: folds of the ledger and stock events."""
+
+from __future__ import annotations
+
+from schemas import events as ev
+from schemas.base import Event
+from schemas.records import Records
+from schemas.views import AccountView, CatalogItemView, Hold, LedgerEntry, RedeemCode
+
+
+class LedgerState:
+    def __init__(self) -> None:
+        self.accounts: Records[AccountView] = Records()
+        self.entry_ids: set[str] = set()
+
+    def account(self, volunteer_id: str) -> AccountView:
+        return self.accounts.get(volunteer_id) or AccountView(volunteer_id=volunteer_id)
+
+    def evolve(self, event: Event) -> None:
+        if not isinstance(event, ev.VolunteerEvent):
+            return
+        account = self.account(event.volunteer_id)
+        if isinstance(event, ev.RedeemCodeIssued):
+            account = account.model_copy(
+                update={"code": RedeemCode(code_hash=event.code_hash, expires_at=event.expires_at)}
+            )
+        elif isinstance(event, ev.PointsCredited):
+            entry = LedgerEntry(
+                entry_id=event.entry_id, kind="credit", points=event.points, hours=event.hours,
+                at=event.occurred_at, request_id=event.request_id,
+                source_event_ids=(*event.source_event_ids, event.event_id),
+            )
+            self.entry_ids.add(str(event.entry_id))
+            account = account.model_copy(update={
+                "balance": account.balance + event.points,
+                "lifetime_hours": round(account.lifetime_hours + event.hours, 4),
+                "entries": (*account.entries, entry),
+            })
+        elif isinstance(event, ev.RedemptionHeld):
+            hold = Hold(
+                redemption_id=event.redemption_id, item_id=event.item_id, points=event.points,
+                quarter=event.quarter, code_hash=event.code_hash,
+                origin_command_id=event.origin_command_id,
+            )
+            code = account.code
+            if code is not None and code.code_hash == event.code_hash:
+                code = code.model_copy(update={"used": True})
+            account = account.model_copy(update={"holds": (*account.holds, hold), "code": code})
+        elif isinstance(event, ev.PointsRedeemed):
+            entry = LedgerEntry(
+                entry_id=event.entry_id, kind="redemption", points=-event.points,
+                at=event.occurred_at, redemption_id=event.redemption_id, item_id=event.item_id,
+                source_event_ids=(*event.source_event_ids, event.event_id),
+            )
+            self.entry_ids.add(str(event.entry_id))
+            account = account.model_copy(update={
+                "balance": account.balance - event.points,
+                "entries": (*account.entries, entry),
+                "holds": tuple(h for h in account.holds if h.redemption_id != event.redemption_id),
+                "redeemed_quarters": (*account.redeemed_quarters, event.quarter),
+            })
+        elif isinstance(event, ev.RedemptionVoided):
+            released = [h for h in account.holds if h.redemption_id == event.redemption_id]
+            code = account.code
+            if code is not None and released and code.code_hash == released[0].code_hash:
+                code = code.model_copy(update={"used": False})
+            account = account.model_copy(update={
+                "holds": tuple(h for h in account.holds if h.redemption_id != event.redemption_id),
+                "code": code,
+            })
+        self.accounts.put(account.volunteer_id, account)
+
+
+class StockState:
+    def __init__(self) -> None:
+        self.items: Records[CatalogItemView] = Records()
+
+    def evolve(self, event: Event) -> None:
+        if isinstance(event, ev.CatalogItemStocked):
+            self.items.put(event.item_id, CatalogItemView(
+                item_id=event.item_id, name=event.name, points=event.points, stock=event.stock,
+            ))
+        elif isinstance(event, ev.StockReserved):
+            item = self.items[event.item_id]
+            self.items.put(event.item_id, item.model_copy(update={"stock": event.stock}))

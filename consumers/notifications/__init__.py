@@ -1,0 +1,1 @@
+"""Notifications: who should hear about an event, and what they are told."""

@@ -1,0 +1,57 @@
+"""A fold of events into each person's inbox: leaders hear of new tasks, residents of their
+request's progress, volunteers of the points they earned. Inboxes are bounded."""
+
+from __future__ import annotations
+
+from collections import deque
+
+from schemas import events as ev
+from schemas.base import Event
+from schemas.views import Notification
+
+STATUS_TEXT = {
+    "RequestDispatched": ("您的需求已派单给志愿服务队", "Your request was dispatched to a team"),
+    "RequestAccepted": ("志愿服务队已接单", "A team accepted your request"),
+    "RequestCompleted": ("服务已完成，请评价", "The service is done: please review it"),
+    "RequestEscalated": ("您的需求已转交文明实践中心处理", "Your request was passed to the office"),
+    "RequestCancelled": ("您的需求已取消", "Your request was cancelled"),
+}
+
+
+class Inboxes:
+    def __init__(self, per_recipient_max: int = 100) -> None:
+        self.per_recipient_max = per_recipient_max
+        self.leader_of_team: dict[str, str] = {}
+        self.resident_of_request: dict[str, str] = {}
+        self.inboxes: dict[str, deque[Notification]] = {}
+
+    def for_recipient(self, recipient: str) -> list[Notification]:
+        return list(reversed(self.inboxes.get(recipient, ())))
+
+    def evolve(self, event: Event) -> None:
+        if isinstance(event, ev.TeamRegistered):
+            self.leader_of_team[event.team_id] = event.leader_id
+        elif isinstance(event, ev.RequestSubmitted):
+            self.resident_of_request[event.request_id] = event.resident_id
+        if isinstance(event, ev.RequestDispatched):
+            leader = self.leader_of_team.get(event.team_id)
+            if leader is not None:
+                self._send(event, leader, "new_task", event.request_id,
+                           "有新的派单任务，请及时接单", "A new task was dispatched to your team")
+        if isinstance(event, ev.RequestEvent) and type(event).__name__ in STATUS_TEXT:
+            resident = self.resident_of_request.get(event.request_id)
+            if resident is not None:
+                zh, en = STATUS_TEXT[type(event).__name__]
+                self._send(event, resident, "request_status", event.request_id, zh, en)
+        if isinstance(event, ev.PointsCredited):
+            self._send(event, event.volunteer_id, "points_credited", event.request_id,
+                       f"服务时长 {event.hours:g} 小时，获得 {event.points} 积分",
+                       f"{event.hours:g} hours of service earned {event.points} points")
+
+    def _send(self, event: Event, recipient: str, kind: str, request_id: str | None,
+              zh: str, en: str) -> None:
+        inbox = self.inboxes.setdefault(recipient, deque(maxlen=self.per_recipient_max))
+        inbox.append(Notification(
+            notification_id=event.event_id, at=event.occurred_at, recipient=recipient, kind=kind,
+            request_id=request_id, text_zh=zh, text_en=en,
+        ))

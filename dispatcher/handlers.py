@@ -1,0 +1,350 @@
+"""Deciding dispatch commands: validate against the state, emit events, answer.
+
+Each emitted event is applied to the state at once, so that a decision which dispatches
+several requests (a freed team taking queued work) sees its own earlier choices. A command
+is checked completely before its first event: a rejected command changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any, TypeVar
+from uuid import NAMESPACE_URL, uuid5
+
+from dispatcher.lifecycle import Action, IllegalTransition, check
+from dispatcher.matching import Match, choose_team
+from dispatcher.policy import DispatchPolicy
+from dispatcher.state import DispatchState
+from schemas import commands as cmd
+from schemas import events as ev
+from schemas.base import SYSTEM, Command, Event, RejectionKind
+from schemas.common import RequestStatus, Role, ancestors, area_level
+from schemas.decision import Decision, Stamp
+from schemas.views import RequestView
+
+E = TypeVar("E", bound=Event)
+
+
+class Refused(Exception):
+    def __init__(self, kind: RejectionKind, code: str, message: str, **details: Any) -> None:
+        super().__init__(message)
+        self.kind: RejectionKind = kind
+        self.code = code
+        self.message = message
+        self.details = details
+
+
+class _Decider:
+    def __init__(self, state: DispatchState, command: Command, now: datetime,
+                 policy: DispatchPolicy) -> None:
+        self.state = state
+        self.policy = policy
+        self.now = now
+        self.stamp = Stamp(command, now)
+        self.events: list[Event] = []
+
+    def emit(self, kind: type[E], **fields: Any) -> E:
+        event = self.stamp.event(kind, **fields)
+        self.state.evolve(event)
+        self.events.append(event)
+        return event
+
+    def done(self, **body: Any) -> Decision:
+        return self.stamp.accepted(self.events, **body)
+
+    # -- shared steps -------------------------------------------------------------------
+
+    def request(self, request_id: str) -> RequestView:
+        request = self.state.requests.get(request_id)
+        if request is None:
+            raise Refused("not_found", "request_not_found", f"no request {request_id}")
+        return request
+
+    def transition(self, request: RequestView, action: Action) -> None:
+        try:
+            check(request.status, action)
+        except IllegalTransition as e:
+            raise Refused(
+                "conflict", "illegal_transition", str(e),
+                status=request.status.value, action=action.value,
+            ) from e
+
+    def route(self, request: RequestView) -> None:
+        """Dispatch to the best team, or queue it, or escalate it."""
+        if request.refusals >= self.policy.max_refusals:
+            self.emit(ev.RequestEscalated, request_id=request.request_id,
+                      reason="too_many_refusals", refusals=request.refusals)
+            return
+        found = choose_team(
+            request.area, request.service_type, self.state.index, self.state.teams,
+            self.state.areas, excluded=request.excluded_teams,
+        )
+        if isinstance(found, Match):
+            self.dispatch(request, found.team_id, level=found.level, km=found.distance_km)
+        elif found.all_busy:
+            self.emit(ev.RequestQueued, request_id=request.request_id,
+                      wait_until=self.now + self.policy.wait_window(request.urgency))
+        else:
+            self.emit(ev.RequestEscalated, request_id=request.request_id,
+                      reason="no_eligible_team", refusals=request.refusals)
+
+    def dispatch(self, request: RequestView, team_id: str, *, level: int | None,
+                 km: float | None, manual: bool = False) -> None:
+        self.emit(
+            ev.RequestDispatched, request_id=request.request_id, team_id=team_id,
+            attempt=request.attempt + 1,
+            accept_by=self.now + self.policy.accept_window(request.urgency),
+            manual=manual, level=level, distance_km=None if km is None else round(km, 3),
+        )
+
+    def drain_queue(self) -> None:
+        """Capacity was freed: give queued requests to teams that can now take them."""
+        for request in self.state.queue_in_order():
+            found = choose_team(
+                request.area, request.service_type, self.state.index, self.state.teams,
+                self.state.areas, excluded=request.excluded_teams,
+            )
+            if isinstance(found, Match):
+                self.dispatch(request, found.team_id, level=found.level, km=found.distance_km)
+
+    def leader_of_assigned(self, request: RequestView, actor_subject: str) -> str:
+        team_id = request.team_id
+        if team_id is None or self.state.teams[team_id].leader_id != actor_subject:
+            raise Refused("forbidden", "not_assigned_leader",
+                          "only the leader of the team the request is assigned to may do this")
+        return team_id
+
+    def owner(self, request: RequestView, command: Command) -> None:
+        actor = command.actor
+        if actor.role is Role.RESIDENT and actor.subject == request.resident_id:
+            return
+        raise Refused("forbidden", "not_owner", "only the resident who ordered it may do this")
+
+    def status(self, request_id: str) -> Decision:
+        request = self.state.requests[request_id]
+        return self.done(request_id=request_id, status=request.status.value,
+                         team_id=request.team_id)
+
+
+# -- one function per command --------------------------------------------------------------
+
+
+def _register_area(d: _Decider, c: cmd.RegisterArea) -> Decision:
+    if c.code in d.state.areas:
+        raise Refused("conflict", "area_exists", f"area {c.code} is already registered")
+    parent = next((a for a in ancestors(c.code)[1:] if a in d.state.areas), None)
+    d.emit(ev.AreaRegistered, code=c.code, name=c.name, lat=c.lat, lon=c.lon, parent=parent)
+    return d.done(code=c.code, name=c.name, parent=parent, level=area_level(c.code))
+
+
+def _register_team(d: _Decider, c: cmd.RegisterTeam) -> Decision:
+    if c.team_id in d.state.teams:
+        raise Refused("conflict", "team_exists", f"team {c.team_id} is already registered")
+    unknown = [a for a in c.areas if a not in d.state.areas]
+    if unknown:
+        raise Refused("invalid", "unknown_area", "teams may only cover registered areas",
+                      field="areas", areas=unknown)
+    if c.leader_id in d.state.team_of_leader:
+        raise Refused("conflict", "leader_has_team", f"{c.leader_id} already leads a team",
+                      team_id=d.state.team_of_leader[c.leader_id])
+    d.emit(ev.TeamRegistered, team_id=c.team_id, name=c.name, leader_id=c.leader_id,
+           service_types=c.service_types, areas=c.areas, capacity=c.capacity)
+    d.drain_queue()
+    return d.done(team_id=c.team_id)
+
+
+def _register_volunteer(d: _Decider, c: cmd.RegisterVolunteer) -> Decision:
+    if c.volunteer_id in d.state.volunteers:
+        raise Refused("conflict", "volunteer_exists",
+                      f"volunteer {c.volunteer_id} is already registered")
+    if c.team_id not in d.state.teams:
+        raise Refused("invalid", "unknown_team", f"no team {c.team_id}", field="team_id")
+    d.emit(ev.VolunteerRegistered, volunteer_id=c.volunteer_id, name=c.name,
+           team_id=c.team_id, team_county=c.team_county)
+    return d.done(volunteer_id=c.volunteer_id, team_id=c.team_id)
+
+
+def _submit(d: _Decider, c: cmd.SubmitRequest) -> Decision:
+    if c.request_id in d.state.requests:
+        raise Refused("conflict", "request_exists", f"request {c.request_id} exists")
+    if c.area not in d.state.areas:
+        raise Refused("invalid", "unknown_area", f"area {c.area} is not registered",
+                      field="area")
+    d.emit(ev.RequestSubmitted, request_id=c.request_id, resident_id=c.actor.subject,
+           service_type=c.service_type, area=c.area, address=c.address, details=c.details,
+           urgency=c.urgency, contact_name=c.contact_name, contact_phone=c.contact_phone)
+    if d.policy.review_required:
+        d.emit(ev.RequestHeldForReview, request_id=c.request_id)
+    else:
+        d.route(d.state.requests[c.request_id])
+    return d.status(c.request_id)
+
+
+def _approve(d: _Decider, c: cmd.ApproveRequest) -> Decision:
+    d.transition(d.request(c.request_id), Action.APPROVE)
+    d.emit(ev.RequestApproved, request_id=c.request_id)
+    d.route(d.state.requests[c.request_id])
+    return d.status(c.request_id)
+
+
+def _cancel(d: _Decider, c: cmd.CancelRequest) -> Decision:
+    request = d.request(c.request_id)
+    if c.actor.role is not Role.STAFF:
+        d.owner(request, c)
+    d.transition(request, Action.CANCEL)
+    d.emit(ev.RequestCancelled, request_id=c.request_id, reason=c.reason,
+           by_role=c.actor.role, team_id=request.team_id)
+    if request.team_id is not None:
+        d.drain_queue()
+    return d.status(c.request_id)
+
+
+def _accept(d: _Decider, c: cmd.AcceptRequest) -> Decision:
+    request = d.request(c.request_id)
+    team_id = d.leader_of_assigned(request, c.actor.subject)
+    d.transition(request, Action.ACCEPT)
+    d.emit(ev.RequestAccepted, request_id=c.request_id, team_id=team_id,
+           attempt=request.attempt,
+           complete_by=d.now + d.policy.complete_window(request.urgency))
+    return d.status(c.request_id)
+
+
+def _decline(d: _Decider, c: cmd.DeclineRequest) -> Decision:
+    request = d.request(c.request_id)
+    team_id = d.leader_of_assigned(request, c.actor.subject)
+    d.transition(request, Action.DECLINE)
+    d.emit(ev.RequestDeclined, request_id=c.request_id, team_id=team_id,
+           attempt=request.attempt, reason=c.reason)
+    d.route(d.state.requests[c.request_id])
+    d.drain_queue()
+    return d.status(c.request_id)
+
+
+def _expire(d: _Decider, c: cmd.ExpireDeadline) -> Decision:
+    """A stale timer (the request moved on) is answered with the status and changes nothing."""
+    request = d.request(c.request_id)
+    if request.status is RequestStatus.DISPATCHED and request.accept_by == c.due_at:
+        assert request.team_id is not None
+        d.emit(ev.AcceptDeadlinePassed, request_id=c.request_id, team_id=request.team_id,
+               attempt=request.attempt)
+        d.route(d.state.requests[c.request_id])
+        d.drain_queue()
+    elif request.status is RequestStatus.SUBMITTED and request.wait_until == c.due_at:
+        d.emit(ev.RequestEscalated, request_id=c.request_id, reason="all_teams_busy",
+               refusals=request.refusals)
+    return d.status(c.request_id)
+
+
+def _complete(d: _Decider, c: cmd.CompleteRequest) -> Decision:
+    request = d.request(c.request_id)
+    team_id = d.leader_of_assigned(request, c.actor.subject)
+    d.transition(request, Action.COMPLETE)
+    strangers = [
+        v.volunteer_id for v in c.volunteers
+        if (vol := d.state.volunteers.get(v.volunteer_id)) is None or vol.team_id != team_id
+    ]
+    if strangers:
+        raise Refused("invalid", "volunteer_not_in_team",
+                      "every volunteer named must be registered in the team",
+                      field="volunteers", volunteers=strangers)
+    d.emit(ev.RequestCompleted, request_id=c.request_id, team_id=team_id,
+           volunteers=c.volunteers, confirm_by=d.now + d.policy.confirm_window())
+    d.drain_queue()
+    return d.status(c.request_id)
+
+
+def _confirmation(d: _Decider, request: RequestView, by: str) -> None:
+    assert request.team_id is not None and request.completed_event_id is not None
+    d.emit(ev.ServiceConfirmed, request_id=request.request_id, team_id=request.team_id,
+           volunteers=request.volunteers, completed_event_id=request.completed_event_id,
+           confirmed_by=by)
+
+
+def _review(d: _Decider, c: cmd.ReviewRequest) -> Decision:
+    request = d.request(c.request_id)
+    d.owner(request, c)
+    d.transition(request, Action.REVIEW)
+    assert request.team_id is not None
+    d.emit(ev.RequestReviewed, request_id=c.request_id, team_id=request.team_id,
+           rating=c.rating, comment=c.comment)
+    if not request.confirmed:
+        _confirmation(d, d.state.requests[c.request_id], "review")
+    return d.status(c.request_id)
+
+
+def _manual_dispatch(d: _Decider, c: cmd.DispatchRequest) -> Decision:
+    request = d.request(c.request_id)
+    d.transition(request, Action.DISPATCH)
+    team = d.state.teams.get(c.team_id)
+    if team is None:
+        raise Refused("invalid", "unknown_team", f"no team {c.team_id}", field="team_id")
+    if request.service_type not in team.service_types or not any(
+        request.area.startswith(a) for a in team.areas
+    ):
+        raise Refused("invalid", "team_cannot_serve",
+                      "the team does not offer this service in this area", field="team_id")
+    if request.team_id == c.team_id:
+        raise Refused("conflict", "already_dispatched", "already dispatched to that team")
+    if team.load >= team.capacity:
+        raise Refused("conflict", "team_at_capacity", f"team {c.team_id} is at capacity",
+                      load=team.load, capacity=team.capacity)
+    previous = request.team_id
+    d.dispatch(request, c.team_id, level=None, km=None, manual=True)
+    if previous is not None:
+        d.drain_queue()
+    return d.status(c.request_id)
+
+
+def _confirm(d: _Decider, c: cmd.ConfirmService) -> Decision:
+    request = d.request(c.request_id)
+    system = c.actor.role is Role.SYSTEM
+    if system and (request.confirmed or request.confirm_by is None):
+        return d.status(c.request_id)
+    d.transition(request, Action.CONFIRM)
+    if request.confirmed:
+        raise Refused("conflict", "already_confirmed", "the service is already confirmed")
+    _confirmation(d, request, "window" if system else "staff")
+    return d.status(c.request_id)
+
+
+HANDLERS: dict[type[Command], Callable[[_Decider, Any], Decision]] = {
+    cmd.RegisterArea: _register_area,
+    cmd.RegisterTeam: _register_team,
+    cmd.RegisterVolunteer: _register_volunteer,
+    cmd.SubmitRequest: _submit,
+    cmd.ApproveRequest: _approve,
+    cmd.CancelRequest: _cancel,
+    cmd.AcceptRequest: _accept,
+    cmd.DeclineRequest: _decline,
+    cmd.ExpireDeadline: _expire,
+    cmd.CompleteRequest: _complete,
+    cmd.ReviewRequest: _review,
+    cmd.DispatchRequest: _manual_dispatch,
+    cmd.ConfirmService: _confirm,
+}
+
+
+def decide(state: DispatchState, command: Command, now: datetime,
+           policy: DispatchPolicy) -> Decision:
+    decider = _Decider(state, command, now, policy)
+    try:
+        return HANDLERS[type(command)](decider, command)
+    except Refused as refusal:
+        assert not decider.events, "a refusal must come before the first event"
+        return decider.stamp.rejected(refusal.kind, refusal.code, refusal.message,
+                                      **refusal.details)
+
+
+def timer_commands(state: DispatchState, now: datetime) -> list[Command]:
+    """Commands for every deadline that has passed; their ids make a repeat harmless."""
+    out: list[Command] = []
+    for request, due_at in state.due(now):
+        command_id = uuid5(NAMESPACE_URL, f"timer:{request.request_id}:{due_at.isoformat()}")
+        envelope = dict(command_id=command_id, occurred_at=now, correlation_id=command_id,
+                        actor=SYSTEM, request_id=request.request_id)
+        if due_at == request.confirm_by:
+            out.append(cmd.ConfirmService(**envelope))
+        else:
+            out.append(cmd.ExpireDeadline(due_at=due_at, **envelope))
+    return out

@@ -1,0 +1,116 @@
+"""Matching (派单): which team gets a request, by service type and locality.
+
+Eligible teams offer the type, cover the request's area (a team covering a code serves every
+area below it), have free capacity and have not refused this request before. The most local
+level is tried first, widening one level at a time. Among the eligible teams of a level the
+lower load wins, then the shorter distance, then the better rating, then the smaller id.
+The index by (area, type) makes a match cost a few dictionary look-ups per level, whatever
+the number of teams.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+
+from schemas.common import ServiceType, ancestors, area_level
+from schemas.views import AreaView, TeamView
+
+RATING_PRIOR = 3.0
+RATING_PRIOR_WEIGHT = 2
+
+
+@dataclass(frozen=True)
+class Match:
+    team_id: str
+    level: int
+    distance_km: float | None
+
+
+@dataclass(frozen=True)
+class NoMatch:
+    """Why nobody got it: nobody serves it, or everybody who does is busy."""
+
+    all_busy: bool
+
+
+class TeamIndex:
+    """Team ids by (covered area, service type)."""
+
+    def __init__(self) -> None:
+        self._teams: dict[tuple[str, ServiceType], set[str]] = defaultdict(set)
+
+    def add(self, team: TeamView) -> None:
+        for area in team.areas:
+            for service_type in team.service_types:
+                self._teams[(area, service_type)].add(team.team_id)
+
+    def covering(self, area: str, service_type: ServiceType) -> Collection[str]:
+        return self._teams.get((area, service_type), ())
+
+
+def location(area: str, areas: Mapping[str, AreaView]) -> tuple[float, float] | None:
+    """Coordinates of the area, or of its nearest enclosing area that has them."""
+    for code in ancestors(area):
+        view = areas.get(code)
+        if view is not None and view.lat is not None and view.lon is not None:
+            return view.lat, view.lon
+    return None
+
+
+def distance_km(a: tuple[float, float] | None, b: tuple[float, float] | None) -> float | None:
+    """Great-circle distance; None when either end is unknown."""
+    if a is None or b is None:
+        return None
+    lat1, lon1, lat2, lon2 = map(math.radians, (*a, *b))
+    h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin(
+        (lon2 - lon1) / 2
+    ) ** 2
+    return 2 * 6371.0 * math.asin(math.sqrt(min(1.0, h)))
+
+
+def rating_score(team: TeamView) -> float:
+    """Mean rating pulled toward a neutral prior, so one review does not decide everything."""
+    total = team.rating_sum + RATING_PRIOR * RATING_PRIOR_WEIGHT
+    return total / (team.rating_count + RATING_PRIOR_WEIGHT)
+
+
+def team_location(team: TeamView, areas: Mapping[str, AreaView]) -> tuple[float, float] | None:
+    """A team is based in the first area it lists."""
+    return location(team.areas[0], areas)
+
+
+def choose_team(
+    area: str,
+    service_type: ServiceType,
+    index: TeamIndex,
+    teams: Mapping[str, TeamView],
+    areas: Mapping[str, AreaView],
+    excluded: Collection[str] = (),
+) -> Match | NoMatch:
+    here = location(area, areas)
+    any_busy = False
+    for code in ancestors(area):
+        best: tuple[tuple[float, int, float, float, str], Match] | None = None
+        for team_id in index.covering(code, service_type):
+            if team_id in excluded:
+                continue
+            team = teams[team_id]
+            if team.load >= team.capacity:
+                any_busy = True
+                continue
+            km = distance_km(here, team_location(team, areas))
+            key = (
+                team.load / team.capacity,
+                team.load,
+                math.inf if km is None else km,
+                -rating_score(team),
+                team_id,
+            )
+            if best is None or key < best[0]:
+                best = (key, Match(team_id, area_level(code), km))
+        if best is not None:
+            return best[1]
+    return NoMatch(all_busy=any_busy)

@@ -1,0 +1,37 @@
+"""Timing and refusal limits of dispatch; configuration, not code."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from schemas.common import Urgency
+
+
+@dataclass(frozen=True)
+class DispatchPolicy:
+    accept_window_s: int = 30 * 60
+    accept_window_urgent_s: int = 10 * 60
+    complete_window_s: int = 24 * 3600
+    complete_window_urgent_s: int = 4 * 3600
+    wait_window_s: int = 60 * 60
+    wait_window_urgent_s: int = 15 * 60
+    confirm_window_s: int = 72 * 3600
+    max_refusals: int = 3
+    review_required: bool = False
+
+    def accept_window(self, urgency: Urgency) -> timedelta:
+        urgent = urgency is Urgency.URGENT
+        return timedelta(seconds=self.accept_window_urgent_s if urgent else self.accept_window_s)
+
+    def complete_window(self, urgency: Urgency) -> timedelta:
+        urgent = urgency is Urgency.URGENT
+        s = self.complete_window_urgent_s if urgent else self.complete_window_s
+        return timedelta(seconds=s)
+
+    def wait_window(self, urgency: Urgency) -> timedelta:
+        urgent = urgency is Urgency.URGENT
+        return timedelta(seconds=self.wait_window_urgent_s if urgent else self.wait_window_s)
+
+    def confirm_window(self) -> timedelta:
+        return timedelta(seconds=self.confirm_window_s)

@@ -1,0 +1,205 @@
+"""The dispatcher's state for the counties it owns: a fold of the dispatch events.
+
+`evolve` is the only code that changes it, both while deciding (each new event is applied
+at once, so later choices in the same decision see it) and while replaying the log.
+"""
+
+from __future__ import annotations
+
+import heapq
+from datetime import datetime
+
+from dispatcher.matching import TeamIndex
+from schemas import events as ev
+from schemas.base import Event
+from schemas.common import RequestStatus, Urgency
+from schemas.records import Records
+from schemas.views import AreaView, HistoryItem, RequestView, TeamView, VolunteerView
+
+STATUS_AFTER: dict[type[Event], RequestStatus] = {
+    ev.RequestSubmitted: RequestStatus.SUBMITTED,
+    ev.RequestHeldForReview: RequestStatus.IN_REVIEW,
+    ev.RequestApproved: RequestStatus.SUBMITTED,
+    ev.RequestDispatched: RequestStatus.DISPATCHED,
+    ev.RequestQueued: RequestStatus.SUBMITTED,
+    ev.RequestAccepted: RequestStatus.ACCEPTED,
+    ev.RequestDeclined: RequestStatus.SUBMITTED,
+    ev.AcceptDeadlinePassed: RequestStatus.SUBMITTED,
+    ev.RequestEscalated: RequestStatus.ESCALATED,
+    ev.RequestCancelled: RequestStatus.CANCELLED,
+    ev.RequestCompleted: RequestStatus.COMPLETED,
+    ev.RequestReviewed: RequestStatus.REVIEWED,
+}
+
+
+class DispatchState:
+    def __init__(self) -> None:
+        self.areas: Records[AreaView] = Records()
+        self.teams: Records[TeamView] = Records()
+        self.volunteers: Records[VolunteerView] = Records()
+        self.requests: Records[RequestView] = Records()
+        self.index = TeamIndex()
+        self.team_of_leader: dict[str, str] = {}
+        self.queued: dict[str, None] = {}
+        self.tasks: dict[str, dict[str, None]] = {}
+        self.by_resident: dict[str, list[str]] = {}
+        self._timers: list[tuple[datetime, str]] = []
+
+    # -- reading -----------------------------------------------------------------------
+
+    def queue_in_order(self) -> list[RequestView]:
+        """Waiting requests, urgent first, then the oldest."""
+        waiting = [self.requests[r] for r in self.queued]
+        return sorted(waiting, key=lambda r: (r.urgency is not Urgency.URGENT, r.submitted_at))
+
+    def due(self, now: datetime) -> list[tuple[RequestView, datetime]]:
+        """Requests whose accept, wait or confirmation deadline has passed, with that deadline.
+
+        Timers that no longer match their request (it moved on) are dropped here.
+        """
+        fired: list[tuple[RequestView, datetime]] = []
+        while self._timers and self._timers[0][0] <= now:
+            due_at, request_id = heapq.heappop(self._timers)
+            request = self.requests[request_id]
+            if due_at in (request.accept_by, request.wait_until, request.confirm_by):
+                fired.append((request, due_at))
+        return fired
+
+    def next_due_at(self) -> datetime | None:
+        return self._timers[0][0] if self._timers else None
+
+    def rearm(self, request: RequestView, due_at: datetime) -> None:
+        """Put a fired timer back: its command could not be appended yet."""
+        heapq.heappush(self._timers, (due_at, request.request_id))
+
+    # -- changing ----------------------------------------------------------------------
+
+    def evolve(self, event: Event) -> None:
+        if isinstance(event, ev.AreaRegistered):
+            self.areas.put(
+                event.code,
+                AreaView(
+                    code=event.code, name=event.name, lat=event.lat, lon=event.lon,
+                    parent=event.parent,
+                ),
+            )
+        elif isinstance(event, ev.TeamRegistered):
+            team = TeamView(
+                team_id=event.team_id, name=event.name, leader_id=event.leader_id,
+                service_types=event.service_types, areas=event.areas,
+                capacity=event.capacity, county=event.county,
+            )
+            self.teams.put(team.team_id, team)
+            self.index.add(team)
+            self.team_of_leader[team.leader_id] = team.team_id
+        elif isinstance(event, ev.VolunteerRegistered):
+            self.volunteers.put(
+                event.volunteer_id,
+                VolunteerView(
+                    volunteer_id=event.volunteer_id, name=event.name, team_id=event.team_id,
+                    county=event.team_county,
+                ),
+            )
+        elif isinstance(event, ev.RequestEvent):
+            self._evolve_request(event)
+
+    def _evolve_request(self, event: ev.RequestEvent) -> None:
+        if isinstance(event, ev.RequestSubmitted):
+            request = RequestView(
+                request_id=event.request_id, resident_id=event.resident_id,
+                service_type=event.service_type, area=event.area, address=event.address,
+                details=event.details, urgency=event.urgency,
+                contact_name=event.contact_name, contact_phone=event.contact_phone,
+                status=RequestStatus.SUBMITTED, submitted_at=event.occurred_at,
+            )
+            self.by_resident.setdefault(event.resident_id, []).append(event.request_id)
+        else:
+            request = self.requests[event.request_id]
+        status = STATUS_AFTER.get(type(event), request.status)
+        change: dict[str, object] = {"status": status}
+        note = ""
+        previous_team = request.team_id
+        if isinstance(event, ev.RequestDispatched):
+            if previous_team is not None and previous_team != event.team_id:
+                self._team_delta(previous_team, load=-1)
+            self._team_delta(event.team_id, load=+1, dispatched=+1)
+            self.queued.pop(request.request_id, None)
+            change |= {
+                "team_id": event.team_id, "attempt": event.attempt,
+                "accept_by": event.accept_by, "wait_until": None,
+                "dispatched_at": request.dispatched_at or event.occurred_at,
+            }
+            self._arm(event.accept_by, request.request_id)
+        elif isinstance(event, ev.RequestQueued):
+            self.queued[request.request_id] = None
+            change |= {"wait_until": event.wait_until}
+            self._arm(event.wait_until, request.request_id)
+        elif isinstance(event, ev.RequestAccepted):
+            self._team_delta(event.team_id, accepted=+1)
+            change |= {
+                "accept_by": None, "complete_by": event.complete_by,
+                "accepted_at": event.occurred_at,
+            }
+        elif isinstance(event, ev.RequestDeclined | ev.AcceptDeadlinePassed):
+            declined = isinstance(event, ev.RequestDeclined)
+            self._team_delta(
+                event.team_id, load=-1, declined=int(declined), timed_out=int(not declined)
+            )
+            note = event.reason if isinstance(event, ev.RequestDeclined) else ""
+            change |= {
+                "team_id": None, "accept_by": None, "refusals": request.refusals + 1,
+                "excluded_teams": (*request.excluded_teams, event.team_id),
+            }
+        elif isinstance(event, ev.RequestEscalated):
+            self.queued.pop(request.request_id, None)
+            change |= {"wait_until": None, "escalation_reason": event.reason}
+            note = event.reason
+        elif isinstance(event, ev.RequestCancelled):
+            self.queued.pop(request.request_id, None)
+            if previous_team is not None:
+                self._team_delta(previous_team, load=-1)
+            change |= {"accept_by": None, "wait_until": None, "complete_by": None}
+            note = event.reason
+        elif isinstance(event, ev.RequestCompleted):
+            self._team_delta(event.team_id, load=-1, completed=+1)
+            change |= {
+                "volunteers": event.volunteers, "completed_at": event.occurred_at,
+                "confirm_by": event.confirm_by, "complete_by": None,
+                "completed_event_id": event.event_id,
+            }
+            self._arm(event.confirm_by, request.request_id)
+        elif isinstance(event, ev.RequestReviewed):
+            self._team_delta(event.team_id, rating_sum=event.rating, rating_count=1)
+            change |= {"rating": event.rating, "comment": event.comment}
+        elif isinstance(event, ev.ServiceConfirmed):
+            change |= {"confirmed": True, "confirm_by": None}
+        team_now = change.get("team_id", request.team_id)
+        item = HistoryItem(
+            at=event.occurred_at, event=type(event).__name__, status=status,
+            actor_role=event.actor.role, team_id=getattr(event, "team_id", None) or team_now,
+            note=note,
+        )
+        change["history"] = (*request.history, item)
+        updated = request.model_copy(update=change)
+        self.requests.put(request.request_id, updated)
+        self._index_task(previous_team, updated)
+
+    def _index_task(self, previous_team: str | None, request: RequestView) -> None:
+        """Keep each team's inbox: the requests dispatched to it or accepted by it."""
+        if previous_team is not None and previous_team != request.team_id:
+            self.tasks.get(previous_team, {}).pop(request.request_id, None)
+        open_task = request.status in (RequestStatus.DISPATCHED, RequestStatus.ACCEPTED)
+        if request.team_id is not None:
+            inbox = self.tasks.setdefault(request.team_id, {})
+            if open_task:
+                inbox[request.request_id] = None
+            else:
+                inbox.pop(request.request_id, None)
+
+    def _team_delta(self, team_id: str, **deltas: int) -> None:
+        team = self.teams[team_id]
+        update = {field: getattr(team, field) + delta for field, delta in deltas.items()}
+        self.teams.put(team_id, team.model_copy(update=update))
+
+    def _arm(self, due_at: datetime, request_id: str) -> None:
+        heapq.heappush(self._timers, (due_at, request_id))

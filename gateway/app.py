@@ -1,0 +1,37 @@
+"""The gateway's app factory: routes, middlewares and the ports of a run mode."""
+
+from __future__ import annotations
+
+from importlib import metadata
+
+from aiohttp import web
+
+from gateway import routes as _routes  # noqa: F401  (registers the routes)
+from gateway.config import GatewayConfig
+from gateway.errors import errors_middleware
+from gateway.http import BUS, CONFIG, OPENAPI, ROUTES, VIEWS, bind
+from gateway.metrics import METRICS, Metrics, metrics_middleware
+from gateway.openapi import build_openapi
+from gateway.ports import CommandBus, Views
+
+
+def version() -> str:
+    try:
+        return metadata.version("vdispatch")
+    except metadata.PackageNotFoundError:
+        return "0.0.0"
+
+
+def create_app(config: GatewayConfig, bus: CommandBus, views: Views) -> web.Application:
+    app = web.Application(
+        middlewares=[metrics_middleware, errors_middleware],
+        client_max_size=config.body_limit_bytes,
+    )
+    app[CONFIG] = config
+    app[BUS] = bus
+    app[VIEWS] = views
+    app[METRICS] = Metrics()
+    app[OPENAPI] = build_openapi(ROUTES, version())
+    for r in ROUTES:
+        app.router.add_route(r.method, r.path, bind(r))
+    return app

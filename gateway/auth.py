@@ -1,0 +1,50 @@
+"""Signed bearer tokens (HS256 JWT) naming a role and a subject."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import jwt
+
+from schemas.common import Role
+
+ISSUER = "vdispatch"
+SUBJECT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$")
+PEOPLE = tuple(r for r in Role if r is not Role.SYSTEM)
+
+
+@dataclass(frozen=True)
+class Principal:
+    role: Role
+    subject: str
+
+
+class BadToken(Exception):
+    pass
+
+
+def issue_token(secret: str, role: Role, subject: str, now: datetime, ttl_s: int) -> str:
+    if role not in PEOPLE:
+        raise ValueError(f"tokens are for people: one of {', '.join(PEOPLE)}")
+    if not SUBJECT.match(subject):
+        raise ValueError("a subject is letters, digits and _ . : - (at most 64)")
+    claims = {
+        "iss": ISSUER, "sub": subject, "role": role.value,
+        "iat": int(now.timestamp()), "exp": int((now + timedelta(seconds=ttl_s)).timestamp()),
+    }
+    return jwt.encode(claims, secret, algorithm="HS256")
+
+
+def verify_token(secret: str, token: str) -> Principal:
+    try:
+        claims = jwt.decode(token, secret, algorithms=["HS256"], issuer=ISSUER,
+                            options={"require": ["exp", "iat", "sub", "iss"]})
+        role = Role(str(claims.get("role")))
+    except (jwt.PyJWTError, ValueError) as e:
+        raise BadToken(str(e)) from e
+    subject = claims["sub"]
+    if role not in PEOPLE or not isinstance(subject, str) or not SUBJECT.match(subject):
+        raise BadToken("bad subject or role")
+    return Principal(role, subject)

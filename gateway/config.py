@@ -1,0 +1,23 @@
+"""What the gateway is configured with; the runtime fills it from its settings."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class GatewayConfig:
+    secret: str
+    mode: str = "embedded"
+    body_limit_bytes: int = 64 * 1024
+    outcome_wait_s: float = 5.0
+    page_size_max: int = 200
+    redeem_code_ttl_s: int = 600
+    live_coalesce_s: float = 0.5
+    clock: Callable[[], datetime] = utcnow

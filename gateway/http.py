@@ -1,0 +1,227 @@
+"""The route table, and the steps every route shares: authenticate, parse, send, answer.
+
+Routes are declared with their roles, body and answer models; the same table builds the
+aiohttp router and the OpenAPI document, so the document cannot drift from the code.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+from uuid import UUID, uuid4
+
+from aiohttp import web
+from pydantic import BaseModel, ValidationError
+
+from gateway.auth import BadToken, Principal, verify_token
+from gateway.config import GatewayConfig
+from gateway.errors import ApiError, validation_details
+from gateway.ports import CommandBus, Views
+from schemas.api import PendingOut
+from schemas.base import Actor, Command, CommandOutcome
+
+B = TypeVar("B", bound=BaseModel)
+
+CONFIG = web.AppKey("config", GatewayConfig)
+BUS = web.AppKey("bus", CommandBus)
+VIEWS = web.AppKey("views", Views)
+OPENAPI = web.AppKey("openapi", dict[str, Any])
+
+KIND_STATUS = {"invalid": 422, "not_found": 404, "forbidden": 403, "conflict": 409}
+IDEMPOTENCY_KEY_MAX = 200
+
+
+@dataclass
+class Call:
+    """One HTTP call as a route handler sees it."""
+
+    request: web.Request
+    principal: Principal | None
+    body: Any = None
+
+    @property
+    def config(self) -> GatewayConfig:
+        return self.request.app[CONFIG]
+
+    @property
+    def views(self) -> Views:
+        return self.request.app[VIEWS]
+
+    @property
+    def bus(self) -> CommandBus:
+        return self.request.app[BUS]
+
+    @property
+    def who(self) -> Principal:
+        assert self.principal is not None
+        return self.principal
+
+    @property
+    def actor(self) -> Actor:
+        return Actor(role=self.who.role, subject=self.who.subject)
+
+    def match(self, name: str) -> str:
+        return self.request.match_info[name]
+
+    def command_id(self) -> UUID:
+        """From the Idempotency-Key (the same key gives the same command), else a new one.
+
+        Keyed by the secret, the caller and the route, so one caller cannot guess another's.
+        """
+        key = self.request.headers.get("Idempotency-Key")
+        if key is None:
+            return uuid4()
+        if not key or len(key) > IDEMPOTENCY_KEY_MAX or not key.isprintable():
+            raise ApiError(400, "bad_idempotency_key",
+                           f"Idempotency-Key must be 1-{IDEMPOTENCY_KEY_MAX} printable characters")
+        who = self.who
+        scope = f"{who.role}|{who.subject}|{self.request.method}|{self.request.path}|{key}"
+        digest = hmac.new(self.config.secret.encode(), scope.encode(), hashlib.sha256).digest()
+        return UUID(bytes=digest[:16], version=5)
+
+    def envelope(self) -> dict[str, Any]:
+        command_id = self.command_id()
+        return {
+            "command_id": command_id,
+            "occurred_at": self.config.clock(),
+            "correlation_id": command_id,
+            "actor": self.actor,
+            "fingerprint": self.fingerprint(),
+        }
+
+    def fingerprint(self) -> str:
+        body = self.body.model_dump(mode="json") if isinstance(self.body, BaseModel) else None
+        raw = json.dumps([self.request.path, body], sort_keys=True, ensure_ascii=False)
+        return hashlib.sha256(raw.encode()).hexdigest()
+
+    def code_hash(self, volunteer_id: str, code: str) -> str:
+        """Redeem codes travel and rest only as keyed hashes."""
+        message = f"redeem|{volunteer_id}|{code}".encode()
+        return hmac.new(self.config.secret.encode(), message, hashlib.sha256).hexdigest()
+
+
+Handler = Callable[[Call], Awaitable[web.StreamResponse]]
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    path: str
+    handler: Handler
+    summary: str
+    roles: frozenset[str] | None
+    body: type[BaseModel] | None = None
+    answer: type[BaseModel] | None = None
+    status: int = 200
+    errors: tuple[int, ...] = ()
+    tag: str = "platform"
+    query: tuple[tuple[str, str], ...] = field(default=())
+    content_type: str = "application/json"
+
+
+ROUTES: list[Route] = []
+
+
+def route(method: str, path: str, summary: str, *, roles: Sequence[str] | None,
+          body: type[BaseModel] | None = None, answer: type[BaseModel] | None = None,
+          status: int = 200, errors: Sequence[int] = (), tag: str = "platform",
+          query: Sequence[tuple[str, str]] = (),
+          content_type: str = "application/json") -> Callable[[Handler], Handler]:
+    def register(handler: Handler) -> Handler:
+        ROUTES.append(Route(method, path, handler, summary,
+                            None if roles is None else frozenset(roles), body, answer, status,
+                            tuple(errors), tag, tuple(query), content_type))
+        return handler
+    return register
+
+
+def authenticate(request: web.Request) -> Principal:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        raise ApiError(401, "unauthorized", "a bearer token is required",
+                       headers={"WWW-Authenticate": 'Bearer realm="vdispatch"'})
+    try:
+        return verify_token(request.app[CONFIG].secret, token.strip())
+    except BadToken as e:
+        raise ApiError(401, "unauthorized", "the token is invalid or expired",
+                       headers={"WWW-Authenticate": 'Bearer error="invalid_token"'}) from e
+
+
+async def parse_body(request: web.Request, model: type[B]) -> B:
+    if request.content_length is not None and request.content_length > (
+        request.app[CONFIG].body_limit_bytes
+    ):
+        raise ApiError(413, "too_large", "the body is too large",
+                       {"limit_bytes": request.app[CONFIG].body_limit_bytes})
+    raw = await request.read()
+    if not raw.strip():
+        raise ApiError(400, "bad_request", "a JSON body is required")
+    try:
+        data = json.loads(raw)
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise ApiError(400, "malformed_json", "the body is not valid JSON",
+                       {"position": getattr(e, "pos", None)}) from e
+    if not isinstance(data, dict):
+        raise ApiError(400, "bad_request", "the body must be a JSON object")
+    try:
+        return model.model_validate(data)
+    except ValidationError as e:
+        raise ApiError(422, "invalid", "some fields are invalid", validation_details(e)) from e
+
+
+def bind(r: Route) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+    async def endpoint(request: web.Request) -> web.StreamResponse:
+        principal = None
+        if r.roles is not None:
+            principal = authenticate(request)
+            if principal.role.value not in r.roles:
+                raise ApiError(403, "forbidden", "this role may not do this",
+                               {"role": principal.role.value, "allowed": sorted(r.roles)})
+        call = Call(request, principal)
+        if r.body is not None:
+            call.body = await parse_body(request, r.body)
+        return await r.handler(call)
+    endpoint.__name__ = r.handler.__name__
+    return endpoint
+
+
+def answer(model: BaseModel, status: int = 200) -> web.Response:
+    return web.Response(
+        body=model.model_dump_json().encode(), status=status, content_type="application/json"
+    )
+
+
+def rejection_error(outcome: CommandOutcome) -> ApiError:
+    assert outcome.rejection is not None
+    r = outcome.rejection
+    return ApiError(KIND_STATUS[r.kind], r.code, r.message, r.details or None)
+
+
+async def execute(call: Call, command: Command) -> CommandOutcome | web.Response:
+    """Send a command to its owner and wait briefly for the answer.
+
+    A retry with the same Idempotency-Key gets the first answer; the same key with a different
+    body is refused. Without an answer in time the caller gets 202 and a URL to poll.
+    """
+    bus = call.bus
+    if "Idempotency-Key" in call.request.headers:
+        earlier = await bus.earlier_fingerprint(command)
+        if earlier is not None and earlier != command.fingerprint:
+            raise ApiError(422, "idempotency_key_reused",
+                           "this Idempotency-Key was used with a different request")
+    outcome = await bus.outcome(command.command_id, 0)
+    if outcome is None:
+        await bus.send(command)
+        outcome = await bus.outcome(command.command_id, call.config.outcome_wait_s)
+    if outcome is None:
+        pending = PendingOut(command_id=command.command_id,
+                             status_url=f"/api/v1/commands/{command.command_id}")
+        return answer(pending, 202)
+    if not outcome.ok:
+        raise rejection_error(outcome)
+    return outcome

@@ -1,0 +1,78 @@
+"""What the gateway needs from a run mode: a way to send commands and read derived state.
+
+The embedded mode answers from the in-process owners and the SQLite log; the scaled mode
+from Kafka and Redis. The gateway never changes state itself.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Protocol
+from uuid import UUID
+
+from schemas.base import Command, CommandOutcome
+from schemas.views import (
+    AccountView,
+    AreaView,
+    CatalogItemView,
+    LiveSnapshot,
+    Notification,
+    RequestView,
+    TeamView,
+    VolunteerView,
+)
+
+
+class Unavailable(Exception):
+    """The log cannot take the command now; the client should retry later."""
+
+    def __init__(self, reason: str, retry_after_s: int = 5) -> None:
+        super().__init__(reason)
+        self.retry_after_s = retry_after_s
+
+
+class CommandBus(Protocol):
+    async def send(self, command: Command) -> None:
+        """Append durably to the owner's log; an id already there is not appended again."""
+
+    async def earlier_fingerprint(self, command: Command) -> str | None:
+        """The fingerprint of a command already sent with this id, if any."""
+
+    async def outcome(self, command_id: UUID, wait_s: float) -> CommandOutcome | None:
+        """The owner's answer, waiting up to `wait_s` for it."""
+
+
+class Views(Protocol):
+    async def area(self, code: str) -> AreaView | None: ...
+
+    async def areas(self) -> list[AreaView]: ...
+
+    async def team(self, team_id: str) -> TeamView | None: ...
+
+    async def teams(self) -> list[TeamView]: ...
+
+    async def team_of_leader(self, leader_id: str) -> TeamView | None: ...
+
+    async def volunteer(self, volunteer_id: str) -> VolunteerView | None: ...
+
+    async def team_volunteers(self, team_id: str) -> list[VolunteerView]: ...
+
+    async def request(self, request_id: str) -> RequestView | None: ...
+
+    async def requests_of_resident(self, resident_id: str, limit: int) -> list[RequestView]: ...
+
+    async def requests(self, status: str | None, limit: int) -> list[RequestView]: ...
+
+    async def tasks(self, team_id: str) -> list[RequestView]: ...
+
+    async def account(self, volunteer_id: str) -> AccountView | None: ...
+
+    async def catalog(self) -> list[CatalogItemView]: ...
+
+    async def catalog_item(self, item_id: str) -> CatalogItemView | None: ...
+
+    async def live(self, now: datetime) -> LiveSnapshot: ...
+
+    async def notifications(self, recipient: str) -> list[Notification]: ...
+
+    async def health(self) -> dict[str, object]: ...

@@ -1,0 +1,466 @@
+"""The HTTP contract's routes (DESIGN §5). Each validates, authorizes, and hands a command to
+the owner of the state it changes, or reads a derived view."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from datetime import timedelta
+from importlib import resources
+from typing import Any
+from uuid import UUID
+
+from aiohttp import web
+
+from consumers.ledger.rules import quarter_of
+from gateway.errors import ApiError
+from gateway.http import OPENAPI, Call, answer, execute, route
+from gateway.masking import mask_address, mask_name, mask_phone
+from gateway.metrics import METRICS
+from schemas import api
+from schemas import commands as cmd
+from schemas.base import CommandOutcome
+from schemas.common import RequestStatus, Role, area_level, county_of
+from schemas.views import AccountView, RequestView, TeamView
+
+STAFF = (Role.STAFF,)
+RESIDENT = (Role.RESIDENT,)
+LEADER = (Role.LEADER,)
+KIOSK = (Role.KIOSK,)
+ANYONE_SIGNED_IN = tuple(r.value for r in (Role.RESIDENT, Role.LEADER, Role.VOLUNTEER,
+                                            Role.STAFF, Role.KIOSK))
+COMMAND_ERRORS = (400, 401, 403, 404, 409, 413, 422, 503)
+
+
+def _service_types() -> list[dict[str, str]]:
+    data = resources.files("schemas").joinpath("data/service_types.json").read_text("utf-8")
+    loaded: list[dict[str, str]] = json.loads(data)
+    return loaded
+
+
+SERVICE_TYPES = _service_types()
+
+
+def _result(outcome: CommandOutcome | web.Response) -> dict[str, Any] | web.Response:
+    if isinstance(outcome, web.Response):
+        return outcome
+    return dict(outcome.result or {})
+
+
+def _json(body: dict[str, Any], status: int = 200) -> web.Response:
+    return web.json_response(body, status=status,
+                             dumps=lambda o: json.dumps(o, ensure_ascii=False, default=str))
+
+
+def _limit(call: Call, default: int = 50) -> int:
+    raw = call.request.query.get("limit", str(default))
+    if not raw.isdigit() or not 1 <= int(raw) <= call.config.page_size_max:
+        raise ApiError(400, "bad_limit", f"limit must be 1-{call.config.page_size_max}")
+    return int(raw)
+
+
+# -- the directory -------------------------------------------------------------------------
+
+
+@route("POST", "/api/v1/areas", "Register an area (parent: the longest registered prefix)",
+       roles=STAFF, body=api.AreaIn, answer=api.AreaOut, status=201, errors=COMMAND_ERRORS,
+       tag="directory")
+async def register_area(call: Call) -> web.StreamResponse:
+    body: api.AreaIn = call.body
+    command = cmd.RegisterArea(**call.envelope(), **body.model_dump())
+    out = _result(await execute(call, command))
+    if isinstance(out, web.Response):
+        return out
+    return answer(api.AreaOut(code=body.code, name=body.name, parent=out.get("parent"),
+                              level=area_level(body.code), lat=body.lat, lon=body.lon), 201)
+
+
+@route("GET", "/api/v1/areas", "The area tree (every registered area, parents first)",
+       roles=ANYONE_SIGNED_IN, answer=api.AreaListOut, errors=(401,), tag="directory")
+async def list_areas(call: Call) -> web.StreamResponse:
+    areas = await call.views.areas()
+    return answer(api.AreaListOut(areas=[
+        api.AreaOut(code=a.code, name=a.name, parent=a.parent, level=area_level(a.code),
+                    lat=a.lat, lon=a.lon)
+        for a in areas
+    ]))
+
+
+@route("GET", "/api/v1/service-types", "Service types with names in zh-CN and English",
+       roles=None, answer=api.ServiceTypeListOut, tag="directory")
+async def list_service_types(call: Call) -> web.StreamResponse:
+    return answer(api.ServiceTypeListOut.model_validate({"service_types": SERVICE_TYPES}))
+
+
+def _team_out(team: TeamView) -> api.TeamOut:
+    return api.TeamOut(
+        team_id=team.team_id, name=team.name, leader_id=team.leader_id,
+        service_types=list(team.service_types), areas=list(team.areas),
+        capacity=team.capacity, load=team.load,
+        rating=None if team.rating is None else round(team.rating, 2), completed=team.completed,
+    )
+
+
+@route("POST", "/api/v1/teams", "Register a volunteer team (all its areas in one county)",
+       roles=STAFF, body=api.TeamIn, answer=api.TeamOut, status=201, errors=COMMAND_ERRORS,
+       tag="directory")
+async def register_team(call: Call) -> web.StreamResponse:
+    body: api.TeamIn = call.body
+    command = cmd.RegisterTeam(**call.envelope(), **body.model_dump())
+    out = _result(await execute(call, command))
+    if isinstance(out, web.Response):
+        return out
+    team = await call.views.team(body.team_id)
+    assert team is not None
+    return answer(_team_out(team), 201)
+
+
+@route("GET", "/api/v1/teams", "Every team with its load and rating", roles=STAFF,
+       answer=api.TeamListOut, errors=(401, 403), tag="directory")
+async def list_teams(call: Call) -> web.StreamResponse:
+    return answer(api.TeamListOut(teams=[_team_out(t) for t in await call.views.teams()]))
+
+
+@route("POST", "/api/v1/volunteers", "Register a volunteer in a team", roles=STAFF,
+       body=api.VolunteerIn, answer=api.VolunteerOut, status=201, errors=COMMAND_ERRORS,
+       tag="directory")
+async def register_volunteer(call: Call) -> web.StreamResponse:
+    body: api.VolunteerIn = call.body
+    team = await call.views.team(body.team_id)
+    if team is None:
+        raise ApiError(422, "unknown_team", f"no team {body.team_id}", {"field": "team_id"})
+    if await call.views.volunteer(body.volunteer_id) is not None:
+        raise ApiError(409, "volunteer_exists", f"volunteer {body.volunteer_id} exists")
+    command = cmd.RegisterVolunteer(**call.envelope(), **body.model_dump(),
+                                    team_county=team.county)
+    out = _result(await execute(call, command))
+    if isinstance(out, web.Response):
+        return out
+    return answer(api.VolunteerOut(**body.model_dump()), 201)
+
+
+# -- requests ------------------------------------------------------------------------------
+
+
+def _may_see_personal(call: Call, request: RequestView, team: TeamView | None) -> bool:
+    who = call.who
+    if who.role is Role.RESIDENT:
+        return who.subject == request.resident_id
+    return who.role is Role.LEADER and team is not None and team.leader_id == who.subject
+
+
+async def _request_out(call: Call, request: RequestView) -> api.RequestOut:
+    team = await call.views.team(request.team_id) if request.team_id else None
+    full = _may_see_personal(call, request, team)
+    area = await call.views.area(request.area)
+    return api.RequestOut(
+        request_id=request.request_id, status=request.status, team_id=request.team_id,
+        service_type=request.service_type, area=request.area,
+        area_name=area.name if area else None, urgency=request.urgency,
+        address=request.address if full else mask_address(request.address),
+        details=request.details,
+        contact_name=request.contact_name if full else mask_name(request.contact_name),
+        contact_phone=request.contact_phone if full else mask_phone(request.contact_phone),
+        resident_id=request.resident_id if full or call.who.role is Role.STAFF else "",
+        attempt=request.attempt, refusals=request.refusals, submitted_at=request.submitted_at,
+        accept_by=request.accept_by, complete_by=request.complete_by,
+        volunteers=list(request.volunteers), rating=request.rating, comment=request.comment,
+        escalation_reason=request.escalation_reason, history=list(request.history),
+    )
+
+
+async def _visible_request(call: Call) -> RequestView:
+    """The request named in the path, if this caller may see it (404 / 403 otherwise)."""
+    request_id = call.match("request_id")
+    request = await call.views.request(request_id)
+    if request is None:
+        raise ApiError(404, "request_not_found", f"no request {request_id}")
+    who = call.who
+    if who.role is Role.STAFF:
+        return request
+    if who.role is Role.RESIDENT and who.subject == request.resident_id:
+        return request
+    if who.role is Role.LEADER and request.team_id is not None:
+        team = await call.views.team(request.team_id)
+        if team is not None and team.leader_id == who.subject:
+            return request
+    raise ApiError(403, "forbidden", "this request is not yours to see or change")
+
+
+def _status(out: dict[str, Any]) -> web.Response:
+    return answer(api.StatusOut(request_id=out["request_id"], status=out["status"],
+                                team_id=out.get("team_id")))
+
+
+@route("POST", "/api/v1/requests", "Order a service (点单)", roles=RESIDENT, body=api.RequestIn,
+       answer=api.StatusOut, status=201, errors=COMMAND_ERRORS, tag="requests")
+async def submit_request(call: Call) -> web.StreamResponse:
+    body: api.RequestIn = call.body
+    envelope = call.envelope()
+    request_id = f"{county_of(body.area)}-{envelope['command_id'].hex[:16]}"
+    command = cmd.SubmitRequest(**envelope, request_id=request_id, **body.model_dump())
+    out = _result(await execute(call, command))
+    if isinstance(out, web.Response):
+        return out
+    response = _status(out)
+    response.set_status(201)
+    response.headers["Location"] = f"/api/v1/requests/{request_id}"
+    return response
+
+
+@route("GET", "/api/v1/requests", "A resident's own requests, or (staff) the latest requests",
+       roles=(Role.RESIDENT, Role.STAFF), answer=api.RequestListOut, errors=(400, 401, 403),
+       tag="requests", query=(("status", "only this status (staff)"), ("limit", "1-200")))
+async def list_requests(call: Call) -> web.StreamResponse:
+    limit = _limit(call)
+    if call.who.role is Role.RESIDENT:
+        found = await call.views.requests_of_resident(call.who.subject, limit)
+    else:
+        status = call.request.query.get("status")
+        if status is not None and status not in {s.value for s in RequestStatus}:
+            raise ApiError(400, "bad_status", "unknown status")
+        found = await call.views.requests(status, limit)
+    return answer(api.RequestListOut(requests=[await _request_out(call, r) for r in found]))
+
+
+@route("GET", "/api/v1/requests/{request_id}", "A request with its status and history",
+       roles=(Role.RESIDENT, Role.LEADER, Role.STAFF), answer=api.RequestOut,
+       errors=(401, 403, 404), tag="requests")
+async def get_request(call: Call) -> web.StreamResponse:
+    return answer(await _request_out(call, await _visible_request(call)))
+
+
+async def _lifecycle(call: Call, command_type: type[cmd.RequestCommand],
+                     **fields: Any) -> web.StreamResponse:
+    request = await _visible_request(call)
+    command = command_type(**call.envelope(), request_id=request.request_id, **fields)
+    out = _result(await execute(call, command))
+    return out if isinstance(out, web.Response) else _status(out)
+
+
+@route("POST", "/api/v1/requests/{request_id}/cancel", "Cancel before completion",
+       roles=(Role.RESIDENT, Role.STAFF), body=api.CancelIn, answer=api.StatusOut,
+       errors=COMMAND_ERRORS, tag="requests")
+async def cancel_request(call: Call) -> web.StreamResponse:
+    return await _lifecycle(call, cmd.CancelRequest, reason=call.body.reason)
+
+
+@route("GET", "/api/v1/tasks", "The leader's inbox: requests dispatched to or accepted by the "
+       "team, with the team's volunteers", roles=LEADER, answer=api.TasksOut,
+       errors=(401, 403, 404), tag="tasks")
+async def list_tasks(call: Call) -> web.StreamResponse:
+    team = await call.views.team_of_leader(call.who.subject)
+    if team is None:
+        raise ApiError(404, "no_team", "this leader leads no registered team")
+    tasks = await call.views.tasks(team.team_id)
+    volunteers = await call.views.team_volunteers(team.team_id)
+    return answer(api.TasksOut(
+        team=_team_out(team), tasks=[await _request_out(call, t) for t in tasks],
+        volunteers=[api.VolunteerOut(volunteer_id=v.volunteer_id, name=v.name,
+                                     team_id=v.team_id) for v in volunteers],
+    ))
+
+
+@route("POST", "/api/v1/requests/{request_id}/accept", "Accept a dispatched task (接单)",
+       roles=LEADER, answer=api.StatusOut, errors=COMMAND_ERRORS, tag="tasks")
+async def accept_request(call: Call) -> web.StreamResponse:
+    return await _lifecycle(call, cmd.AcceptRequest)
+
+
+@route("POST", "/api/v1/requests/{request_id}/decline", "Decline a dispatched task",
+       roles=LEADER, body=api.DeclineIn, answer=api.StatusOut, errors=COMMAND_ERRORS,
+       tag="tasks")
+async def decline_request(call: Call) -> web.StreamResponse:
+    return await _lifecycle(call, cmd.DeclineRequest, reason=call.body.reason)
+
+
+@route("POST", "/api/v1/requests/{request_id}/complete",
+       "Complete an accepted task, naming each volunteer and their hours", roles=LEADER,
+       body=api.CompleteIn, answer=api.StatusOut, errors=COMMAND_ERRORS, tag="tasks")
+async def complete_request(call: Call) -> web.StreamResponse:
+    return await _lifecycle(call, cmd.CompleteRequest, volunteers=call.body.volunteers)
+
+
+@route("POST", "/api/v1/requests/{request_id}/review", "Review a completed service (评单)",
+       roles=RESIDENT, body=api.ReviewIn, answer=api.StatusOut, errors=COMMAND_ERRORS,
+       tag="requests")
+async def review_request(call: Call) -> web.StreamResponse:
+    body: api.ReviewIn = call.body
+    return await _lifecycle(call, cmd.ReviewRequest, rating=body.rating, comment=body.comment)
+
+
+@route("POST", "/api/v1/requests/{request_id}/dispatch", "Dispatch by hand to a team",
+       roles=STAFF, body=api.DispatchIn, answer=api.StatusOut, errors=COMMAND_ERRORS,
+       tag="office")
+async def dispatch_request(call: Call) -> web.StreamResponse:
+    return await _lifecycle(call, cmd.DispatchRequest, team_id=call.body.team_id)
+
+
+@route("POST", "/api/v1/requests/{request_id}/approve",
+       "Approve a request held for the office's review (审核)", roles=STAFF,
+       answer=api.StatusOut, errors=COMMAND_ERRORS, tag="office")
+async def approve_request(call: Call) -> web.StreamResponse:
+    return await _lifecycle(call, cmd.ApproveRequest)
+
+
+@route("POST", "/api/v1/requests/{request_id}/confirm",
+       "Confirm a completed service without the resident's review, so points are credited",
+       roles=STAFF, answer=api.StatusOut, errors=COMMAND_ERRORS, tag="office")
+async def confirm_request(call: Call) -> web.StreamResponse:
+    return await _lifecycle(call, cmd.ConfirmService)
+
+
+# -- points and redemption ------------------------------------------------------------------
+
+
+async def _known_volunteer(call: Call, volunteer_id: str) -> str | None:
+    volunteer = await call.views.volunteer(volunteer_id)
+    if volunteer is None:
+        raise ApiError(404, "volunteer_not_found", f"no volunteer {volunteer_id}")
+    return volunteer.name
+
+
+@route("GET", "/api/v1/volunteers/{volunteer_id}/points",
+       "Balance, lifetime hours and ledger entries (newest first)",
+       roles=(Role.VOLUNTEER, Role.KIOSK, Role.STAFF), answer=api.PointsOut,
+       errors=(400, 401, 403, 404), tag="points", query=(("limit", "entries, 1-200"),))
+async def get_points(call: Call) -> web.StreamResponse:
+    volunteer_id = call.match("volunteer_id")
+    if call.who.role is Role.VOLUNTEER and call.who.subject != volunteer_id:
+        raise ApiError(403, "forbidden", "volunteers may see only their own points")
+    limit = _limit(call)
+    name = await _known_volunteer(call, volunteer_id)
+    quarter = quarter_of(call.config.clock())
+    account = await call.views.account(volunteer_id) or AccountView(volunteer_id=volunteer_id)
+    entries = list(reversed(account.entries))
+    used = quarter in account.redeemed_quarters or any(h.quarter == quarter
+                                                       for h in account.holds)
+    return answer(api.PointsOut(
+        volunteer_id=volunteer_id,
+        name=name if call.who.role is not Role.KIOSK else mask_name(name or ""),
+        balance=account.balance, available=account.available,
+        lifetime_hours=account.lifetime_hours, quarter=quarter, redeemed_this_quarter=used,
+        entries=entries[:limit], entries_total=len(entries),
+    ))
+
+
+@route("POST", "/api/v1/volunteers/{volunteer_id}/redeem-code",
+       "A short-lived, single-use code to show at a kiosk", roles=(Role.VOLUNTEER,),
+       answer=api.RedeemCodeOut, errors=COMMAND_ERRORS, tag="points")
+async def issue_redeem_code(call: Call) -> web.StreamResponse:
+    volunteer_id = call.match("volunteer_id")
+    if call.who.subject != volunteer_id:
+        raise ApiError(403, "forbidden", "volunteers may ask only for their own code")
+    await _known_volunteer(call, volunteer_id)
+    envelope = call.envelope()
+    secret = call.config.secret.encode()
+    seed = hmac.new(secret, envelope["command_id"].bytes, hashlib.sha256).digest()
+    code = f"{int.from_bytes(seed[:8], 'big') % 10**8:08d}"
+    expires_at = envelope["occurred_at"] + timedelta(seconds=call.config.redeem_code_ttl_s)
+    command = cmd.IssueRedeemCode(**envelope, volunteer_id=volunteer_id,
+                                  code_hash=call.code_hash(volunteer_id, code),
+                                  expires_at=expires_at)
+    out = _result(await execute(call, command))
+    if isinstance(out, web.Response):
+        return out
+    return answer(api.RedeemCodeOut(code=code, expires_at=expires_at))
+
+
+@route("POST", "/api/v1/catalog", "Add a gift, or restock one (same id: more stock)",
+       roles=STAFF, body=api.CatalogIn, answer=api.CatalogItemOut, status=201,
+       errors=COMMAND_ERRORS, tag="points")
+async def stock_catalog_item(call: Call) -> web.StreamResponse:
+    command = cmd.StockCatalogItem(**call.envelope(), **call.body.model_dump())
+    out = _result(await execute(call, command))
+    if isinstance(out, web.Response):
+        return out
+    return answer(api.CatalogItemOut(item_id=out["item_id"], name=out["name"],
+                                     points=out["points"], stock=out["stock"]), 201)
+
+
+@route("GET", "/api/v1/catalog", "Gifts with their point cost and stock",
+       roles=(Role.KIOSK, Role.VOLUNTEER, Role.STAFF), answer=api.CatalogOut,
+       errors=(401, 403), tag="points")
+async def list_catalog(call: Call) -> web.StreamResponse:
+    return answer(api.CatalogOut(items=await call.views.catalog()))
+
+
+@route("POST", "/api/v1/redemptions", "Redeem points for a gift (兑换)", roles=KIOSK,
+       body=api.RedemptionIn, answer=api.RedemptionOut, status=201, errors=COMMAND_ERRORS,
+       tag="points")
+async def redeem(call: Call) -> web.StreamResponse:
+    body: api.RedemptionIn = call.body
+    await _known_volunteer(call, body.volunteer_id)
+    item = await call.views.catalog_item(body.item_id)
+    if item is None:
+        raise ApiError(404, "unknown_item", f"no gift {body.item_id} in the catalog")
+    if item.stock < 1:
+        raise ApiError(409, "out_of_stock", "this gift is out of stock")
+    envelope = call.envelope()
+    command = cmd.RedeemPoints(
+        **envelope, volunteer_id=body.volunteer_id, item_id=body.item_id, points=item.points,
+        code_hash=call.code_hash(body.volunteer_id, body.code), kiosk_id=call.who.subject,
+        redemption_id=f"RD-{envelope['command_id'].hex[:20]}",
+    )
+    out = _result(await execute(call, command))
+    if isinstance(out, web.Response):
+        return out
+    return answer(api.RedemptionOut(
+        redemption_id=out["redemption_id"], status=out["status"], balance=out["balance"],
+        item_id=out["item_id"], points=out["points"], lifetime_hours=out["lifetime_hours"],
+        quarter=out["quarter"]), 201)
+
+
+# -- the office and everyone ----------------------------------------------------------------
+
+
+@route("GET", "/api/v1/live", "Snapshot of the live flow (no personal data)", roles=STAFF,
+       answer=api.LiveOut, errors=(401, 403), tag="office")
+async def live_snapshot(call: Call) -> web.StreamResponse:
+    snapshot = await call.views.live(call.config.clock())
+    return web.Response(body=snapshot.model_dump_json().encode(),
+                        content_type="application/json")
+
+
+@route("GET", "/api/v1/notifications", "The caller's notifications, newest first",
+       roles=ANYONE_SIGNED_IN, answer=api.NotificationListOut, errors=(401,), tag="platform")
+async def list_notifications(call: Call) -> web.StreamResponse:
+    found = await call.views.notifications(call.who.subject)
+    return answer(api.NotificationListOut(notifications=found))
+
+
+@route("GET", "/api/v1/commands/{command_id}", "The outcome of a command answered with 202",
+       roles=ANYONE_SIGNED_IN, answer=api.CommandStatusOut, errors=(401, 404),
+       tag="platform")
+async def command_status(call: Call) -> web.StreamResponse:
+    try:
+        command_id = UUID(call.match("command_id"))
+    except ValueError as e:
+        raise ApiError(404, "not_found", "no such command") from e
+    outcome = await call.bus.outcome(command_id, 0)
+    if outcome is None:
+        return answer(api.CommandStatusOut(command_id=command_id, status="pending"))
+    if outcome.rejection is not None:
+        r = outcome.rejection
+        return answer(api.CommandStatusOut(
+            command_id=command_id, status="rejected",
+            error=api.ErrorBody(code=r.code, message=r.message, details=r.details or None)))
+    return answer(api.CommandStatusOut(command_id=command_id, status="done",
+                                       result=outcome.result))
+
+
+@route("GET", "/healthz", "Health of the gateway and its log", roles=None, tag="operations")
+async def healthz(call: Call) -> web.StreamResponse:
+    return _json({"status": "ok", **(await call.views.health())})
+
+
+@route("GET", "/metrics", "Prometheus metrics", roles=None, tag="operations",
+       content_type="text/plain")
+async def metrics(call: Call) -> web.StreamResponse:
+    return call.request.app[METRICS].render()
+
+
+@route("GET", "/openapi.json", "This document", roles=None, tag="operations")
+async def openapi(call: Call) -> web.StreamResponse:
+    return web.json_response(call.request.app[OPENAPI])

@@ -1,0 +1,43 @@
+"""The one place that chooses concrete adapters for a run mode and builds the app."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+from aiohttp import web
+
+from gateway.app import create_app
+from gateway.config import GatewayConfig
+from runtime.embedded import Clock, EmbeddedPlatform, utcnow
+from runtime.memory_views import MemoryViews
+from runtime.settings import Settings
+
+PLATFORM = web.AppKey("platform", EmbeddedPlatform)
+
+
+def gateway_config(settings: Settings, clock: Clock = utcnow) -> GatewayConfig:
+    return GatewayConfig(
+        secret=settings.signing_secret(),
+        mode=settings.mode,
+        body_limit_bytes=settings.body_limit_bytes,
+        outcome_wait_s=settings.outcome_wait_s,
+        page_size_max=settings.page_size_max,
+        redeem_code_ttl_s=settings.redeem_code_ttl_s,
+        live_coalesce_s=settings.live_coalesce_s,
+        clock=clock,
+    )
+
+
+def embedded_app(settings: Settings, clock: Clock = utcnow) -> web.Application:
+    """Gateway and workers in one process around the SQLite log (DESIGN §2, embedded)."""
+    platform = EmbeddedPlatform(settings, clock)
+    app = create_app(gateway_config(settings, clock), platform, MemoryViews(platform))
+    app[PLATFORM] = platform
+
+    async def run_platform(app: web.Application) -> AsyncIterator[None]:
+        await platform.start()
+        yield
+        await platform.stop()
+
+    app.cleanup_ctx.append(run_platform)
+    return app

@@ -1,0 +1,118 @@
+"""The `vdispatch` command."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+from aiohttp import web
+
+from gateway.auth import issue_token
+from runtime.settings import Settings
+from schemas.common import Role
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    return Settings.from_env(
+        port=getattr(args, "port", None),
+        data_dir=getattr(args, "data_dir", None),
+        host=getattr(args, "host", None),
+    )
+
+
+def _add_server_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--port", type=int, help="port to listen on (VD_PORT, default 8080)")
+    p.add_argument("--host", help="address to bind (VD_HOST, default 127.0.0.1)")
+    p.add_argument("--data-dir", type=Path, help="where the log lives (VD_DATA_DIR)")
+
+
+def cmd_serve(args: argparse.Namespace, demo: bool = False) -> int:
+    from runtime.bootstrap import embedded_app
+
+    settings = _settings(args)
+    if settings.mode != "embedded":
+        print("serve and demo run the embedded mode; for VD_MODE=kafka start "
+              "`vdispatch gateway` and `vdispatch worker ...`", file=sys.stderr)
+        return 2
+    app = embedded_app(settings)
+    if demo:
+        from runtime.demo import seed_in_background
+
+        app.cleanup_ctx.append(seed_in_background)
+    print(f"vdispatch (embedded) on http://{settings.host}:{settings.port}  "
+          f"data: {settings.data_dir}", file=sys.stderr)
+    web.run_app(app, host=settings.host, port=settings.port, print=None,
+                access_log=None, handle_signals=True)
+    return 0
+
+
+def cmd_token(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    try:
+        token = issue_token(settings.signing_secret(), Role(args.role), args.subject,
+                            datetime.now(UTC), args.ttl_s or settings.token_ttl_s)
+    except ValueError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    print(token)
+    return 0
+
+
+def cmd_rebuild(args: argparse.Namespace) -> int:
+    from runtime.rebuild import rebuild
+
+    return asyncio.run(rebuild(_settings(args)))
+
+
+def cmd_schemas_export(args: argparse.Namespace) -> int:
+    from schemas.export import export_json_schemas
+
+    written = export_json_schemas(args.out)
+    print(json.dumps({"written": len(written), "dir": str(args.out)}))
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    parser = argparse.ArgumentParser(prog="vdispatch", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="start an empty embedded platform")
+    _add_server_options(serve)
+    serve.set_defaults(run=cmd_serve)
+
+    demo = sub.add_parser("demo", help="start the embedded platform with a demo district")
+    _add_server_options(demo)
+    demo.set_defaults(run=lambda a: cmd_serve(a, demo=True))
+
+    token = sub.add_parser("token", help="print a signed bearer token")
+    token.add_argument("--role", required=True,
+                       choices=[r.value for r in Role if r is not Role.SYSTEM])
+    token.add_argument("--subject", required=True, help="the person's or kiosk's id")
+    token.add_argument("--ttl-s", type=int, help="lifetime in seconds")
+    token.add_argument("--data-dir", type=Path)
+    token.set_defaults(run=cmd_token)
+
+    rebuild = sub.add_parser("rebuild", help="rebuild derived state from the log")
+    rebuild.add_argument("--data-dir", type=Path)
+    rebuild.set_defaults(run=cmd_rebuild)
+
+    schemas = sub.add_parser("schemas", help="the contract's JSON Schemas")
+    schemas_sub = schemas.add_subparsers(dest="schemas_command", required=True)
+    export = schemas_sub.add_parser("export", help="write a JSON Schema file per model")
+    export.add_argument("--out", type=Path, default=Path("json-schemas"))
+    export.set_defaults(run=cmd_schemas_export)
+
+    args = parser.parse_args(argv)
+    code: int = args.run(args)
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,168 @@
+"""`vdispatch demo`: seed the demo district through the HTTP API, then print who can log in.
+
+Seeding goes through the public API with Idempotency-Keys, exactly as a client would, so a
+demo that is stopped half-way and started again finishes the job without doubling anything.
+A few orders are taken through the loop so that the board, the leaders' inboxes and the
+volunteers' points are not empty.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import sys
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+
+from gateway.auth import issue_token
+from gateway.config import GatewayConfig
+from gateway.http import CONFIG
+from runtime.demo_district import DemoDistrict, build_demo_district
+from schemas.common import Role
+
+log = logging.getLogger("vdispatch.demo")
+
+STAFF_ID = "S001"
+KIOSK_ID = "K001"
+PAGES = {"staff": "/staff", "leader": "/leader", "resident": "/resident", "kiosk": "/kiosk"}
+
+
+class Seeder:
+    def __init__(self, base_url: str, config: GatewayConfig) -> None:
+        self.base_url = base_url
+        self.config = config
+        self.session = aiohttp.ClientSession()
+
+    def token(self, role: Role, subject: str) -> str:
+        return issue_token(self.config.secret, role, subject, datetime.now(UTC), 30 * 24 * 3600)
+
+    async def post(self, role: Role, subject: str, path: str, body: dict[str, Any] | None,
+                   key: str) -> tuple[int, dict[str, Any]]:
+        headers = {"Authorization": f"Bearer {self.token(role, subject)}",
+                   "Idempotency-Key": f"demo:{key}"}
+        async with self.session.post(self.base_url + path, json=body or {},
+                                     headers=headers) as response:
+            return response.status, await response.json()
+
+    async def close(self) -> None:
+        await self.session.close()
+
+
+async def seed(seeder: Seeder, district: DemoDistrict) -> dict[str, str]:
+    """Register the district and walk a few orders through the loop; return demo subjects."""
+    staff = (Role.STAFF, STAFF_ID)
+    for body in district.areas:
+        await _must(seeder.post(*staff, "/api/v1/areas", body, f"area:{body['code']}"))
+    for body in district.teams:
+        await _must(seeder.post(*staff, "/api/v1/teams", body, f"team:{body['team_id']}"))
+    for body in district.volunteers:
+        await _must(seeder.post(*staff, "/api/v1/volunteers", body,
+                                f"volunteer:{body['volunteer_id']}"))
+    for body in district.catalog:
+        await _must(seeder.post(*staff, "/api/v1/catalog", body, f"gift:{body['item_id']}"))
+
+    leaders = {str(t["team_id"]): str(t["leader_id"]) for t in district.teams}
+    members: dict[str, list[str]] = {}
+    for v in district.volunteers:
+        members.setdefault(str(v["team_id"]), []).append(str(v["volunteer_id"]))
+    contacts = {str(r["resident_id"]): r for r in district.residents}
+    subjects = {"resident": str(district.residents[0]["resident_id"])}
+    for n, order in enumerate(district.sample_requests):
+        resident = str(order["resident_id"])
+        body = {k: v for k, v in order.items() if k != "resident_id"}
+        body["contact_name"] = contacts[resident]["name"]
+        body["contact_phone"] = contacts[resident]["phone"]
+        _, made = await _must(seeder.post(Role.RESIDENT, resident, "/api/v1/requests", body,
+                                          f"order:{n}"))
+        request_id, team_id = made["request_id"], made.get("team_id")
+        if team_id is None:
+            continue
+        leader = leaders[team_id]
+        stage = n % 4
+        if stage == 0:
+            subjects.setdefault("leader", leader)
+            continue
+        path = f"/api/v1/requests/{request_id}"
+        await _must(seeder.post(Role.LEADER, leader, path + "/accept", None, f"accept:{n}"))
+        if stage == 1:
+            continue
+        crew = [{"volunteer_id": v, "hours": h}
+                for v, h in zip(members[team_id][:2], (2, 1.5), strict=False)]
+        await _must(seeder.post(Role.LEADER, leader, path + "/complete",
+                                {"volunteers": crew}, f"complete:{n}"))
+        subjects.setdefault("volunteer", crew[0]["volunteer_id"])  # type: ignore[arg-type]
+        if stage == 3:
+            await _must(seeder.post(Role.RESIDENT, resident, path + "/review",
+                                    {"rating": 5, "comment": "志愿者很热心，谢谢！"},
+                                    f"review:{n}"))
+    subjects.setdefault("leader", leaders[str(district.teams[0]["team_id"])])
+    subjects.setdefault("volunteer", str(district.volunteers[0]["volunteer_id"]))
+    return subjects
+
+
+async def _must(call: Any) -> tuple[int, dict[str, Any]]:
+    status, body = await call
+    if status >= 400:
+        raise RuntimeError(f"demo seeding failed with {status}: {json.dumps(body)[:500]}")
+    return status, body
+
+
+def print_welcome(base_url: str, config: GatewayConfig, subjects: dict[str, str]) -> None:
+    people = {
+        "staff": (Role.STAFF, STAFF_ID), "leader": (Role.LEADER, subjects["leader"]),
+        "resident": (Role.RESIDENT, subjects["resident"]),
+        "volunteer": (Role.VOLUNTEER, subjects["volunteer"]), "kiosk": (Role.KIOSK, KIOSK_ID),
+    }
+    now = datetime.now(UTC)
+    lines = [f"\n  北塔区 demo district is ready on {base_url}", ""]
+    for name, (role, subject) in people.items():
+        token = issue_token(config.secret, role, subject, now, 30 * 24 * 3600)
+        lines.append(f"  {name:<9} {subject:<6} TOKEN_{name.upper()}={token}")
+        if name in PAGES:
+            lines.append(f"            page: {base_url}{PAGES[name]}#token={token}")
+    lines += ["", f"  API: {base_url}/openapi.json   health: {base_url}/healthz", ""]
+    print("\n".join(lines), flush=True)
+
+
+async def seed_in_background(app: web.Application) -> AsyncIterator[None]:
+    """Seed in the background once the server is listening (a cleanup context)."""
+    config = app[CONFIG]
+
+    async def run() -> None:
+        from runtime.bootstrap import PLATFORM
+
+        platform = app[PLATFORM]
+        settings = platform.settings
+        base_url = f"http://{settings.host}:{settings.port}"
+        marker = settings.data_dir / "demo.json"
+        if marker.exists():
+            subjects = json.loads(marker.read_text())
+        else:
+            seeder = Seeder(base_url, config)
+            try:
+                for _ in range(50):
+                    try:
+                        async with seeder.session.get(base_url + "/healthz"):
+                            break
+                    except aiohttp.ClientConnectionError:
+                        await asyncio.sleep(0.1)
+                print("  seeding the demo district ...", file=sys.stderr, flush=True)
+                subjects = await seed(seeder, build_demo_district())
+            finally:
+                await seeder.close()
+            marker.write_text(json.dumps(subjects))
+        print_welcome(base_url, config, subjects)
+
+    def report(task: asyncio.Task[None]) -> None:
+        if not task.cancelled() and task.exception() is not None:
+            log.error("the demo could not be seeded", exc_info=task.exception())
+
+    task = asyncio.create_task(run())
+    task.add_done_callback(report)
+    yield
+    task.cancel()

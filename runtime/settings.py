@@ -1,0 +1,96 @@
+"""Configuration from the environment, with a unit in every limit's name."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from consumers.ledger.rules import PointsPolicy
+from dispatcher.policy import DispatchPolicy
+
+ENV_PREFIX = "VD_"
+
+
+class Settings(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    mode: Literal["embedded", "kafka"] = "embedded"
+    data_dir: Path = Path(".vd-data")
+    host: str = "127.0.0.1"
+    port: int = Field(8080, ge=0, le=65535)
+    secret: str = ""
+    kafka_bootstrap: str = "127.0.0.1:19092"
+    redis_url: str = "redis://127.0.0.1:16379/0"
+    kafka_group_prefix: str = "vdispatch"
+
+    body_limit_bytes: int = 64 * 1024
+    outcome_wait_s: float = 5.0
+    token_ttl_s: int = 30 * 24 * 3600
+    page_size_max: int = 200
+    batch_size_max: int = 500
+    worker_retries_max: int = 3
+    timer_tick_s: float = 1.0
+    live_recent_max: int = 50
+    live_coalesce_s: float = 0.5
+    notifications_max: int = 100
+    sqlite_synchronous: Literal["NORMAL", "FULL"] = "FULL"
+
+    review_required: bool = False
+    accept_window_s: int = 30 * 60
+    accept_window_urgent_s: int = 10 * 60
+    complete_window_s: int = 24 * 3600
+    complete_window_urgent_s: int = 4 * 3600
+    wait_window_s: int = 60 * 60
+    wait_window_urgent_s: int = 15 * 60
+    confirm_window_s: int = 72 * 3600
+    max_refusals: int = 3
+    points_per_hour: float = Field(1.0, gt=0)
+    points_rounding: Literal["half_up", "floor", "ceil"] = "half_up"
+    redeem_code_ttl_s: int = 10 * 60
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None, **overrides: object) -> Settings:
+        """Every field can be set as VD_<FIELD> (VD_PORT, VD_DATA_DIR, VD_SECRET ...)."""
+        env = os.environ if environ is None else environ
+        values: dict[str, object] = {}
+        for name in cls.model_fields:
+            raw = env.get(ENV_PREFIX + name.upper())
+            if raw is not None and raw != "":
+                values[name] = raw
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls.model_validate(values)
+
+    def dispatch_policy(self) -> DispatchPolicy:
+        return DispatchPolicy(
+            accept_window_s=self.accept_window_s,
+            accept_window_urgent_s=self.accept_window_urgent_s,
+            complete_window_s=self.complete_window_s,
+            complete_window_urgent_s=self.complete_window_urgent_s,
+            wait_window_s=self.wait_window_s,
+            wait_window_urgent_s=self.wait_window_urgent_s,
+            confirm_window_s=self.confirm_window_s,
+            max_refusals=self.max_refusals,
+            review_required=self.review_required,
+        )
+
+    def points_policy(self) -> PointsPolicy:
+        return PointsPolicy(
+            points_per_hour=self.points_per_hour,
+            rounding=self.points_rounding,
+            redeem_code_ttl_s=self.redeem_code_ttl_s,
+        )
+
+    def signing_secret(self) -> str:
+        """VD_SECRET, or a secret kept in the data dir so tokens outlive a restart."""
+        if self.secret:
+            return self.secret
+        path = self.data_dir / "secret.key"
+        if not path.exists():
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            path.write_text(secrets.token_urlsafe(32))
+            path.chmod(0o600)
+        return path.read_text().strip()

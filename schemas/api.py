@@ -1,0 +1,263 @@
+"""The HTTP contract (v1): request bodies and answers, as the app and kiosk developers see them.
+
+Paths and fields are stable: new fields may be added, none renamed. Bodies reject unknown
+fields so that a typo is a clear 422, not a silently ignored value.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+from uuid import UUID
+
+from pydantic import AwareDatetime, Field
+
+from schemas.base import Frozen
+from schemas.commands import Latitude, Longitude, Phone, VolunteerHours
+from schemas.common import (
+    AreaCode,
+    Identifier,
+    LongText,
+    RequestStatus,
+    ServiceType,
+    ShortText,
+    Urgency,
+)
+from schemas.views import (
+    CatalogItemView,
+    HistoryItem,
+    LedgerEntry,
+    LiveSnapshot,
+    Notification,
+)
+
+# -- bodies --------------------------------------------------------------------------------
+
+
+class AreaIn(Frozen):
+    code: AreaCode
+    name: ShortText
+    lat: Latitude | None = None
+    lon: Longitude | None = None
+
+
+class TeamIn(Frozen):
+    team_id: Identifier
+    name: ShortText
+    leader_id: Identifier
+    service_types: list[ServiceType] = Field(min_length=1, max_length=14)
+    areas: list[AreaCode] = Field(min_length=1, max_length=200)
+    capacity: int = Field(ge=1, le=1000)
+
+
+class VolunteerIn(Frozen):
+    volunteer_id: Identifier
+    name: ShortText
+    team_id: Identifier
+
+
+class RequestIn(Frozen):
+    service_type: ServiceType
+    area: AreaCode
+    address: Annotated[str, Field(min_length=1, max_length=200)]
+    details: LongText = ""
+    urgency: Urgency = Urgency.NORMAL
+    contact_name: Annotated[str, Field(max_length=50)] = ""
+    contact_phone: Phone | None = None
+
+
+class CancelIn(Frozen):
+    reason: Annotated[str, Field(max_length=500)] = ""
+
+
+class DeclineIn(Frozen):
+    reason: Annotated[str, Field(min_length=1, max_length=500)]
+
+
+class CompleteIn(Frozen):
+    volunteers: list[VolunteerHours] = Field(min_length=1, max_length=100)
+
+
+class ReviewIn(Frozen):
+    rating: int = Field(ge=1, le=5)
+    comment: Annotated[str, Field(max_length=1000)] = ""
+
+
+class DispatchIn(Frozen):
+    team_id: Identifier
+
+
+class CatalogIn(Frozen):
+    item_id: Identifier
+    name: ShortText
+    points: int = Field(ge=1, le=100_000)
+    stock: int = Field(ge=0, le=1_000_000)
+
+
+class RedemptionIn(Frozen):
+    volunteer_id: Identifier
+    item_id: Identifier
+    code: Annotated[str, Field(pattern=r"^[0-9]{8}$", description="The volunteer's 8-digit code")]
+
+
+# -- answers -------------------------------------------------------------------------------
+
+
+class ErrorBody(Frozen):
+    code: str
+    message: str
+    details: dict[str, object] | list[object] | None = None
+
+
+class ErrorOut(Frozen):
+    error: ErrorBody
+
+
+class PendingOut(Frozen):
+    """The owner has not answered within the wait: poll `status_url`."""
+
+    command_id: UUID
+    status: Literal["pending"] = "pending"
+    status_url: str
+
+
+class CreatedOut(Frozen):
+    id: str
+    kind: str
+
+
+class StatusOut(Frozen):
+    request_id: str
+    status: RequestStatus
+    team_id: str | None = None
+
+
+class RequestOut(Frozen):
+    request_id: str
+    status: RequestStatus
+    team_id: str | None
+    service_type: ServiceType
+    area: str
+    area_name: str | None = None
+    urgency: Urgency
+    address: str
+    details: str
+    contact_name: str
+    contact_phone: str | None
+    resident_id: str
+    attempt: int
+    refusals: int
+    submitted_at: AwareDatetime
+    accept_by: AwareDatetime | None
+    complete_by: AwareDatetime | None
+    volunteers: list[VolunteerHours]
+    rating: int | None
+    comment: str
+    escalation_reason: str | None
+    history: list[HistoryItem]
+
+
+class RequestListOut(Frozen):
+    requests: list[RequestOut]
+
+
+class VolunteerOut(Frozen):
+    volunteer_id: str
+    name: str
+    team_id: str
+
+
+class TeamOut(Frozen):
+    team_id: str
+    name: str
+    leader_id: str
+    service_types: list[ServiceType]
+    areas: list[str]
+    capacity: int
+    load: int
+    rating: float | None
+    completed: int
+
+
+class TasksOut(Frozen):
+    team: TeamOut
+    tasks: list[RequestOut]
+    volunteers: list[VolunteerOut]
+
+
+class TeamListOut(Frozen):
+    teams: list[TeamOut]
+
+
+class AreaOut(Frozen):
+    code: str
+    name: str
+    parent: str | None
+    level: int
+    lat: float | None
+    lon: float | None
+
+
+class AreaListOut(Frozen):
+    areas: list[AreaOut]
+
+
+class ServiceTypeOut(Frozen):
+    code: ServiceType
+    name_zh: str
+    name_en: str
+    description_zh: str
+    description_en: str
+
+
+class ServiceTypeListOut(Frozen):
+    service_types: list[ServiceTypeOut]
+
+
+class PointsOut(Frozen):
+    volunteer_id: str
+    name: str | None
+    balance: int
+    available: int
+    lifetime_hours: float
+    quarter: str
+    redeemed_this_quarter: bool
+    entries: list[LedgerEntry]
+    entries_total: int
+
+
+class RedeemCodeOut(Frozen):
+    code: str
+    expires_at: AwareDatetime
+
+
+class CatalogItemOut(CatalogItemView):
+    pass
+
+
+class CatalogOut(Frozen):
+    items: list[CatalogItemView]
+
+
+class RedemptionOut(Frozen):
+    redemption_id: str
+    status: str
+    balance: int
+    item_id: str
+    points: int
+    lifetime_hours: float
+    quarter: str
+
+
+class CommandStatusOut(Frozen):
+    command_id: UUID
+    status: Literal["pending", "done", "rejected"]
+    result: dict[str, object] | None = None
+    error: ErrorBody | None = None
+
+
+class NotificationListOut(Frozen):
+    notifications: list[Notification]
+
+
+class LiveOut(LiveSnapshot):
+    pass

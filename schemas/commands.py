@@ -1,0 +1,284 @@
+"""Commands: imperative requests to the single owner of the state they change.
+
+A command names the aggregate that owns it through `partition_key`: the county for the
+directory and request lifecycle, the volunteer for points, the catalog item for stock.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+from uuid import UUID
+
+from pydantic import AwareDatetime, Field, field_validator, model_validator
+
+from schemas.base import Command, Frozen
+from schemas.common import (
+    AreaCode,
+    Hours,
+    Identifier,
+    LongText,
+    RequestId,
+    ServiceType,
+    ShortText,
+    Urgency,
+    county_of,
+)
+
+Latitude = Annotated[float, Field(ge=-90, le=90)]
+Longitude = Annotated[float, Field(ge=-180, le=180)]
+Phone = Annotated[str, Field(pattern=r"^\+?[0-9 -]{5,20}$")]
+CodeHash = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
+
+
+class VolunteerHours(Frozen):
+    volunteer_id: Identifier
+    hours: Hours
+
+
+# -- the directory: areas, teams and volunteers of a county ---------------------------------
+
+
+class CountyCommand(Command):
+    @property
+    def county(self) -> str:
+        raise NotImplementedError
+
+    @property
+    def partition_key(self) -> str:
+        return self.county
+
+
+class RegisterArea(CountyCommand):
+    type: Literal["RegisterArea"] = "RegisterArea"
+    code: AreaCode
+    name: ShortText
+    lat: Latitude | None = None
+    lon: Longitude | None = None
+
+    @property
+    def county(self) -> str:
+        return county_of(self.code)
+
+
+class RegisterTeam(CountyCommand):
+    type: Literal["RegisterTeam"] = "RegisterTeam"
+    team_id: Identifier
+    name: ShortText
+    leader_id: Identifier
+    service_types: tuple[ServiceType, ...] = Field(min_length=1, max_length=14)
+    areas: tuple[AreaCode, ...] = Field(min_length=1, max_length=200)
+    capacity: int = Field(ge=1, le=1000)
+
+    @field_validator("areas")
+    @classmethod
+    def _one_county(cls, areas: tuple[str, ...]) -> tuple[str, ...]:
+        """One dispatcher partition owns a team's load, so a team serves a single county."""
+        if len({county_of(a) for a in areas}) != 1:
+            raise ValueError("all areas of a team must lie in one county")
+        return areas
+
+    @property
+    def county(self) -> str:
+        return county_of(self.areas[0])
+
+
+class RegisterVolunteer(CountyCommand):
+    type: Literal["RegisterVolunteer"] = "RegisterVolunteer"
+    volunteer_id: Identifier
+    name: ShortText
+    team_id: Identifier
+    team_county: Annotated[str, Field(pattern=r"^\d{6}$")]
+
+    @property
+    def county(self) -> str:
+        return self.team_county
+
+
+# -- the request lifecycle -----------------------------------------------------------------
+
+
+class RequestCommand(CountyCommand):
+    request_id: RequestId
+
+    @property
+    def county(self) -> str:
+        return county_of(self.request_id)
+
+
+class SubmitRequest(RequestCommand):
+    type: Literal["SubmitRequest"] = "SubmitRequest"
+    service_type: ServiceType
+    area: AreaCode
+    address: Annotated[str, Field(min_length=1, max_length=200)]
+    details: LongText = ""
+    urgency: Urgency = Urgency.NORMAL
+    contact_name: Annotated[str, Field(max_length=50)] = ""
+    contact_phone: Phone | None = None
+
+    @model_validator(mode="after")
+    def _id_names_county(self) -> SubmitRequest:
+        if county_of(self.area) != county_of(self.request_id):
+            raise ValueError("request_id must start with the county of its area")
+        return self
+
+
+class ApproveRequest(RequestCommand):
+    type: Literal["ApproveRequest"] = "ApproveRequest"
+
+
+class CancelRequest(RequestCommand):
+    type: Literal["CancelRequest"] = "CancelRequest"
+    reason: Annotated[str, Field(max_length=500)] = ""
+
+
+class AcceptRequest(RequestCommand):
+    type: Literal["AcceptRequest"] = "AcceptRequest"
+
+
+class DeclineRequest(RequestCommand):
+    type: Literal["DeclineRequest"] = "DeclineRequest"
+    reason: Annotated[str, Field(min_length=1, max_length=500)]
+
+
+class CompleteRequest(RequestCommand):
+    type: Literal["CompleteRequest"] = "CompleteRequest"
+    volunteers: tuple[VolunteerHours, ...] = Field(min_length=1, max_length=100)
+
+    @field_validator("volunteers")
+    @classmethod
+    def _distinct(cls, volunteers: tuple[VolunteerHours, ...]) -> tuple[VolunteerHours, ...]:
+        ids = [v.volunteer_id for v in volunteers]
+        if len(set(ids)) != len(ids):
+            raise ValueError("each volunteer may be named once")
+        return volunteers
+
+
+class ReviewRequest(RequestCommand):
+    type: Literal["ReviewRequest"] = "ReviewRequest"
+    rating: int = Field(ge=1, le=5)
+    comment: Annotated[str, Field(max_length=1000)] = ""
+
+
+class DispatchRequest(RequestCommand):
+    """Staff dispatch by hand, overriding matching (still checked for type and coverage)."""
+
+    type: Literal["DispatchRequest"] = "DispatchRequest"
+    team_id: Identifier
+
+
+class ConfirmService(RequestCommand):
+    """Staff (or the confirmation window) confirm a completed service so points are due."""
+
+    type: Literal["ConfirmService"] = "ConfirmService"
+
+
+class ExpireDeadline(RequestCommand):
+    """Raised by the deadline timer; names the deadline so a stale timer changes nothing."""
+
+    type: Literal["ExpireDeadline"] = "ExpireDeadline"
+    due_at: AwareDatetime
+
+
+DispatchCommand = Annotated[
+    RegisterArea
+    | RegisterTeam
+    | RegisterVolunteer
+    | SubmitRequest
+    | ApproveRequest
+    | CancelRequest
+    | AcceptRequest
+    | DeclineRequest
+    | CompleteRequest
+    | ReviewRequest
+    | DispatchRequest
+    | ConfirmService
+    | ExpireDeadline,
+    Field(discriminator="type"),
+]
+
+
+# -- points ---------------------------------------------------------------------------------
+
+
+class VolunteerCommand(Command):
+    volunteer_id: Identifier
+
+    @property
+    def partition_key(self) -> str:
+        return self.volunteer_id
+
+
+class CreditPoints(VolunteerCommand):
+    """Credit one volunteer for one confirmed service; the entry id makes it happen once."""
+
+    type: Literal["CreditPoints"] = "CreditPoints"
+    entry_id: UUID
+    request_id: RequestId
+    hours: Hours
+    source_event_ids: tuple[UUID, ...] = Field(min_length=1)
+
+
+class IssueRedeemCode(VolunteerCommand):
+    """Only a hash of the code travels: the plain code is shown once, to the volunteer."""
+
+    type: Literal["IssueRedeemCode"] = "IssueRedeemCode"
+    code_hash: CodeHash
+    expires_at: AwareDatetime
+
+
+class RedeemPoints(VolunteerCommand):
+    type: Literal["RedeemPoints"] = "RedeemPoints"
+    redemption_id: Identifier
+    item_id: Identifier
+    points: int = Field(ge=1)
+    code_hash: CodeHash
+    kiosk_id: Identifier
+
+
+class SettleRedemption(VolunteerCommand):
+    """Second step of a redemption: the stock owner's answer comes back to the ledger."""
+
+    type: Literal["SettleRedemption"] = "SettleRedemption"
+    redemption_id: Identifier
+    origin_command_id: UUID
+    stock_event_id: UUID
+    reserved: bool
+    reason: str = ""
+    stock_left: int | None = None
+
+
+LedgerCommand = Annotated[
+    CreditPoints | IssueRedeemCode | RedeemPoints | SettleRedemption,
+    Field(discriminator="type"),
+]
+
+
+# -- gift stock -----------------------------------------------------------------------------
+
+
+class ItemCommand(Command):
+    item_id: Identifier
+
+    @property
+    def partition_key(self) -> str:
+        return self.item_id
+
+
+class StockCatalogItem(ItemCommand):
+    """Add an item or restock it: the same id adds stock and may update name and cost."""
+
+    type: Literal["StockCatalogItem"] = "StockCatalogItem"
+    name: ShortText
+    points: int = Field(ge=1, le=100_000)
+    stock: int = Field(ge=0, le=1_000_000)
+
+
+class ReserveStock(ItemCommand):
+    type: Literal["ReserveStock"] = "ReserveStock"
+    redemption_id: Identifier
+    volunteer_id: Identifier
+    points: int = Field(ge=1)
+    origin_command_id: UUID
+
+
+StockCommand = Annotated[StockCatalogItem | ReserveStock, Field(discriminator="type")]

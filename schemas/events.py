@@ -1,0 +1,299 @@
+"""Events: immutable facts in the past tense. The log of these is the source of truth."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+from uuid import UUID
+
+from pydantic import AwareDatetime, Field
+
+from schemas.base import Event
+from schemas.commands import CodeHash, Latitude, Longitude, Phone, VolunteerHours
+from schemas.common import (
+    AreaCode,
+    Hours,
+    Identifier,
+    RequestId,
+    Role,
+    ServiceType,
+    Urgency,
+    county_of,
+)
+
+# -- the directory and request lifecycle (keyed by county) ---------------------------------
+
+
+class CountyEvent(Event):
+    @property
+    def county(self) -> str:
+        raise NotImplementedError
+
+    @property
+    def partition_key(self) -> str:
+        return self.county
+
+
+class AreaRegistered(CountyEvent):
+    type: Literal["AreaRegistered"] = "AreaRegistered"
+    code: AreaCode
+    name: str
+    lat: Latitude | None = None
+    lon: Longitude | None = None
+    parent: AreaCode | None = None
+
+    @property
+    def county(self) -> str:
+        return county_of(self.code)
+
+
+class TeamRegistered(CountyEvent):
+    type: Literal["TeamRegistered"] = "TeamRegistered"
+    team_id: Identifier
+    name: str
+    leader_id: Identifier
+    service_types: tuple[ServiceType, ...]
+    areas: tuple[AreaCode, ...]
+    capacity: int
+
+    @property
+    def county(self) -> str:
+        return county_of(self.areas[0])
+
+
+class VolunteerRegistered(CountyEvent):
+    type: Literal["VolunteerRegistered"] = "VolunteerRegistered"
+    volunteer_id: Identifier
+    name: str
+    team_id: Identifier
+    team_county: str
+
+    @property
+    def county(self) -> str:
+        return self.team_county
+
+
+class RequestEvent(CountyEvent):
+    request_id: RequestId
+
+    @property
+    def county(self) -> str:
+        return county_of(self.request_id)
+
+
+class RequestSubmitted(RequestEvent):
+    type: Literal["RequestSubmitted"] = "RequestSubmitted"
+    resident_id: Identifier
+    service_type: ServiceType
+    area: AreaCode
+    address: str
+    details: str = ""
+    urgency: Urgency = Urgency.NORMAL
+    contact_name: str = ""
+    contact_phone: Phone | None = None
+
+
+class RequestHeldForReview(RequestEvent):
+    """The office reviews orders (审核) before they are dispatched."""
+
+    type: Literal["RequestHeldForReview"] = "RequestHeldForReview"
+
+
+class RequestApproved(RequestEvent):
+    type: Literal["RequestApproved"] = "RequestApproved"
+
+
+class RequestDispatched(RequestEvent):
+    type: Literal["RequestDispatched"] = "RequestDispatched"
+    team_id: Identifier
+    attempt: int
+    accept_by: AwareDatetime
+    manual: bool = False
+    level: int | None = Field(default=None, description="0 county .. 3 hamlet of the team's area")
+    distance_km: float | None = None
+
+
+class RequestQueued(RequestEvent):
+    """Teams serve it but all are at capacity: it waits for the first free one."""
+
+    type: Literal["RequestQueued"] = "RequestQueued"
+    wait_until: AwareDatetime
+
+
+class RequestAccepted(RequestEvent):
+    type: Literal["RequestAccepted"] = "RequestAccepted"
+    team_id: Identifier
+    attempt: int
+    complete_by: AwareDatetime
+
+
+class RequestDeclined(RequestEvent):
+    type: Literal["RequestDeclined"] = "RequestDeclined"
+    team_id: Identifier
+    attempt: int
+    reason: str
+
+
+class AcceptDeadlinePassed(RequestEvent):
+    type: Literal["AcceptDeadlinePassed"] = "AcceptDeadlinePassed"
+    team_id: Identifier
+    attempt: int
+
+
+class RequestEscalated(RequestEvent):
+    """No team could take it, or too many refused: office staff must step in."""
+
+    type: Literal["RequestEscalated"] = "RequestEscalated"
+    reason: Literal["no_eligible_team", "too_many_refusals", "all_teams_busy"]
+    refusals: int
+
+
+class RequestCancelled(RequestEvent):
+    type: Literal["RequestCancelled"] = "RequestCancelled"
+    reason: str = ""
+    by_role: Role
+    team_id: Identifier | None = None
+
+
+class RequestCompleted(RequestEvent):
+    type: Literal["RequestCompleted"] = "RequestCompleted"
+    team_id: Identifier
+    volunteers: tuple[VolunteerHours, ...]
+    confirm_by: AwareDatetime
+
+
+class RequestReviewed(RequestEvent):
+    type: Literal["RequestReviewed"] = "RequestReviewed"
+    team_id: Identifier
+    rating: int = Field(ge=1, le=5)
+    comment: str = ""
+
+
+class ServiceConfirmed(RequestEvent):
+    """Points become due: the resident reviewed, staff confirmed, or the window passed."""
+
+    type: Literal["ServiceConfirmed"] = "ServiceConfirmed"
+    team_id: Identifier
+    volunteers: tuple[VolunteerHours, ...]
+    completed_event_id: UUID
+    confirmed_by: Literal["review", "staff", "window"]
+
+
+DispatchEvent = Annotated[
+    AreaRegistered
+    | TeamRegistered
+    | VolunteerRegistered
+    | RequestSubmitted
+    | RequestHeldForReview
+    | RequestApproved
+    | RequestDispatched
+    | RequestQueued
+    | RequestAccepted
+    | RequestDeclined
+    | AcceptDeadlinePassed
+    | RequestEscalated
+    | RequestCancelled
+    | RequestCompleted
+    | RequestReviewed
+    | ServiceConfirmed,
+    Field(discriminator="type"),
+]
+
+# -- points (keyed by volunteer) -----------------------------------------------------------
+
+
+class VolunteerEvent(Event):
+    volunteer_id: Identifier
+
+    @property
+    def partition_key(self) -> str:
+        return self.volunteer_id
+
+
+class RedeemCodeIssued(VolunteerEvent):
+    type: Literal["RedeemCodeIssued"] = "RedeemCodeIssued"
+    code_hash: CodeHash
+    expires_at: AwareDatetime
+
+
+class PointsCredited(VolunteerEvent):
+    type: Literal["PointsCredited"] = "PointsCredited"
+    entry_id: UUID
+    request_id: RequestId
+    hours: Hours
+    points: int = Field(ge=0)
+    source_event_ids: tuple[UUID, ...]
+
+
+class RedemptionHeld(VolunteerEvent):
+    """Points set aside while the gift's stock is reserved (first phase of two)."""
+
+    type: Literal["RedemptionHeld"] = "RedemptionHeld"
+    redemption_id: Identifier
+    item_id: Identifier
+    points: int = Field(ge=1)
+    quarter: str
+    code_hash: CodeHash
+    kiosk_id: Identifier
+    origin_command_id: UUID
+
+
+class PointsRedeemed(VolunteerEvent):
+    type: Literal["PointsRedeemed"] = "PointsRedeemed"
+    entry_id: UUID
+    redemption_id: Identifier
+    item_id: Identifier
+    points: int = Field(ge=1)
+    quarter: str
+    source_event_ids: tuple[UUID, ...]
+
+
+class RedemptionVoided(VolunteerEvent):
+    """The hold is released: the gift could not be reserved. Nothing reaches the ledger."""
+
+    type: Literal["RedemptionVoided"] = "RedemptionVoided"
+    redemption_id: Identifier
+    reason: str
+
+
+LedgerEvent = Annotated[
+    RedeemCodeIssued | PointsCredited | RedemptionHeld | PointsRedeemed | RedemptionVoided,
+    Field(discriminator="type"),
+]
+
+# -- gift stock (keyed by catalog item) ----------------------------------------------------
+
+
+class ItemEvent(Event):
+    item_id: Identifier
+
+    @property
+    def partition_key(self) -> str:
+        return self.item_id
+
+
+class CatalogItemStocked(ItemEvent):
+    type: Literal["CatalogItemStocked"] = "CatalogItemStocked"
+    name: str
+    points: int
+    added: int
+    stock: int
+
+
+class StockReserved(ItemEvent):
+    type: Literal["StockReserved"] = "StockReserved"
+    redemption_id: Identifier
+    volunteer_id: Identifier
+    stock: int = Field(ge=0)
+
+
+class StockRefused(ItemEvent):
+    type: Literal["StockRefused"] = "StockRefused"
+    redemption_id: Identifier
+    volunteer_id: Identifier
+    reason: Literal["unknown_item", "out_of_stock", "price_changed"]
+
+
+StockEvent = Annotated[
+    CatalogItemStocked | StockReserved | StockRefused, Field(discriminator="type")
+]
+

@@ -1,0 +1,107 @@
+"""The topic catalogue: every log, who owns it, how it is keyed, and how long it is kept.
+
+In the scaled mode these are Kafka topics; in the embedded mode they are streams of one
+SQLite log. Requests, the directory and the ledger are kept forever: they are the truth that
+derived state is rebuilt from.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from pydantic import TypeAdapter
+
+from schemas.base import CommandOutcome, DeadLetter, LogMessage
+from schemas.commands import DispatchCommand, LedgerCommand, StockCommand
+from schemas.events import DispatchEvent, LedgerEvent, StockEvent
+
+FOREVER_MS = -1
+DAY_MS = 24 * 3600 * 1000
+
+
+@dataclass(frozen=True)
+class Topic:
+    name: str
+    keyed_by: str
+    partitions: int
+    retention_ms: int
+    cleanup_policy: Literal["delete", "compact"]
+    adapter: TypeAdapter[Any]
+    purpose: str
+
+
+DISPATCH_COMMANDS = Topic(
+    "dispatch-commands", "county code", 12, 7 * DAY_MS, "delete",
+    TypeAdapter(DispatchCommand), "commands for areas, teams, volunteers and requests",
+)
+DISPATCH_EVENTS = Topic(
+    "dispatch-events", "county code", 12, FOREVER_MS, "delete",
+    TypeAdapter(DispatchEvent), "the directory and every request's lifecycle",
+)
+LEDGER_COMMANDS = Topic(
+    "ledger-commands", "volunteer id", 12, 7 * DAY_MS, "delete",
+    TypeAdapter(LedgerCommand), "credits, redeem codes and redemptions",
+)
+LEDGER_EVENTS = Topic(
+    "ledger-events", "volunteer id", 12, FOREVER_MS, "delete",
+    TypeAdapter(LedgerEvent), "the points ledger",
+)
+STOCK_COMMANDS = Topic(
+    "stock-commands", "catalog item id", 6, 7 * DAY_MS, "delete",
+    TypeAdapter(StockCommand), "restocking and stock reservations",
+)
+STOCK_EVENTS = Topic(
+    "stock-events", "catalog item id", 6, FOREVER_MS, "delete",
+    TypeAdapter(StockEvent), "gift stock",
+)
+COMMAND_OUTCOMES = Topic(
+    "command-outcomes", "command id", 6, 7 * DAY_MS, "delete",
+    TypeAdapter(CommandOutcome), "each owner's answer to a command, for waiting gateways",
+)
+
+DEAD_LETTERS = Topic(
+    "dead-letters", "consumer", 1, FOREVER_MS, "delete",
+    TypeAdapter(DeadLetter), "messages a worker could not handle, with the reason",
+)
+
+CATALOGUE: tuple[Topic, ...] = (
+    DISPATCH_COMMANDS,
+    DISPATCH_EVENTS,
+    LEDGER_COMMANDS,
+    LEDGER_EVENTS,
+    STOCK_COMMANDS,
+    STOCK_EVENTS,
+    COMMAND_OUTCOMES,
+    DEAD_LETTERS,
+)
+BY_NAME = {t.name: t for t in CATALOGUE}
+
+
+def topic_of(message: object) -> Topic:
+    """The one topic a message belongs to, by its family."""
+    from schemas import commands, events
+
+    families: tuple[tuple[type, Topic], ...] = (
+        (commands.CountyCommand, DISPATCH_COMMANDS),
+        (events.CountyEvent, DISPATCH_EVENTS),
+        (commands.VolunteerCommand, LEDGER_COMMANDS),
+        (events.VolunteerEvent, LEDGER_EVENTS),
+        (commands.ItemCommand, STOCK_COMMANDS),
+        (events.ItemEvent, STOCK_EVENTS),
+        (CommandOutcome, COMMAND_OUTCOMES),
+        (DeadLetter, DEAD_LETTERS),
+    )
+    for family, topic in families:
+        if isinstance(message, family):
+            return topic
+    raise TypeError(f"no topic carries {type(message).__name__}")
+
+
+def encode(message: LogMessage) -> bytes:
+    return message.model_dump_json().encode()
+
+
+def decode(topic: Topic, body: bytes | str) -> Any:
+    """Validate a stored message against its topic's schema: data enters only this way."""
+    return topic.adapter.validate_json(body)

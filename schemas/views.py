@@ -1,0 +1,228 @@
+"""Read models: derived state that the gateway serves. They can be dropped and rebuilt."""
+
+from __future__ import annotations
+
+from typing import Literal
+from uuid import UUID
+
+from pydantic import AwareDatetime, Field
+
+from schemas.base import Frozen
+from schemas.commands import VolunteerHours
+from schemas.common import RequestStatus, Role, ServiceType, Urgency
+
+
+class AreaView(Frozen):
+    code: str
+    name: str
+    lat: float | None = None
+    lon: float | None = None
+    parent: str | None = None
+
+
+class TeamView(Frozen):
+    team_id: str
+    name: str
+    leader_id: str
+    service_types: tuple[ServiceType, ...]
+    areas: tuple[str, ...]
+    capacity: int
+    county: str
+    load: int = Field(0, description="Requests dispatched to or accepted by the team, still open")
+    dispatched: int = 0
+    accepted: int = 0
+    declined: int = 0
+    timed_out: int = 0
+    completed: int = 0
+    rating_sum: int = 0
+    rating_count: int = 0
+
+    @property
+    def rating(self) -> float | None:
+        return self.rating_sum / self.rating_count if self.rating_count else None
+
+
+class VolunteerView(Frozen):
+    volunteer_id: str
+    name: str
+    team_id: str
+    county: str
+
+
+class HistoryItem(Frozen):
+    at: AwareDatetime
+    event: str
+    status: RequestStatus
+    actor_role: Role
+    team_id: str | None = None
+    note: str = ""
+
+
+class RequestView(Frozen):
+    request_id: str
+    resident_id: str
+    service_type: ServiceType
+    area: str
+    address: str
+    details: str
+    urgency: Urgency
+    contact_name: str = ""
+    contact_phone: str | None = None
+    status: RequestStatus
+    team_id: str | None = None
+    attempt: int = 0
+    refusals: int = 0
+    excluded_teams: tuple[str, ...] = ()
+    submitted_at: AwareDatetime
+    accept_by: AwareDatetime | None = None
+    wait_until: AwareDatetime | None = None
+    complete_by: AwareDatetime | None = None
+    confirm_by: AwareDatetime | None = None
+    dispatched_at: AwareDatetime | None = None
+    accepted_at: AwareDatetime | None = None
+    completed_at: AwareDatetime | None = None
+    volunteers: tuple[VolunteerHours, ...] = ()
+    completed_event_id: UUID | None = None
+    confirmed: bool = False
+    rating: int | None = None
+    comment: str = ""
+    escalation_reason: str | None = None
+    history: tuple[HistoryItem, ...] = ()
+
+
+class LedgerEntry(Frozen):
+    """One immutable line of a volunteer's points ledger, naming the events it comes from."""
+
+    entry_id: UUID
+    kind: Literal["credit", "redemption"]
+    points: int = Field(description="Signed: credits positive, redemptions negative")
+    hours: float = 0.0
+    at: AwareDatetime
+    request_id: str | None = None
+    redemption_id: str | None = None
+    item_id: str | None = None
+    source_event_ids: tuple[UUID, ...]
+
+
+class Hold(Frozen):
+    redemption_id: str
+    item_id: str
+    points: int
+    quarter: str
+    code_hash: str
+    origin_command_id: UUID
+
+
+class RedeemCode(Frozen):
+    code_hash: str
+    expires_at: AwareDatetime
+    used: bool = False
+
+
+class AccountView(Frozen):
+    volunteer_id: str
+    balance: int = 0
+    lifetime_hours: float = 0.0
+    entries: tuple[LedgerEntry, ...] = ()
+    redeemed_quarters: tuple[str, ...] = ()
+    holds: tuple[Hold, ...] = ()
+    code: RedeemCode | None = Field(None, description="The one code that may be used now")
+
+    @property
+    def held(self) -> int:
+        return sum(h.points for h in self.holds)
+
+    @property
+    def available(self) -> int:
+        return self.balance - self.held
+
+
+class CatalogItemView(Frozen):
+    item_id: str
+    name: str
+    points: int
+    stock: int
+
+
+class StageCount(Frozen):
+    """Requests that reached a stage (today, all time) and those in it now."""
+
+    status: RequestStatus
+    today: int
+    total: int
+    current: int
+
+
+class Percentiles(Frozen):
+    count: int
+    p50_s: float | None
+    p90_s: float | None
+
+
+class LiveRequest(Frozen):
+    """A request as the office sees it on the live board: no names, phones or addresses."""
+
+    request_id: str
+    service_type: ServiceType
+    area: str
+    area_name: str
+    status: RequestStatus
+    urgency: Urgency
+    team_id: str | None
+    since: AwareDatetime
+    due: AwareDatetime | None = None
+    reason: str | None = None
+
+
+class LiveEvent(Frozen):
+    at: AwareDatetime
+    type: str
+    request_id: str | None = None
+    area: str | None = None
+    service_type: str | None = None
+    team_id: str | None = None
+    status: RequestStatus | None = None
+
+
+class TeamStanding(Frozen):
+    team_id: str
+    name: str
+    completed: int
+    rating: float | None
+    acceptance_rate: float | None
+    load: int
+    capacity: int
+
+
+class Notification(Frozen):
+    notification_id: UUID
+    at: AwareDatetime
+    recipient: str
+    kind: str
+    request_id: str | None = None
+    text_zh: str
+    text_en: str
+
+
+class TimingPoint(Frozen):
+    at: AwareDatetime
+    seconds: float
+
+
+class LiveSnapshot(Frozen):
+    generated_at: AwareDatetime
+    position: int = Field(description="How many events the snapshot has folded in")
+    funnel: tuple[StageCount, ...]
+    by_area: dict[str, dict[str, int]]
+    by_service_type: dict[str, dict[str, int]]
+    time_to_dispatch: Percentiles
+    time_to_accept: Percentiles
+    time_to_complete: Percentiles
+    overdue: tuple[LiveRequest, ...]
+    escalated: tuple[LiveRequest, ...]
+    recent: tuple[LiveEvent, ...]
+    teams: tuple[TeamStanding, ...]
+    timings: dict[str, tuple[TimingPoint, ...]] = Field(
+        default_factory=dict, description="Recent durations by stage, for charts"
+    )
+    dead_letters: int = 0
