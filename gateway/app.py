@@ -6,13 +6,13 @@ from importlib import metadata
 
 from aiohttp import web
 
-from gateway import routes as _routes  # noqa: F401  (registers the routes)
 from gateway.config import GatewayConfig
 from gateway.errors import errors_middleware
-from gateway.http import BUS, CONFIG, OPENAPI, ROUTES, VIEWS, bind
+from gateway.http import BUS, CONFIG, OPENAPI, VIEWS, bind
 from gateway.metrics import METRICS, Metrics, metrics_middleware
 from gateway.openapi import build_openapi
 from gateway.ports import CommandBus, Views
+from gateway.routes import ROUTES
 
 
 def version() -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 from uuid import UUID, uuid4
@@ -121,22 +121,6 @@ class Route:
     tag: str = "platform"
     query: tuple[tuple[str, str], ...] = field(default=())
     content_type: str = "application/json"
-
-
-ROUTES: list[Route] = []
-
-
-def route(method: str, path: str, summary: str, *, roles: Sequence[str] | None,
-          body: type[BaseModel] | None = None, answer: type[BaseModel] | None = None,
-          status: int = 200, errors: Sequence[int] = (), tag: str = "platform",
-          query: Sequence[tuple[str, str]] = (),
-          content_type: str = "application/json") -> Callable[[Handler], Handler]:
-    def register(handler: Handler) -> Handler:
-        ROUTES.append(Route(method, path, handler, summary,
-                            None if roles is None else frozenset(roles), body, answer, status,
-                            tuple(errors), tag, tuple(query), content_type))
-        return handler
-    return register
 
 
 def authenticate(request: web.Request) -> Principal:

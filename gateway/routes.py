@@ -6,16 +6,18 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+from collections.abc import Callable, Sequence
 from datetime import timedelta
 from importlib import resources
 from typing import Any
 from uuid import UUID
 
 from aiohttp import web
+from pydantic import BaseModel
 
 from consumers.ledger.rules import quarter_of
 from gateway.errors import ApiError
-from gateway.http import OPENAPI, Call, answer, execute, route
+from gateway.http import OPENAPI, Call, Handler, Route, answer, execute
 from gateway.masking import mask_address, mask_name, mask_phone
 from gateway.metrics import METRICS
 from schemas import api
@@ -23,6 +25,23 @@ from schemas import commands as cmd
 from schemas.base import CommandOutcome
 from schemas.common import RequestStatus, Role, area_level, county_of
 from schemas.views import AccountView, RequestView, TeamView
+
+ROUTES: list[Route] = []
+"""The contract's route table; it builds the router and the OpenAPI document."""
+
+
+def route(method: str, path: str, summary: str, *, roles: Sequence[str] | None,
+          body: type[BaseModel] | None = None, answer: type[BaseModel] | None = None,
+          status: int = 200, errors: Sequence[int] = (), tag: str = "platform",
+          query: Sequence[tuple[str, str]] = (),
+          content_type: str = "application/json") -> Callable[[Handler], Handler]:
+    def register(handler: Handler) -> Handler:
+        ROUTES.append(Route(method, path, handler, summary,
+                            None if roles is None else frozenset(roles), body, answer, status,
+                            tuple(errors), tag, tuple(query), content_type))
+        return handler
+    return register
+
 
 STAFF = (Role.STAFF,)
 RESIDENT = (Role.RESIDENT,)
@@ -364,7 +383,7 @@ async def issue_redeem_code(call: Call) -> web.StreamResponse:
     out = _result(await execute(call, command))
     if isinstance(out, web.Response):
         return out
-    return answer(api.RedeemCodeOut(code=code, expires_at=expires_at))
+    return answer(api.RedeemCodeOut(code=code, expires_at=out["expires_at"]))
 
 
 @route("POST", "/api/v1/catalog", "Add a gift, or restock one (same id: more stock)",

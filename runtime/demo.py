@@ -71,38 +71,67 @@ async def seed(seeder: Seeder, district: DemoDistrict) -> dict[str, str]:
     for v in district.volunteers:
         members.setdefault(str(v["team_id"]), []).append(str(v["volunteer_id"]))
     contacts = {str(r["resident_id"]): r for r in district.residents}
+    hours_of: dict[str, float] = {}
     subjects = {"resident": str(district.residents[0]["resident_id"])}
-    for n, order in enumerate(district.sample_requests):
-        resident = str(order["resident_id"])
-        body = {k: v for k, v in order.items() if k != "resident_id"}
-        body["contact_name"] = contacts[resident]["name"]
-        body["contact_phone"] = contacts[resident]["phone"]
-        _, made = await _must(seeder.post(Role.RESIDENT, resident, "/api/v1/requests", body,
-                                          f"order:{n}"))
-        request_id, team_id = made["request_id"], made.get("team_id")
-        if team_id is None:
-            continue
-        leader = leaders[team_id]
-        stage = n % 4
-        if stage == 0:
-            subjects.setdefault("leader", leader)
-            continue
-        path = f"/api/v1/requests/{request_id}"
-        await _must(seeder.post(Role.LEADER, leader, path + "/accept", None, f"accept:{n}"))
-        if stage == 1:
-            continue
-        crew = [{"volunteer_id": v, "hours": h}
-                for v, h in zip(members[team_id][:2], (2, 1.5), strict=False)]
-        await _must(seeder.post(Role.LEADER, leader, path + "/complete",
-                                {"volunteers": crew}, f"complete:{n}"))
-        subjects.setdefault("volunteer", crew[0]["volunteer_id"])  # type: ignore[arg-type]
-        if stage == 3:
-            await _must(seeder.post(Role.RESIDENT, resident, path + "/review",
-                                    {"rating": 5, "comment": "志愿者很热心，谢谢！"},
-                                    f"review:{n}"))
+    orders = district.sample_requests
+    past = [(n, orders[n % len(orders)], district.residents[(n * 7) % len(district.residents)])
+            for n in range(HISTORY_ORDERS)]
+    for n, order, resident in past:
+        body = _order_body({**order, "resident_id": resident["resident_id"],
+                            "area": resident["area"], "address": resident["address"]},
+                           contacts)
+        await _journey(seeder, f"past:{n}", body, leaders, members, hours_of, stage=3,
+                       rating=5 - n % 2)
+    for n, order in enumerate(orders):
+        team_leader = await _journey(seeder, f"order:{n}", _order_body(order, contacts),
+                                     leaders, members, hours_of, stage=n % 3, rating=5)
+        if n % 3 == 0 and team_leader is not None:
+            subjects.setdefault("leader", team_leader)
     subjects.setdefault("leader", leaders[str(district.teams[0]["team_id"])])
-    subjects.setdefault("volunteer", str(district.volunteers[0]["volunteer_id"]))
+    subjects["volunteer"] = max(sorted(hours_of), key=lambda v: hours_of[v])
     return subjects
+
+
+HISTORY_ORDERS = 36
+CREW_HOURS = (3.0, 2.5, 2.0)
+
+
+def _order_body(order: dict[str, object], contacts: dict[str, dict[str, object]]
+                ) -> dict[str, object]:
+    resident = contacts[str(order["resident_id"])]
+    body = {k: v for k, v in order.items() if k != "resident_id"}
+    return {**body, "resident_id": order["resident_id"], "contact_name": resident["name"],
+            "contact_phone": resident["phone"]}
+
+
+async def _journey(seeder: Seeder, key: str, body: dict[str, object], leaders: dict[str, str],
+                   members: dict[str, list[str]], hours_of: dict[str, float], stage: int,
+                   rating: int) -> str | None:
+    """Order, then go as far as `stage`: 0 dispatched, 1 accepted, 2 completed, 3 reviewed."""
+    resident = str(body.pop("resident_id"))
+    _, made = await _must(seeder.post(Role.RESIDENT, resident, "/api/v1/requests", body,
+                                      f"{key}:order"))
+    team_id = made.get("team_id")
+    if team_id is None:
+        return None
+    leader = leaders[team_id]
+    path = f"/api/v1/requests/{made['request_id']}"
+    if stage >= 1:
+        await _must(seeder.post(Role.LEADER, leader, path + "/accept", None, f"{key}:accept"))
+    if stage >= 2:
+        crew = [{"volunteer_id": v, "hours": h}
+                for v, h in zip(members[team_id], CREW_HOURS, strict=False)]
+        await _must(seeder.post(Role.LEADER, leader, path + "/complete",
+                                {"volunteers": crew}, f"{key}:complete"))
+        if stage >= 3:
+            for member in crew:
+                volunteer = str(member["volunteer_id"])
+                hours_of[volunteer] = hours_of.get(volunteer, 0.0) + float(str(member["hours"]))
+    if stage >= 3:
+        await _must(seeder.post(Role.RESIDENT, resident, path + "/review",
+                                {"rating": rating, "comment": "志愿者很热心，谢谢！"},
+                                f"{key}:review"))
+    return leader
 
 
 async def _must(call: Any) -> tuple[int, dict[str, Any]]:

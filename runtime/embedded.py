@@ -272,8 +272,7 @@ class EmbeddedPlatform:
         if topic is DEAD_LETTERS:
             self.live.note_dead_letter()
             return
-        if topic is DISPATCH_EVENTS:
-            self.live.evolve(message, record.position)
+        self.live.evolve(message, record.position)
         self.inboxes.evolve(message)
         if owners:
             owner = self._owner({DISPATCH_EVENTS.name: "dispatcher", LEDGER_EVENTS.name: "ledger",

@@ -211,7 +211,8 @@ class TimingPoint(Frozen):
 
 class LiveSnapshot(Frozen):
     generated_at: AwareDatetime
-    position: int = Field(description="How many events the snapshot has folded in")
+    position: int = Field(description="Log position of the last event folded in")
+    events: int = Field(0, description="How many events (of every topic) were folded in")
     funnel: tuple[StageCount, ...]
     by_area: dict[str, dict[str, int]]
     by_service_type: dict[str, dict[str, int]]

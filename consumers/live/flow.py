@@ -101,11 +101,13 @@ class LiveFlow:
         }
         self.recent: deque[LiveEvent] = deque(maxlen=recent_max)
         self.dead_letters = 0
+        self.events = 0
 
     # -- folding -----------------------------------------------------------------------
 
     def evolve(self, event: Event, position: int = 0) -> None:
         self.position = max(self.position, position)
+        self.events += 1
         if isinstance(event, ev.AreaRegistered):
             self.area_names[event.code] = event.name
         elif isinstance(event, ev.TeamRegistered):
@@ -229,6 +231,7 @@ class LiveFlow:
         return LiveSnapshot(
             generated_at=now,
             position=self.position,
+            events=self.events,
             funnel=tuple(
                 StageCount(status=s, today=self.reached_today[s], total=self.reached[s],
                            current=self.current[s])

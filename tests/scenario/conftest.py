@@ -1,0 +1,60 @@
+"""Platforms for the scenario suite: each mode started as real processes on loopback.
+
+Every scenario test takes `platform` and builds its own district with unique codes, so one
+platform per mode serves the whole session. `quick_platform` has short deadlines, for the
+timeout paths; `reviewing_platform` holds orders for the office's review first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import aiohttp
+import pytest
+from harness import Platform, ServerProcess
+
+SECRET = "scenario-secret-not-for-production-0123456789"
+QUICK = {
+    "VD_ACCEPT_WINDOW_S": "2", "VD_ACCEPT_WINDOW_URGENT_S": "1", "VD_WAIT_WINDOW_S": "2",
+    "VD_WAIT_WINDOW_URGENT_S": "1", "VD_CONFIRM_WINDOW_S": "2", "VD_TIMER_TICK_S": "0.1",
+    "VD_MAX_REFUSALS": "3", "VD_REDEEM_CODE_TTL_S": "1",
+}
+
+
+async def embedded(tmp: Path, http: aiohttp.ClientSession, env: dict[str, str],
+                   name: str) -> AsyncIterator[Platform]:
+    server = ServerProcess(tmp / name, {"VD_SECRET": SECRET, **env}, log_name=name)
+    server.start()
+    try:
+        await server.wait_ready()
+        yield Platform(server.base_url, SECRET, "embedded", http, env)
+    finally:
+        server.stop()
+
+
+MODES = ["embedded"]
+
+
+@pytest.fixture(scope="session", params=MODES)
+async def platform(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory,
+                   http: aiohttp.ClientSession) -> AsyncIterator[Platform]:
+    async for p in embedded(tmp_path_factory.mktemp("platform"), http, {}, "main"):
+        yield p
+
+
+@pytest.fixture(scope="session", params=MODES)
+async def quick_platform(request: pytest.FixtureRequest,
+                         tmp_path_factory: pytest.TempPathFactory,
+                         http: aiohttp.ClientSession) -> AsyncIterator[Platform]:
+    async for p in embedded(tmp_path_factory.mktemp("quick"), http, QUICK, "quick"):
+        yield p
+
+
+@pytest.fixture(scope="session", params=MODES)
+async def reviewing_platform(request: pytest.FixtureRequest,
+                             tmp_path_factory: pytest.TempPathFactory,
+                             http: aiohttp.ClientSession) -> AsyncIterator[Platform]:
+    env = {"VD_REVIEW_REQUIRED": "true"}
+    async for p in embedded(tmp_path_factory.mktemp("reviewing"), http, env, "reviewing"):
+        yield p

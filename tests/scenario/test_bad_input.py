@@ -1,0 +1,205 @@
+"""Bad input on every route that takes a body or names an object: malformed JSON is 400,
+invalid fields 422 naming the field, unknown ids 404, illegal transitions 409, bodies over the
+limit 413, a bad Idempotency-Key 400 — and none of it writes anything."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+from harness import District, Platform, make_district
+
+from gateway.routes import ROUTES
+from schemas.common import Role
+
+UNKNOWN_REQUEST = "999999-0123456789abcdef"
+
+
+def caller(platform: Platform, role: str, district: District) -> Any:
+    subjects = {"resident": "R-bad", "leader": district.teams["hamlet"].leader_id,
+                "volunteer": district.teams["hamlet"].volunteers[0], "staff": "S-bad",
+                "kiosk": "K-bad"}
+    return platform.as_(role, subjects[role])
+
+
+async def events_folded(platform: Platform) -> int:
+    """How many events the platform has taken in: what a write would change."""
+    await asyncio.sleep(0.3)
+    r = await platform.as_(Role.STAFF, "S-count").get("/api/v1/live")
+    count: int = r.body["events"]
+    return count
+
+
+@pytest.fixture
+async def scene(platform: Platform) -> tuple[District, str]:
+    district = await make_district(platform)
+    r = await platform.as_(Role.RESIDENT, "R-bad").post("/api/v1/requests", {
+        "service_type": "groceries", "area": district.hamlet, "address": "1栋"})
+    return district, r.body["request_id"]
+
+
+def body_routes() -> list[Any]:
+    return [r for r in ROUTES if r.body is not None]
+
+
+async def test_malformed_bodies_are_400_and_write_nothing(
+    platform: Platform, scene: tuple[District, str]
+) -> None:
+    district, request_id = scene
+    before = await events_folded(platform)
+    wrong = []
+    for route in body_routes():
+        role = sorted(route.roles or ["staff"])[0]
+        client = caller(platform, role, district)
+        path = route.path.replace("{request_id}", request_id)
+        for raw in (b"{not json", b"[1, 2]", b"", b"\xff\xfe", b'"text"'):
+            reply = await client.request("POST", path, raw=raw)
+            if reply.status != 400 or reply.error_code is None:
+                wrong.append(f"{route.path} {raw!r}: {reply.status} {reply.body}")
+    assert wrong == []
+    assert await events_folded(platform) == before
+
+
+INVALID: dict[str, list[tuple[dict[str, Any], str]]] = {
+    "/api/v1/areas": [({"code": "12345", "name": "x"}, "code"),
+                      ({"code": "123456"}, "name"),
+                      ({"code": "123456", "name": "x", "lat": 91}, "lat"),
+                      ({"code": "123456", "name": "x", "extra": 1}, "extra")],
+    "/api/v1/teams": [({"team_id": "T", "name": "x", "leader_id": "L", "service_types": [],
+                        "areas": ["123456"], "capacity": 1}, "service_types"),
+                      ({"team_id": "T", "name": "x", "leader_id": "L",
+                        "service_types": ["flying"], "areas": ["123456"], "capacity": 1},
+                       "service_types.0"),
+                      ({"team_id": "T", "name": "x", "leader_id": "L",
+                        "service_types": ["repair"], "areas": ["123456"], "capacity": 0},
+                       "capacity"),
+                      ({"team_id": "bad id!", "name": "x", "leader_id": "L",
+                        "service_types": ["repair"], "areas": ["123456"], "capacity": 1},
+                       "team_id"),
+                      ({"team_id": "T", "name": "x", "leader_id": "L",
+                        "service_types": ["repair"], "areas": ["123456", "654321"],
+                        "capacity": 1}, "areas")],
+    "/api/v1/volunteers": [({"volunteer_id": "V", "name": ""}, "name"),
+                           ({"volunteer_id": "V", "name": "x"}, "team_id")],
+    "/api/v1/requests": [({"service_type": "groceries", "area": "1", "address": "a"}, "area"),
+                         ({"service_type": "groceries", "area": "123456"}, "address"),
+                         ({"service_type": "groceries", "area": "123456", "address": "a",
+                           "urgency": "now"}, "urgency"),
+                         ({"service_type": "groceries", "area": "123456", "address": "a",
+                           "contact_phone": "call me"}, "contact_phone"),
+                         ({"service_type": "groceries", "area": "123456",
+                           "address": "a" * 201}, "address")],
+    "/api/v1/requests/{request_id}/decline": [({}, "reason"), ({"reason": ""}, "reason")],
+    "/api/v1/requests/{request_id}/complete": [
+        ({"volunteers": []}, "volunteers"),
+        ({"volunteers": [{"volunteer_id": "V", "hours": 0}]}, "volunteers.0.hours"),
+        ({"volunteers": [{"volunteer_id": "V", "hours": 25}]}, "volunteers.0.hours")],
+    "/api/v1/requests/{request_id}/review": [({"rating": 6}, "rating"), ({}, "rating"),
+                                             ({"rating": "five"}, "rating")],
+    "/api/v1/requests/{request_id}/dispatch": [({}, "team_id")],
+    "/api/v1/requests/{request_id}/cancel": [({"reason": "x" * 501}, "reason")],
+    "/api/v1/catalog": [({"item_id": "towel", "name": "毛巾", "points": 0, "stock": 1}, "points"),
+                        ({"item_id": "towel", "name": "毛巾", "points": 5, "stock": -1},
+                         "stock")],
+    "/api/v1/redemptions": [({"volunteer_id": "V", "item_id": "towel", "code": "12"}, "code"),
+                            ({"volunteer_id": "V", "item_id": "towel"}, "code")],
+}
+
+
+def test_every_route_with_a_body_has_invalid_cases() -> None:
+    assert {r.path for r in body_routes()} == set(INVALID)
+
+
+async def test_invalid_fields_are_422_naming_the_field_and_write_nothing(
+    platform: Platform, scene: tuple[District, str]
+) -> None:
+    district, request_id = scene
+    before = await events_folded(platform)
+    wrong = []
+    for route in body_routes():
+        client = caller(platform, sorted(route.roles or ["staff"])[0], district)
+        path = route.path.replace("{request_id}", request_id)
+        for body, field in INVALID[route.path]:
+            reply = await client.post(path, body)
+            fields = [d.get("field") for d in (reply.body["error"]["details"] or [])] if (
+                reply.error_code == "invalid") else []
+            if reply.status != 422 or field not in fields:
+                wrong.append(f"{route.path} {body}: {reply.status} {reply.body}")
+    assert wrong == []
+    assert await events_folded(platform) == before
+
+
+async def test_unknown_ids_are_404_and_illegal_transitions_409(
+    platform: Platform, scene: tuple[District, str]
+) -> None:
+    district, request_id = scene
+    staff = district.staff
+    resident = platform.as_(Role.RESIDENT, "R-bad")
+    leader = platform.as_(Role.LEADER, district.teams["hamlet"].leader_id)
+    kiosk = platform.as_(Role.KIOSK, "K-bad")
+    volunteer = district.teams["hamlet"].volunteers[0]
+    before = await events_folded(platform)
+    for path in (f"/api/v1/requests/{UNKNOWN_REQUEST}", "/api/v1/requests/not-an-id"):
+        assert (await staff.get(path)).status == 404
+        assert (await staff.post(path + "/dispatch", {"team_id": "T1"})).status == 404
+        assert (await resident.post(path + "/cancel", {})).status == 404
+        assert (await leader.post(path + "/accept")).status == 404
+    assert (await staff.get("/api/v1/volunteers/V-none/points")).status == 404
+    assert (await platform.as_(Role.VOLUNTEER, "V-none").post(
+        "/api/v1/volunteers/V-none/redeem-code")).status == 404
+    assert (await kiosk.post("/api/v1/redemptions", {
+        "volunteer_id": "V-none", "item_id": "towel", "code": "12345678"})).status == 404
+    assert (await kiosk.post("/api/v1/redemptions", {
+        "volunteer_id": volunteer, "item_id": "no-such-gift",
+        "code": "12345678"})).status == 404
+    assert (await staff.get("/api/v1/commands/not-a-uuid")).status == 404
+    assert (await staff.get("/api/v1/no-such-thing")).status == 404
+    assert (await staff.request("DELETE", "/api/v1/catalog")).status == 405
+
+    path = f"/api/v1/requests/{request_id}"
+    r = await leader.post(path + "/complete",
+                          {"volunteers": [{"volunteer_id": volunteer, "hours": 1}]})
+    assert (r.status, r.error_code) == (409, "illegal_transition")
+    r = await resident.post(path + "/review", {"rating": 5})
+    assert (r.status, r.error_code) == (409, "illegal_transition")
+    r = await staff.post(path + "/dispatch", {"team_id": district.teams["hamlet"].team_id})
+    assert (r.status, r.error_code) == (409, "already_dispatched")
+    r = await staff.post(path + "/dispatch", {"team_id": "T-none"})
+    assert (r.status, r.error_code) == (422, "unknown_team")
+    r = await staff.post("/api/v1/areas", {"code": district.county, "name": "again"})
+    assert (r.status, r.error_code) == (409, "area_exists")
+    r = await staff.post("/api/v1/requests", {})
+    assert r.status == 403
+    r = await resident.post("/api/v1/requests", {
+        "service_type": "groceries", "area": "888888001", "address": "1栋"})
+    assert (r.status, r.error_code) == (422, "unknown_area")
+    r = await staff.post("/api/v1/volunteers", {
+        "volunteer_id": volunteer, "name": "x", "team_id": district.teams["hamlet"].team_id})
+    assert (r.status, r.error_code) == (409, "volunteer_exists")
+    r = await staff.post("/api/v1/volunteers", {
+        "volunteer_id": "V-new", "name": "x", "team_id": "T-none"})
+    assert (r.status, r.error_code) == (422, "unknown_team")
+    r = await leader.post(path + "/accept")
+    assert r.status == 200
+    r = await leader.post(path + "/complete",
+                          {"volunteers": [{"volunteer_id": "V-stranger", "hours": 1}]})
+    assert (r.status, r.error_code) == (422, "volunteer_not_in_team")
+    assert await events_folded(platform) == before + 1, "only the accept was written"
+
+
+async def test_bodies_over_the_limit_are_413(platform: Platform) -> None:
+    before = await events_folded(platform)
+    huge = b'{"service_type": "groceries", "details": "' + b"x" * 200_000 + b'"}'
+    r = await platform.as_(Role.RESIDENT, "R-bad").request("POST", "/api/v1/requests", raw=huge)
+    assert (r.status, r.error_code) == (413, "too_large")
+    assert await events_folded(platform) == before
+
+
+async def test_a_bad_idempotency_key_is_400(platform: Platform,
+                                            scene: tuple[District, str]) -> None:
+    district, _ = scene
+    r = await platform.as_(Role.RESIDENT, "R-bad").post(
+        "/api/v1/requests", {"service_type": "groceries", "area": district.hamlet,
+                             "address": "1栋"}, key="k" * 201)
+    assert (r.status, r.error_code) == (400, "bad_idempotency_key")

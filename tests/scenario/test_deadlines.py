@@ -1,0 +1,121 @@
+"""Deadlines, on a platform with short windows: an unaccepted task times out and goes to the
+next team; when every team has let it pass it is escalated to the office; when every team
+that serves it is busy it waits, and is escalated if it waits too long; a completed service
+nobody reviews is confirmed when its window passes, and the volunteers are credited."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from harness import Platform, eventually, make_district
+from journeys import balance_reaches, served
+
+from schemas.common import Role
+
+
+async def test_an_unaccepted_task_times_out_to_the_next_team_then_escalates(
+    quick_platform: Platform,
+) -> None:
+    platform = quick_platform
+    district = await make_district(platform)
+    resident = platform.as_(Role.RESIDENT, "R-slow")
+    made = await resident.post("/api/v1/requests", {
+        "service_type": "groceries", "area": district.hamlet, "address": "1栋",
+    })
+    request_id = made.body["request_id"]
+    assert made.body["team_id"] == district.teams["hamlet"].team_id
+
+    async def history() -> list[str]:
+        r = await resident.get(f"/api/v1/requests/{request_id}")
+        return [h["event"] for h in r.body["history"]]
+
+    async def escalated() -> Any:
+        events = await history()
+        return events if events[-1] == "RequestEscalated" else None
+
+    events = await eventually(escalated, timeout_s=20)
+    assert events.count("AcceptDeadlinePassed") == 3
+    teams = [h["team_id"] for h in (await resident.get(f"/api/v1/requests/{request_id}"))
+             .body["history"] if h["event"] == "RequestDispatched"]
+    assert teams == [district.teams[k].team_id for k in ("hamlet", "village", "town")]
+    live = await district.staff.get("/api/v1/live")
+    assert request_id in {r["request_id"] for r in live.body["escalated"]}
+    hamlet = platform.as_(Role.LEADER, district.teams["hamlet"].leader_id)
+    late = await hamlet.post(f"/api/v1/requests/{request_id}/accept")
+    assert late.status in (403, 409), "a late accept after the deadline is refused"
+
+
+async def test_when_every_team_is_busy_the_order_waits_then_escalates(
+    quick_platform: Platform,
+) -> None:
+    platform = quick_platform
+    district = await make_district(platform)
+    resident = platform.as_(Role.RESIDENT, "R-busy")
+    county = district.teams["county"]
+    leader = platform.as_(Role.LEADER, county.leader_id)
+    staff = district.staff
+    placed = []
+    for _ in range(11):
+        r = await resident.post("/api/v1/requests", {
+            "service_type": "bathing", "area": district.hamlet, "address": "2栋"})
+        placed.append(r.body)
+        if r.body["team_id"] == county.team_id:
+            accepted = await leader.post(f"/api/v1/requests/{r.body['request_id']}/accept")
+            assert accepted.status == 200
+    waiting = [b for b in placed if b["team_id"] is None]
+    assert len(waiting) == 1 and waiting[0]["status"] == "submitted", "capacity is 10"
+
+    async def escalated() -> Any:
+        r = await staff.get(f"/api/v1/requests/{waiting[0]['request_id']}")
+        return r.body if r.body["status"] == "escalated" else None
+
+    body = await eventually(escalated, timeout_s=15)
+    assert body["escalation_reason"] == "all_teams_busy"
+
+
+async def test_a_queued_order_is_dispatched_as_soon_as_a_team_frees_up(
+    platform: Platform,
+) -> None:
+    district = await make_district(platform)
+    resident = platform.as_(Role.RESIDENT, "R-queue")
+    county = district.teams["county"]
+    leader = platform.as_(Role.LEADER, county.leader_id)
+    ids = []
+    for _ in range(11):
+        r = await resident.post("/api/v1/requests", {
+            "service_type": "repair", "area": district.village, "address": "3栋"})
+        ids.append(r.body["request_id"])
+    last = await resident.get(f"/api/v1/requests/{ids[-1]}")
+    assert last.body["status"] == "submitted" and last.body["team_id"] is None
+    await leader.post(f"/api/v1/requests/{ids[0]}/decline", {"reason": "没有工具"})
+    after = await resident.get(f"/api/v1/requests/{ids[-1]}")
+    assert after.body["status"] == "dispatched" and after.body["team_id"] == county.team_id
+
+
+async def test_an_unreviewed_service_is_confirmed_when_its_window_passes(
+    quick_platform: Platform,
+) -> None:
+    platform = quick_platform
+    district = await make_district(platform)
+    volunteer = district.teams["hamlet"].volunteers[0]
+    request_id = await served(platform, district, "R-quiet", [(volunteer, 2.5)], review=False)
+    account = await balance_reaches(platform, volunteer, 3)
+    assert account["entries"][0]["request_id"] == request_id
+    history = (await district.staff.get(f"/api/v1/requests/{request_id}")).body["history"]
+    assert history[-1]["event"] == "ServiceConfirmed"
+    resident = platform.as_(Role.RESIDENT, "R-quiet")
+    late_review = await resident.post(f"/api/v1/requests/{request_id}/review", {"rating": 4})
+    assert late_review.status == 200
+    again = await balance_reaches(platform, volunteer, 3)
+    assert len(again["entries"]) == 1, "a review after the window credits nothing more"
+
+
+async def test_staff_can_confirm_a_service_so_points_are_credited(platform: Platform) -> None:
+    district = await make_district(platform)
+    volunteer = district.teams["hamlet"].volunteers[1]
+    request_id = await served(platform, district, "R-staff", [(volunteer, 1)], review=False)
+    confirmed = await district.staff.post(f"/api/v1/requests/{request_id}/confirm")
+    assert confirmed.status == 200
+    await balance_reaches(platform, volunteer, 1)
+    twice = await district.staff.post(f"/api/v1/requests/{request_id}/confirm")
+    assert (twice.status, twice.error_code) == (409, "already_confirmed")

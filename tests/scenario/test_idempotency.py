@@ -1,0 +1,67 @@
+"""Retrying a command with the same Idempotency-Key returns the first answer and changes
+nothing more; the same key with a different body is refused; no key means a new command."""
+
+from __future__ import annotations
+
+import asyncio
+
+from harness import Platform, make_district
+from journeys import balance_reaches, served
+
+from schemas.common import Role
+
+
+async def test_a_retried_order_is_one_order(platform: Platform) -> None:
+    district = await make_district(platform)
+    resident = platform.as_(Role.RESIDENT, "R-retry")
+    body = {"service_type": "groceries", "area": district.hamlet, "address": "1栋"}
+    first = await resident.post("/api/v1/requests", body, key="order-1")
+    again = await asyncio.gather(*(resident.post("/api/v1/requests", body, key="order-1")
+                                   for _ in range(5)))
+    assert first.status == 201
+    assert {(r.status, r.body["request_id"]) for r in again} == {(201, first.body["request_id"])}
+    mine = await resident.get("/api/v1/requests")
+    assert [r["request_id"] for r in mine.body["requests"]] == [first.body["request_id"]]
+    tasks = await platform.as_(Role.LEADER, district.teams["hamlet"].leader_id).get(
+        "/api/v1/tasks")
+    assert tasks.body["team"]["load"] == 1
+
+    changed = await resident.post("/api/v1/requests", {**body, "address": "2栋"}, key="order-1")
+    assert (changed.status, changed.error_code) == (422, "idempotency_key_reused")
+    other = await resident.post("/api/v1/requests", body)
+    assert other.body["request_id"] != first.body["request_id"]
+
+
+async def test_a_retried_refusal_is_the_same_refusal(platform: Platform) -> None:
+    district = await make_district(platform)
+    staff = district.staff
+    body = {"code": district.county, "name": "重复"}
+    r1 = await staff.post("/api/v1/areas", body, key="area-again")
+    r2 = await staff.post("/api/v1/areas", body, key="area-again")
+    assert (r1.status, r1.error_code) == (r2.status, r2.error_code) == (409, "area_exists")
+
+
+async def test_a_retried_redemption_redeems_once_and_gives_the_same_code(
+    platform: Platform,
+) -> None:
+    district = await make_district(platform)
+    volunteer = district.teams["hamlet"].volunteers[0]
+    await served(platform, district, "R-idem", [(volunteer, 6)])
+    await balance_reaches(platform, volunteer, 6)
+    item = f"mug-{district.county}"
+    await district.staff.post("/api/v1/catalog",
+                              {"item_id": item, "name": "杯子", "points": 4, "stock": 10})
+    me = platform.as_(Role.VOLUNTEER, volunteer)
+    c1 = await me.post(f"/api/v1/volunteers/{volunteer}/redeem-code", key="code-1")
+    c2 = await me.post(f"/api/v1/volunteers/{volunteer}/redeem-code", key="code-1")
+    assert c1.body == c2.body
+    kiosk = platform.as_(Role.KIOSK, "K-idem")
+    body = {"volunteer_id": volunteer, "item_id": item, "code": c1.body["code"]}
+    replies = [await kiosk.post("/api/v1/redemptions", body, key="redeem-1") for _ in range(3)]
+    assert {r.status for r in replies} == {201}
+    assert len({r.body["redemption_id"] for r in replies}) == 1
+    account = await balance_reaches(platform, volunteer, 2)
+    assert [e["kind"] for e in account["entries"]] == ["redemption", "credit"]
+    stock = {i["item_id"]: i["stock"] for i in
+             (await kiosk.get("/api/v1/catalog")).body["items"]}[item]
+    assert stock == 9
