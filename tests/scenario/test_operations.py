@@ -1,0 +1,94 @@
+"""What operators and client developers rely on: health, Prometheus metrics, an OpenAPI 3
+document that validates and lists every route, the live snapshot, and notifications."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from harness import Platform, eventually, make_district
+from journeys import served
+from openapi_spec_validator import validate
+
+from gateway.routes import ROUTES
+from schemas.common import Role
+
+
+async def test_health_metrics_and_openapi(platform: Platform) -> None:
+    anyone = platform.anonymous()
+    health = await anyone.get("/healthz")
+    assert health.status == 200 and health.body["status"] == "ok"
+
+    await anyone.get("/api/v1/service-types")
+    metrics = await anyone.get("/metrics")
+    assert metrics.status == 200
+    assert metrics.headers["Content-Type"].startswith("text/plain")
+    assert 'vd_http_requests_total{method="GET",route="/api/v1/service-types",status="200"}' \
+        in metrics.body
+
+    doc = (await anyone.get("/openapi.json")).body
+    validate(doc)
+    documented = {(m.upper(), p) for p, ops in doc["paths"].items() for m in ops}
+    assert documented == {(r.method, r.path) for r in ROUTES}
+    submit = doc["paths"]["/api/v1/requests"]["post"]
+    body_ref = submit["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+    assert body_ref.endswith("/RequestIn")
+    assert set(submit["responses"]) >= {"201", "202", "400", "401", "403", "409", "422"}
+
+
+async def test_service_types_carry_names_in_both_languages(platform: Platform) -> None:
+    r = await platform.anonymous().get("/api/v1/service-types")
+    by_code = {t["code"]: t for t in r.body["service_types"]}
+    assert len(by_code) == 14
+    assert (by_code["bathing"]["name_zh"], by_code["bathing"]["name_en"]) == ("助浴",
+                                                                             "Bathing help")
+
+
+async def test_the_live_snapshot_counts_the_flow_without_personal_data(
+    platform: Platform,
+) -> None:
+    district = await make_district(platform)
+    staff = district.staff
+    before = (await staff.get("/api/v1/live")).body
+    volunteer = district.teams["hamlet"].volunteers[0]
+    await served(platform, district, "R-live", [(volunteer, 1)])
+
+    async def folded() -> dict[str, Any] | None:
+        body: dict[str, Any] = (await staff.get("/api/v1/live")).body
+        return body if body["by_area"].get(district.hamlet) == {"reviewed": 1} else None
+
+    after = await eventually(folded)
+    stages = {s["status"]: s for s in after["funnel"]}
+    old = {s["status"]: s for s in before["funnel"]}
+    for status in ("submitted", "dispatched", "accepted", "completed", "reviewed"):
+        assert stages[status]["total"] == old[status]["total"] + 1, status
+    assert after["by_area"][district.hamlet] == {"reviewed": 1}
+    assert after["by_area"][district.county] == {"reviewed": 1}
+    assert after["time_to_dispatch"]["count"] >= 1 and after["time_to_accept"]["p50_s"] >= 0
+    assert any(e["type"] == "RequestReviewed" for e in after["recent"])
+    assert any(t["team_id"] == district.teams["hamlet"].team_id and t["completed"] == 1
+               for t in after["teams"])
+    text = str(after)
+    assert "13807390001" not in text and "1栋" not in text
+
+
+async def test_people_are_notified_of_what_concerns_them(platform: Platform) -> None:
+    district = await make_district(platform)
+    volunteer = district.teams["hamlet"].volunteers[0]
+    request_id = await served(platform, district, "R-note", [(volunteer, 2)])
+    leader = platform.as_(Role.LEADER, district.teams["hamlet"].leader_id)
+    resident = platform.as_(Role.RESIDENT, "R-note")
+
+    async def told() -> bool:
+        tasks = [(n["kind"], n["request_id"]) for n in
+                 (await leader.get("/api/v1/notifications")).body["notifications"]]
+        news = [n["text_en"] for n in
+                (await resident.get("/api/v1/notifications")).body["notifications"]]
+        return ("new_task", request_id) in tasks and "A team accepted your request" in news
+
+    assert await eventually(told)
+    me = platform.as_(Role.VOLUNTEER, volunteer)
+
+    async def credited() -> list[str]:
+        return [n["kind"] for n in (await me.get("/api/v1/notifications")).body["notifications"]]
+
+    assert await eventually(credited) == ["points_credited"]
