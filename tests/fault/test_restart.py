@@ -141,3 +141,32 @@ async def test_sigkill_mid_stream_loses_nothing_and_doubles_nothing(
                              text=True, timeout=120, check=False)
     assert rebuilt.returncode == 0, rebuilt.stdout + rebuilt.stderr
     assert '"problems": []' in rebuilt.stdout
+
+
+async def test_an_accept_deadline_survives_a_crash(tmp_path: Path,
+                                                   http: aiohttp.ClientSession) -> None:
+    """The deadline passes while the process is down; after the restart it still fires."""
+    env = {"VD_SECRET": SECRET, "VD_ACCEPT_WINDOW_S": "2", "VD_TIMER_TICK_S": "0.1"}
+    server = ServerProcess(tmp_path / "data", env, log_name="deadline")
+    server.start()
+    await server.wait_ready()
+    platform = Platform(server.base_url, SECRET, "embedded", http)
+    district = await make_district(platform)
+    made = await platform.as_(Role.RESIDENT, "R-dl").post("/api/v1/requests", {
+        "service_type": "groceries", "area": district.hamlet, "address": "1栋"})
+    assert made.body["team_id"] == district.teams["hamlet"].team_id
+    server.kill()
+    await asyncio.sleep(2.5)
+    server.start()
+    await server.wait_ready()
+    staff = platform.as_(Role.STAFF, "S-dl")
+
+    async def moved_on() -> Any:
+        r = await staff.get(f"/api/v1/requests/{made.body['request_id']}")
+        events = [h["event"] for h in r.body["history"]]
+        return events if "AcceptDeadlinePassed" in events else None
+
+    events = await eventually(moved_on, timeout_s=10)
+    assert events[:4] == ["RequestSubmitted", "RequestDispatched", "AcceptDeadlinePassed",
+                          "RequestDispatched"]
+    server.stop()
