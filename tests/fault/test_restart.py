@@ -9,6 +9,7 @@ of the reviewed services that named them), and `vdispatch rebuild` finds the led
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
 import random
 import subprocess
@@ -39,7 +40,7 @@ class Flaky:
         for _ in range(600):
             try:
                 reply = await client.post(path, body, key=key)
-            except (aiohttp.ClientError, asyncio.TimeoutError):
+            except (TimeoutError, aiohttp.ClientError):
                 await asyncio.sleep(0.1)
                 continue
             if reply.status in (200, 201):
@@ -53,12 +54,12 @@ class Flaky:
 
 
 async def journey(flaky: Flaky, n: int, district: Any, hours: dict[str, float]) -> str:
-    rng = random.Random(n)  # noqa: S311
+    rng = random.Random(n)
     resident = f"R-crash-{n}"
     made = await flaky.post(Role.RESIDENT, resident, "/api/v1/requests", {
         "service_type": "groceries", "area": district.hamlet, "address": f"{n}栋"},
         key=f"order-{n}")
-    request_id = made["request_id"]
+    request_id: str = made["request_id"]
     flaky.acknowledged.add(request_id)
     team = next(t for t in district.teams.values() if t.team_id == made["team_id"])
     path = f"/api/v1/requests/{request_id}"
@@ -104,7 +105,7 @@ async def test_sigkill_mid_stream_loses_nothing_and_doubles_nothing(
 
     workers = [asyncio.create_task(worker()) for _ in range(CONCURRENCY)]
     for share in (0.25, 0.6):
-        await eventually(lambda share=share: _reached(done, share), timeout_s=60,
+        await eventually(functools.partial(_reached, done, share), timeout_s=60,
                          interval_s=0.01)
         assert len(done) < JOURNEYS, "the kill must land while journeys are in flight"
         server.kill()
@@ -124,7 +125,7 @@ async def test_sigkill_mid_stream_loses_nothing_and_doubles_nothing(
         assert seen.body["status"] == "reviewed"
 
     for volunteer_id, expected in hours.items():
-        async def balance(volunteer_id: str = volunteer_id) -> Any:
+        async def balance(volunteer_id: str = volunteer_id, expected: float = expected) -> Any:
             r = await staff.get(f"/api/v1/volunteers/{volunteer_id}/points")
             return r.body if r.body["balance"] == expected else None
 
@@ -137,7 +138,7 @@ async def test_sigkill_mid_stream_loses_nothing_and_doubles_nothing(
 
     server.stop()
     env = {**os.environ, "VD_DATA_DIR": str(server.data_dir), "VD_SECRET": SECRET}
-    rebuilt = subprocess.run([VDISPATCH, "rebuild"], env=env, capture_output=True,  # noqa: S603
+    rebuilt = subprocess.run([VDISPATCH, "rebuild"], env=env, capture_output=True,
                              text=True, timeout=120, check=False)
     assert rebuilt.returncode == 0, rebuilt.stdout + rebuilt.stderr
     assert '"problems": []' in rebuilt.stdout
