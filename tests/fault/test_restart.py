@@ -138,8 +138,9 @@ async def test_sigkill_mid_stream_loses_nothing_and_doubles_nothing(
 
     server.stop()
     env = {**os.environ, "VD_DATA_DIR": str(server.data_dir), "VD_SECRET": SECRET}
-    rebuilt = subprocess.run([VDISPATCH, "rebuild"], env=env, capture_output=True,
-                             text=True, timeout=120, check=False)
+    rebuilt = await asyncio.to_thread(
+        subprocess.run, [VDISPATCH, "rebuild"], env=env, capture_output=True, text=True,
+        timeout=120, check=False)
     assert rebuilt.returncode == 0, rebuilt.stdout + rebuilt.stderr
     assert '"problems": []' in rebuilt.stdout
 
