@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from importlib import metadata
 
 from aiohttp import web
@@ -13,6 +14,7 @@ from gateway.metrics import METRICS, Metrics, metrics_middleware
 from gateway.openapi import build_openapi
 from gateway.ports import CommandBus, Views
 from gateway.routes import ROUTES
+from gateway.stream import CLOSING, close_streams
 
 
 def version() -> str:
@@ -32,6 +34,8 @@ def create_app(config: GatewayConfig, bus: CommandBus, views: Views) -> web.Appl
     app[VIEWS] = views
     app[METRICS] = Metrics()
     app[OPENAPI] = build_openapi(ROUTES, version())
+    app[CLOSING] = asyncio.Event()
+    app.on_shutdown.append(close_streams)
     for r in ROUTES:
         app.router.add_route(r.method, r.path, bind(r))
     return app

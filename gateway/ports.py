@@ -76,3 +76,6 @@ class Views(Protocol):
     async def notifications(self, recipient: str) -> list[Notification]: ...
 
     async def health(self) -> dict[str, object]: ...
+
+    async def live_moved(self, position: int, timeout_s: float) -> None:
+        """Return once the live flow has folded events beyond `position`, or on timeout."""

@@ -20,6 +20,7 @@ from gateway.errors import ApiError
 from gateway.http import OPENAPI, Call, Handler, Route, answer, execute
 from gateway.masking import mask_address, mask_name, mask_phone
 from gateway.metrics import METRICS
+from gateway.stream import live_stream
 from schemas import api
 from schemas import commands as cmd
 from schemas.base import CommandOutcome
@@ -440,6 +441,14 @@ async def live_snapshot(call: Call) -> web.StreamResponse:
     snapshot = await call.views.live(call.config.clock())
     return web.Response(body=snapshot.model_dump_json().encode(),
                         content_type="application/json")
+
+
+@route("GET", "/api/v1/live/stream", "Server-sent events: a whole snapshot whenever the flow "
+       "moves, coalesced; every message is complete, so a reconnect needs nothing else",
+       roles=STAFF, answer=api.LiveOut, errors=(401, 403), tag="office",
+       content_type="text/event-stream")
+async def live_updates(call: Call) -> web.StreamResponse:
+    return await live_stream(call)
 
 
 @route("GET", "/api/v1/notifications", "The caller's notifications, newest first",

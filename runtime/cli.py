@@ -47,7 +47,7 @@ def cmd_serve(args: argparse.Namespace, demo: bool = False) -> int:
     print(f"vdispatch (embedded) on http://{settings.host}:{settings.port}  "
           f"data: {settings.data_dir}", file=sys.stderr)
     web.run_app(app, host=settings.host, port=settings.port, print=None,
-                access_log=None, handle_signals=True)
+                access_log=None, handle_signals=True, shutdown_timeout=5)
     return 0
 
 

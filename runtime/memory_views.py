@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from datetime import datetime
 
 from dispatcher.state import DispatchState
@@ -86,6 +88,12 @@ class MemoryViews:
 
     async def notifications(self, recipient: str) -> list[Notification]:
         return self.platform.inboxes.for_recipient(recipient)
+
+    async def live_moved(self, position: int, timeout_s: float) -> None:
+        if self.platform.live.position > position:
+            return
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.platform.live_changed.wait(), timeout_s)
 
     async def health(self) -> dict[str, object]:
         log = self.platform.log

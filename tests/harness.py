@@ -82,6 +82,18 @@ class Client:
                 parsed = text
             return Reply(response.status, parsed, dict(response.headers))
 
+    async def open_stream(self, path: str) -> Reply:
+        """Open a server-sent event stream, take the status and the first message, close."""
+        async with self.session.get(self.base_url + path,
+                                    headers=self._headers(None, None)) as response:
+            first = b""
+            if response.status == 200:
+                while not first.rstrip().endswith(b"}"):
+                    line = await asyncio.wait_for(response.content.readline(), 10)
+                    if line.startswith(b"data: "):
+                        first = line
+            return Reply(response.status, first.decode(), dict(response.headers))
+
     async def get(self, path: str, **kw: Any) -> Reply:
         return await self.request("GET", path, **kw)
 

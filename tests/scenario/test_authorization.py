@@ -37,6 +37,8 @@ def concrete(path: str, request_id: str, volunteer_id: str) -> str:
 
 
 async def call(client: Client, route: Route, path: str) -> int:
+    if route.content_type == "text/event-stream":
+        return (await client.open_stream(path)).status
     if route.method == "GET":
         return (await client.get(path)).status
     return (await client.post(path, {})).status
@@ -92,8 +94,8 @@ async def test_protected_routes_want_a_valid_token(platform: Platform,
             continue
         path = concrete(route.path, request_id, volunteer_id)
         for n, client in enumerate(clients):
-            reply = (await client.get(path) if route.method == "GET"
-                     else await client.post(path, {}))
+            reply = (await client.post(path, {}) if route.method == "POST"
+                     else await client.get(path))
             if reply.status != 401 or reply.error_code != "unauthorized":
                 wrong.append(f"{route.method} {route.path} with client {n}: {reply.status}")
     assert wrong == []

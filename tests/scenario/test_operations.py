@@ -3,6 +3,8 @@ document that validates and lists every route, the live snapshot, and notificati
 
 from __future__ import annotations
 
+import asyncio
+import json
 from typing import Any
 
 from harness import Platform, eventually, make_district
@@ -92,3 +94,35 @@ async def test_people_are_notified_of_what_concerns_them(platform: Platform) -> 
         return [n["kind"] for n in (await me.get("/api/v1/notifications")).body["notifications"]]
 
     assert await eventually(credited) == ["points_credited"]
+
+
+async def test_the_live_stream_sends_coalesced_whole_snapshots(platform: Platform) -> None:
+    district = await make_district(platform)
+    staff = district.staff
+    headers = {"Authorization": f"Bearer {platform.token(Role.STAFF, 'S-stream')}"}
+    url = platform.base_url + "/api/v1/live/stream"
+    async with platform.session.get(url, headers=headers) as stream:
+        assert stream.status == 200
+        assert stream.headers["Content-Type"].startswith("text/event-stream")
+
+        async def next_snapshot() -> tuple[int, dict[str, Any]]:
+            ident = -1
+            while True:
+                line = await asyncio.wait_for(stream.content.readline(), 20)
+                if line.startswith(b"id: "):
+                    ident = int(line[4:])
+                if line.startswith(b"data: "):
+                    return ident, json.loads(line[6:])
+
+        first_id, first = await next_snapshot()
+        assert first["position"] == first_id
+        resident = platform.as_(Role.RESIDENT, "R-stream")
+        for _ in range(5):
+            await resident.post("/api/v1/requests", {
+                "service_type": "groceries", "area": district.hamlet, "address": "1栋"})
+        seen = 0
+        while seen < first["events"] + 10:
+            ident, snap = await next_snapshot()
+            assert ident > first_id
+            seen = snap["events"]
+    await staff.get("/api/v1/live")

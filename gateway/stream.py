@@ -1,0 +1,57 @@
+"""The live stream (server-sent events) of the office's board.
+
+Each message is a whole snapshot, sent at most once per `live_coalesce_s` and only when the
+flow moved, so a busy platform costs the stream a bounded rate and a client that reconnects
+(with Last-Event-ID or not) is complete again with the very next message: no gaps, no doubles.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+
+from aiohttp import web
+
+from gateway.http import Call
+
+HEARTBEAT_S = 15.0
+POLL_S = 1.0
+RETRY_MS = 2000
+CLOSING = web.AppKey("streams_closing", asyncio.Event)
+
+
+async def close_streams(app: web.Application) -> None:
+    """On shutdown, end every open stream at once instead of waiting for its heartbeat."""
+    app[CLOSING].set()
+
+
+async def live_stream(call: Call) -> web.StreamResponse:
+    response = web.StreamResponse(headers={
+        "Content-Type": "text/event-stream; charset=utf-8",
+        "Cache-Control": "no-cache, no-transform",
+        "X-Accel-Buffering": "no",
+    })
+    await response.prepare(call.request)
+    await response.write(f"retry: {RETRY_MS}\n\n".encode())
+    views, config = call.views, call.config
+    closing = call.request.app[CLOSING]
+    transport = call.request.transport
+    sent = -1
+    quiet_s = 0.0
+    with contextlib.suppress(ConnectionResetError, asyncio.CancelledError):
+        while not closing.is_set() and transport is not None and not transport.is_closing():
+            snapshot = await views.live(config.clock())
+            if snapshot.position != sent:
+                body = snapshot.model_dump_json()
+                await response.write(
+                    f"id: {snapshot.position}\nevent: snapshot\ndata: {body}\n\n".encode())
+                sent = snapshot.position
+                quiet_s = 0.0
+                await asyncio.sleep(config.live_coalesce_s)
+                continue
+            await views.live_moved(sent, POLL_S)
+            quiet_s += POLL_S
+            if quiet_s >= HEARTBEAT_S:
+                await response.write(b": keep-alive\n\n")
+                quiet_s = 0.0
+    return response
