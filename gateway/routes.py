@@ -317,6 +317,25 @@ async def dispatch_request(call: Call) -> web.StreamResponse:
     return await _lifecycle(call, cmd.DispatchRequest, team_id=call.body.team_id)
 
 
+@route("GET", "/api/v1/requests/{request_id}/candidates",
+       "Teams that could take the request by hand: they offer its type and cover its area; "
+       "most local first, then the least loaded", roles=STAFF, answer=api.CandidateListOut,
+       errors=(401, 403, 404), tag="office")
+async def list_candidates(call: Call) -> web.StreamResponse:
+    request = await _visible_request(call)
+    found = []
+    for team in await call.views.teams():
+        covering = [a for a in team.areas if request.area.startswith(a)]
+        if request.service_type in team.service_types and covering:
+            found.append(api.CandidateOut(
+                **_team_out(team).model_dump(), level=area_level(max(covering, key=len)),
+                full=team.load >= team.capacity,
+                refused=team.team_id in request.excluded_teams,
+            ))
+    found.sort(key=lambda c: (-c.level, c.load / c.capacity, c.team_id))
+    return answer(api.CandidateListOut(request_id=request.request_id, candidates=found))
+
+
 @route("POST", "/api/v1/requests/{request_id}/approve",
        "Approve a request held for the office's review (审核)", roles=STAFF,
        answer=api.StatusOut, errors=COMMAND_ERRORS, tag="office")

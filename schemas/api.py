@@ -188,6 +188,17 @@ class TeamListOut(Frozen):
     teams: list[TeamOut]
 
 
+class CandidateOut(TeamOut):
+    level: int = Field(description="0 county .. 3 hamlet: how local the team's covered area is")
+    full: bool
+    refused: bool = Field(description="The team declined this request or let it time out")
+
+
+class CandidateListOut(Frozen):
+    request_id: str
+    candidates: list[CandidateOut]
+
+
 class AreaOut(Frozen):
     code: str
     name: str

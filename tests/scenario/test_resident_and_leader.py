@@ -208,3 +208,19 @@ async def test_orders_wait_for_the_office_when_review_is_required(
     assert approved.body["team_id"] == district.teams["hamlet"].team_id
     again = await district.staff.post(f"/api/v1/requests/{made['request_id']}/approve")
     assert (again.status, again.error_code) == (409, "illegal_transition")
+
+
+async def test_staff_see_which_teams_could_take_a_request_by_hand(platform: Platform) -> None:
+    district = await make_district(platform)
+    made = await order(platform, district)
+    hamlet = platform.as_(Role.LEADER, district.teams["hamlet"].leader_id)
+    await hamlet.post(f"/api/v1/requests/{made['request_id']}/decline", {"reason": "忙"})
+    r = await district.staff.get(f"/api/v1/requests/{made['request_id']}/candidates")
+    assert r.status == 200
+    ranked = [(c["team_id"], c["level"], c["refused"]) for c in r.body["candidates"]]
+    assert ranked == [
+        (district.teams["hamlet"].team_id, 3, True),
+        (district.teams["village"].team_id, 2, False),
+        (district.teams["town"].team_id, 1, False),
+        (district.teams["county"].team_id, 0, False),
+    ]
