@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import heapq
 from datetime import datetime
+from typing import Any
 
 from dispatcher.matching import TeamIndex
 from schemas import events as ev
@@ -38,12 +39,36 @@ class DispatchState:
         self.teams: Records[TeamView] = Records()
         self.volunteers: Records[VolunteerView] = Records()
         self.requests: Records[RequestView] = Records()
+        self.team_of_leader: Records[str] = Records()
+        self.tasks: Records[tuple[str, ...]] = Records()
+        self.by_resident: Records[tuple[str, ...]] = Records()
         self.index = TeamIndex()
-        self.team_of_leader: dict[str, str] = {}
         self.queued: dict[str, None] = {}
-        self.tasks: dict[str, dict[str, None]] = {}
-        self.by_resident: dict[str, list[str]] = {}
         self._timers: list[tuple[datetime, str]] = []
+
+    def collections(self) -> dict[str, Records[Any]]:
+        """Every persisted collection by name; the rest is derived from these."""
+        return {
+            "areas": self.areas, "teams": self.teams, "volunteers": self.volunteers,
+            "requests": self.requests, "leaders": self.team_of_leader, "tasks": self.tasks,
+            "residents": self.by_resident,
+        }
+
+    def restore(self, rows: dict[str, dict[str, Any]]) -> None:
+        """Take in rows read back from storage and derive the matching index, the queue and
+        the timers from them, as folding the same events would have."""
+        collections = self.collections()
+        for name, found in rows.items():
+            for key, value in found.items():
+                collections[name].load(key, value)
+        for team in rows.get("teams", {}).values():
+            self.index.add(team)
+        for request in rows.get("requests", {}).values():
+            if request.status is RequestStatus.SUBMITTED and request.wait_until is not None:
+                self.queued[request.request_id] = None
+            for due_at in (request.accept_by, request.wait_until, request.confirm_by):
+                if due_at is not None:
+                    self._arm(due_at, request.request_id)
 
     # -- reading -----------------------------------------------------------------------
 
@@ -65,12 +90,6 @@ class DispatchState:
                 fired.append((request, due_at))
         return fired
 
-    def next_due_at(self) -> datetime | None:
-        return self._timers[0][0] if self._timers else None
-
-    def rearm(self, request: RequestView, due_at: datetime) -> None:
-        """Put a fired timer back: its command could not be appended yet."""
-        heapq.heappush(self._timers, (due_at, request.request_id))
 
     # -- changing ----------------------------------------------------------------------
 
@@ -91,7 +110,7 @@ class DispatchState:
             )
             self.teams.put(team.team_id, team)
             self.index.add(team)
-            self.team_of_leader[team.leader_id] = team.team_id
+            self.team_of_leader.put(team.leader_id, team.team_id)
         elif isinstance(event, ev.VolunteerRegistered):
             self.volunteers.put(
                 event.volunteer_id,
@@ -112,7 +131,8 @@ class DispatchState:
                 contact_name=event.contact_name, contact_phone=event.contact_phone,
                 status=RequestStatus.SUBMITTED, submitted_at=event.occurred_at,
             )
-            self.by_resident.setdefault(event.resident_id, []).append(event.request_id)
+            mine = self.by_resident.get(event.resident_id, ())
+            self.by_resident.put(event.resident_id, (*mine, event.request_id))
         else:
             request = self.requests[event.request_id]
         status = STATUS_AFTER.get(type(event), request.status)
@@ -186,15 +206,19 @@ class DispatchState:
 
     def _index_task(self, previous_team: str | None, request: RequestView) -> None:
         """Keep each team's inbox: the requests dispatched to it or accepted by it."""
+        request_id = request.request_id
         if previous_team is not None and previous_team != request.team_id:
-            self.tasks.get(previous_team, {}).pop(request.request_id, None)
+            left = self.tasks.get(previous_team, ())
+            if request_id in left:
+                self.tasks.put(previous_team, tuple(r for r in left if r != request_id))
+        if request.team_id is None:
+            return
+        inbox = self.tasks.get(request.team_id, ())
         open_task = request.status in (RequestStatus.DISPATCHED, RequestStatus.ACCEPTED)
-        if request.team_id is not None:
-            inbox = self.tasks.setdefault(request.team_id, {})
-            if open_task:
-                inbox[request.request_id] = None
-            else:
-                inbox.pop(request.request_id, None)
+        if open_task and request_id not in inbox:
+            self.tasks.put(request.team_id, (*inbox, request_id))
+        elif not open_task and request_id in inbox:
+            self.tasks.put(request.team_id, tuple(r for r in inbox if r != request_id))
 
     def _team_delta(self, team_id: str, **deltas: int) -> None:
         team = self.teams[team_id]

@@ -41,3 +41,27 @@ def embedded_app(settings: Settings, clock: Clock = utcnow) -> web.Application:
 
     app.cleanup_ctx.append(run_platform)
     return app
+
+
+def kafka_gateway_app(settings: Settings) -> web.Application:
+    """A gateway of the scaled mode: commands to Kafka, reads and answers from Redis."""
+    from redis.asyncio import Redis
+
+    from runtime.kafka_bus import KafkaCommandBus
+    from runtime.redis_state import RedisStore
+    from runtime.redis_views import RedisViews
+
+    redis = Redis.from_url(settings.redis_url)
+    store = RedisStore(redis, settings.namespace, settings.marker_ttl_s)
+    bus = KafkaCommandBus(settings, store)
+    app = create_app(gateway_config(settings), bus,
+                     RedisViews(store, settings.notifications_max))
+
+    async def connect(app: web.Application) -> AsyncIterator[None]:
+        await bus.start()
+        yield
+        await bus.stop()
+        await redis.aclose()
+
+    app.cleanup_ctx.append(connect)
+    return app

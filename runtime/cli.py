@@ -51,6 +51,38 @@ def cmd_serve(args: argparse.Namespace, demo: bool = False) -> int:
     return 0
 
 
+def cmd_gateway(args: argparse.Namespace) -> int:
+    from runtime.bootstrap import kafka_gateway_app
+
+    settings = _settings(args)
+    if settings.mode != "kafka":
+        print("the gateway runs the scaled mode: set VD_MODE=kafka, VD_KAFKA_BOOTSTRAP and "
+              "VD_REDIS_URL (for one process, use `vdispatch serve`)", file=sys.stderr)
+        return 2
+    print(f"vdispatch gateway (kafka {settings.kafka_bootstrap}, {settings.redis_url}) on "
+          f"http://{settings.host}:{settings.port}", file=sys.stderr)
+    web.run_app(kafka_gateway_app(settings), host=settings.host, port=settings.port,
+                print=None, access_log=None, handle_signals=True, shutdown_timeout=5)
+    return 0
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    from runtime.faust_app import Workers
+
+    settings = _settings(args)
+    if settings.mode != "kafka":
+        print("workers run the scaled mode: set VD_MODE=kafka", file=sys.stderr)
+        return 2
+    Workers(settings, args.role).run()
+    return 0
+
+
+def cmd_topics(args: argparse.Namespace) -> int:
+    from runtime.topics_tool import main as topics
+
+    return topics([args.action])
+
+
 def cmd_token(args: argparse.Namespace) -> int:
     settings = _settings(args)
     try:
@@ -90,6 +122,18 @@ def main(argv: list[str] | None = None) -> int:
     demo = sub.add_parser("demo", help="start the embedded platform with a demo district")
     _add_server_options(demo)
     demo.set_defaults(run=lambda a: cmd_serve(a, demo=True))
+
+    gateway = sub.add_parser("gateway", help="a gateway of the scaled mode (VD_MODE=kafka)")
+    _add_server_options(gateway)
+    gateway.set_defaults(run=cmd_gateway)
+
+    worker = sub.add_parser("worker", help="a worker of the scaled mode (VD_MODE=kafka)")
+    worker.add_argument("role", choices=["dispatcher", "ledger", "live"])
+    worker.set_defaults(run=cmd_worker)
+
+    topics = sub.add_parser("topics", help="create or show the Kafka topics")
+    topics.add_argument("action", choices=["create", "show"])
+    topics.set_defaults(run=cmd_topics)
 
     token = sub.add_parser("token", help="print a signed bearer token")
     token.add_argument("--role", required=True,

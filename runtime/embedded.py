@@ -13,7 +13,7 @@ import logging
 import traceback
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
-from typing import Protocol
+from typing import Any, Protocol
 from uuid import UUID, uuid5
 
 from consumers.ledger.handlers import credits_for
@@ -26,6 +26,7 @@ from runtime.settings import Settings
 from runtime.sqlite_log import LogUnavailable, Record, SQLiteLog
 from schemas.base import Command, CommandOutcome, DeadLetter, Event, LogMessage, Rejection
 from schemas.decision import Decision
+from schemas.records import Records
 from schemas.topics import (
     BY_NAME,
     COMMAND_OUTCOMES,
@@ -49,10 +50,19 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+class OwnerState(Protocol):
+    def collections(self) -> dict[str, Records[Any]]: ...
+
+    def restore(self, rows: dict[str, dict[str, Any]]) -> None: ...
+
+
 class Owner(Protocol):
     name: str
     command_topic: Topic
     event_topic: Topic
+
+    @property
+    def state(self) -> OwnerState: ...
 
     def decide(self, command: Command, now: datetime) -> Decision: ...
 

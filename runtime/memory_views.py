@@ -58,7 +58,7 @@ class MemoryViews:
         return self._dispatch.requests.get(request_id)
 
     async def requests_of_resident(self, resident_id: str, limit: int) -> list[RequestView]:
-        ids = self._dispatch.by_resident.get(resident_id, [])[-limit:]
+        ids = self._dispatch.by_resident.get(resident_id, ())[-limit:]
         return [self._dispatch.requests[i] for i in reversed(ids)]
 
     async def requests(self, status: str | None, limit: int) -> list[RequestView]:
@@ -71,7 +71,7 @@ class MemoryViews:
         return found
 
     async def tasks(self, team_id: str) -> list[RequestView]:
-        inbox = self._dispatch.tasks.get(team_id, {})
+        inbox = self._dispatch.tasks.get(team_id, ())
         return [self._dispatch.requests[r] for r in inbox]
 
     async def account(self, volunteer_id: str) -> AccountView | None:

@@ -25,7 +25,10 @@ class Settings(BaseModel):
     secret: str = ""
     kafka_bootstrap: str = "127.0.0.1:19092"
     redis_url: str = "redis://127.0.0.1:16379/0"
-    kafka_group_prefix: str = "vdispatch"
+    namespace: str = Field("", pattern=r"^[a-z0-9-]{0,32}$",
+                           description="Prefix of topics, consumer groups and Redis keys")
+    produce_timeout_s: float = 5.0
+    marker_ttl_s: int = 7 * 24 * 3600
 
     body_limit_bytes: int = 64 * 1024
     outcome_wait_s: float = 5.0
@@ -63,6 +66,12 @@ class Settings(BaseModel):
                 values[name] = raw
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls.model_validate(values)
+
+    def topic_name(self, name: str) -> str:
+        return f"{self.namespace}.{name}" if self.namespace else name
+
+    def group_id(self, role: str) -> str:
+        return f"{self.namespace or 'vdispatch'}-{role}"
 
     def dispatch_policy(self) -> DispatchPolicy:
         return DispatchPolicy(

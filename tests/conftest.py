@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 
 import aiohttp
 import pytest
+from services import Services, start_services, why_not_scaled
 
 REQUIRE_SERVICES = os.environ.get("VD_REQUIRE_SERVICES") == "1"
 
@@ -23,3 +24,14 @@ def missing_service(what: str, why: str) -> None:
 async def http() -> AsyncIterator[aiohttp.ClientSession]:
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as session:
         yield session
+
+
+@pytest.fixture(scope="session")
+def scaled_services(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Services]:
+    """A Kafka broker and Redis for the whole session (started once, stopped at the end)."""
+    why = why_not_scaled()
+    if why is not None:
+        missing_service("Kafka and Redis", why)
+    services = start_services(tmp_path_factory.mktemp("services"))
+    yield services
+    services.stop()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from schemas import events as ev
 from schemas.base import Event
 from schemas.records import Records
@@ -12,6 +14,14 @@ class LedgerState:
     def __init__(self) -> None:
         self.accounts: Records[AccountView] = Records()
         self.entry_ids: set[str] = set()
+
+    def collections(self) -> dict[str, Records[Any]]:
+        return {"accounts": self.accounts}
+
+    def restore(self, rows: dict[str, dict[str, Any]]) -> None:
+        for key, account in rows.get("accounts", {}).items():
+            self.accounts.load(key, account)
+            self.entry_ids.update(str(e.entry_id) for e in account.entries)
 
     def account(self, volunteer_id: str) -> AccountView:
         return self.accounts.get(volunteer_id) or AccountView(volunteer_id=volunteer_id)
@@ -74,6 +84,13 @@ class LedgerState:
 class StockState:
     def __init__(self) -> None:
         self.items: Records[CatalogItemView] = Records()
+
+    def collections(self) -> dict[str, Records[Any]]:
+        return {"items": self.items}
+
+    def restore(self, rows: dict[str, dict[str, Any]]) -> None:
+        for key, item in rows.get("items", {}).items():
+            self.items.load(key, item)
 
     def evolve(self, event: Event) -> None:
         if isinstance(event, ev.CatalogItemStocked):

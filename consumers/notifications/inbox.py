@@ -19,11 +19,18 @@ STATUS_TEXT = {
 
 
 class Inboxes:
-    def __init__(self, per_recipient_max: int = 100) -> None:
+    def __init__(self, per_recipient_max: int = 100, keep_fresh: bool = False) -> None:
         self.per_recipient_max = per_recipient_max
+        self.keep_fresh = keep_fresh
+        self.fresh: list[Notification] = []
         self.leader_of_team: dict[str, str] = {}
         self.resident_of_request: dict[str, str] = {}
         self.inboxes: dict[str, deque[Notification]] = {}
+
+    def drain_fresh(self) -> list[Notification]:
+        """Notifications made since the last drain (kept only when `keep_fresh`)."""
+        fresh, self.fresh = self.fresh, []
+        return fresh
 
     def for_recipient(self, recipient: str) -> list[Notification]:
         return list(reversed(self.inboxes.get(recipient, ())))
@@ -51,7 +58,10 @@ class Inboxes:
     def _send(self, event: Event, recipient: str, kind: str, request_id: str | None,
               zh: str, en: str) -> None:
         inbox = self.inboxes.setdefault(recipient, deque(maxlen=self.per_recipient_max))
-        inbox.append(Notification(
+        note = Notification(
             notification_id=event.event_id, at=event.occurred_at, recipient=recipient, kind=kind,
             request_id=request_id, text_zh=zh, text_en=en,
-        ))
+        )
+        inbox.append(note)
+        if self.keep_fresh:
+            self.fresh.append(note)

@@ -13,6 +13,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 from harness import Platform, ServerProcess
+from services import scaled_platform
 
 SECRET = "scenario-secret-not-for-production-0123456789"
 QUICK = {
@@ -22,8 +23,17 @@ QUICK = {
 }
 
 
-async def embedded(tmp: Path, http: aiohttp.ClientSession, env: dict[str, str],
-                   name: str) -> AsyncIterator[Platform]:
+async def start(request: pytest.FixtureRequest, tmp: Path, http: aiohttp.ClientSession,
+                env: dict[str, str], name: str) -> AsyncIterator[Platform]:
+    """The platform in the mode the test is parametrized with, as real processes."""
+    if request.param == "kafka":
+        services = request.getfixturevalue("scaled_services")
+        scaled, platform = await scaled_platform(services, tmp, http, SECRET, env, name)
+        try:
+            yield platform
+        finally:
+            scaled.stop()
+        return
     server = ServerProcess(tmp / name, {"VD_SECRET": SECRET, **env}, log_name=name)
     server.start()
     try:
@@ -33,13 +43,13 @@ async def embedded(tmp: Path, http: aiohttp.ClientSession, env: dict[str, str],
         server.stop()
 
 
-MODES = ["embedded"]
+MODES = ["embedded", pytest.param("kafka", marks=pytest.mark.kafka)]
 
 
 @pytest.fixture(scope="session", params=MODES)
 async def platform(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory,
                    http: aiohttp.ClientSession) -> AsyncIterator[Platform]:
-    async for p in embedded(tmp_path_factory.mktemp("platform"), http, {}, "main"):
+    async for p in start(request, tmp_path_factory.mktemp("platform"), http, {}, "main"):
         yield p
 
 
@@ -47,7 +57,7 @@ async def platform(request: pytest.FixtureRequest, tmp_path_factory: pytest.Temp
 async def quick_platform(request: pytest.FixtureRequest,
                          tmp_path_factory: pytest.TempPathFactory,
                          http: aiohttp.ClientSession) -> AsyncIterator[Platform]:
-    async for p in embedded(tmp_path_factory.mktemp("quick"), http, QUICK, "quick"):
+    async for p in start(request, tmp_path_factory.mktemp("quick"), http, QUICK, "quick"):
         yield p
 
 
@@ -56,5 +66,6 @@ async def reviewing_platform(request: pytest.FixtureRequest,
                              tmp_path_factory: pytest.TempPathFactory,
                              http: aiohttp.ClientSession) -> AsyncIterator[Platform]:
     env = {"VD_REVIEW_REQUIRED": "true"}
-    async for p in embedded(tmp_path_factory.mktemp("reviewing"), http, env, "reviewing"):
+    async for p in start(request, tmp_path_factory.mktemp("reviewing"), http, env,
+                         "reviewing"):
         yield p

@@ -24,11 +24,17 @@ def caller(platform: Platform, role: str, district: District) -> Any:
 
 
 async def events_folded(platform: Platform) -> int:
-    """How many events the platform has taken in: what a write would change."""
-    await asyncio.sleep(0.3)
-    r = await platform.as_(Role.STAFF, "S-count").get("/api/v1/live")
-    count: int = r.body["events"]
-    return count
+    """How many events the platform has taken in (what a write would change), once the
+    live board has settled: the same count twice, a second apart."""
+    staff = platform.as_(Role.STAFF, "S-count")
+    last = -1
+    for _ in range(30):
+        count: int = (await staff.get("/api/v1/live")).body["events"]
+        if count == last:
+            return count
+        last = count
+        await asyncio.sleep(1.0)
+    raise AssertionError("the live board did not settle")
 
 
 @pytest.fixture

@@ -38,8 +38,12 @@ async def test_an_unaccepted_task_times_out_to_the_next_team_then_escalates(
     teams = [h["team_id"] for h in (await resident.get(f"/api/v1/requests/{request_id}"))
              .body["history"] if h["event"] == "RequestDispatched"]
     assert teams == [district.teams[k].team_id for k in ("hamlet", "village", "town")]
-    live = await district.staff.get("/api/v1/live")
-    assert request_id in {r["request_id"] for r in live.body["escalated"]}
+
+    async def on_the_board() -> bool:
+        live = await district.staff.get("/api/v1/live")
+        return request_id in {r["request_id"] for r in live.body["escalated"]}
+
+    assert await eventually(on_the_board)
     hamlet = platform.as_(Role.LEADER, district.teams["hamlet"].leader_id)
     late = await hamlet.post(f"/api/v1/requests/{request_id}/accept")
     assert late.status in (403, 409), "a late accept after the deadline is refused"

@@ -133,8 +133,12 @@ async def test_too_many_refusals_escalate_to_the_office_who_dispatch_by_hand(
         assert reply.status == 200
     assert reply.body["status"] == "escalated"
     staff = district.staff
-    live = await staff.get("/api/v1/live")
-    assert request_id in {r["request_id"] for r in live.body["escalated"]}
+
+    async def on_the_board() -> bool:
+        live = await staff.get("/api/v1/live")
+        return request_id in {r["request_id"] for r in live.body["escalated"]}
+
+    assert await eventually(on_the_board)
 
     county = district.teams["county"]
     sent = await staff.post(f"/api/v1/requests/{request_id}/dispatch",

@@ -1,0 +1,217 @@
+"""Derived state of the scaled mode in Redis.
+
+Keys are laid out for Redis Cluster: everything one owner changes in one step shares a hash
+tag — `{c:<county>}` for the directory and requests, `{v:<volunteer>}` for an account,
+`{i:<item>}` for a gift — so the rows it changed and the marker "this command is applied"
+are written in one MULTI. Outcomes, fingerprints and registries are single keys, written
+after that step and rewritten whenever a redelivered command finds its marker.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+from pydantic import TypeAdapter
+from redis.asyncio import Redis
+
+from schemas.base import CommandOutcome, LogMessage
+from schemas.topics import BY_NAME, COMMAND_OUTCOMES, encode, topic_of
+from schemas.views import (
+    AccountView,
+    AreaView,
+    CatalogItemView,
+    LiveSnapshot,
+    Notification,
+    RequestView,
+    TeamView,
+    VolunteerView,
+)
+
+ROWS: dict[str, TypeAdapter[Any]] = {
+    "areas": TypeAdapter(AreaView),
+    "teams": TypeAdapter(TeamView),
+    "volunteers": TypeAdapter(VolunteerView),
+    "requests": TypeAdapter(RequestView),
+    "leaders": TypeAdapter(str),
+    "tasks": TypeAdapter(tuple[str, ...]),
+    "residents": TypeAdapter(tuple[str, ...]),
+    "accounts": TypeAdapter(AccountView),
+    "items": TypeAdapter(CatalogItemView),
+}
+FAMILY_TAG = {"county": "c", "volunteer": "v", "item": "i"}
+
+
+@dataclass(frozen=True)
+class Keys:
+    namespace: str
+
+    @property
+    def ns(self) -> str:
+        return self.namespace or "vd"
+
+    def tag(self, family: str, key: str) -> str:
+        return f"{{{FAMILY_TAG[family]}:{key}}}"
+
+    def rows(self, tag: str, collection: str) -> str:
+        return f"{self.ns}:{tag}:rows:{collection}"
+
+    def applied(self, tag: str, command_id: UUID) -> str:
+        return f"{self.ns}:{tag}:applied:{command_id}"
+
+    def outcome(self, command_id: UUID) -> str:
+        return f"{self.ns}:outcome:{command_id}"
+
+    def fingerprint(self, command_id: UUID) -> str:
+        return f"{self.ns}:fingerprint:{command_id}"
+
+    def registry(self, family: str) -> str:
+        return f"{self.ns}:registry:{family}"
+
+    def inbox(self, recipient: str) -> str:
+        return f"{self.ns}:{{n:{recipient}}}:inbox"
+
+    @property
+    def live(self) -> str:
+        return f"{self.ns}:live"
+
+    @property
+    def live_position(self) -> str:
+        return f"{self.ns}:live:position"
+
+    @property
+    def outcomes_channel(self) -> str:
+        return f"{self.ns}:outcomes"
+
+    @property
+    def dead_letters(self) -> str:
+        return f"{self.ns}:dead-letters"
+
+    def pattern(self) -> str:
+        return f"{self.ns}:*"
+
+
+def encode_outputs(outputs: Sequence[LogMessage]) -> bytes:
+    return json.dumps([
+        {"topic": topic_of(m).name, "body": encode(m).decode()} for m in outputs
+    ]).encode()
+
+
+def text(value: object) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
+def decode_outputs(raw: bytes | str) -> list[LogMessage]:
+    return [BY_NAME[o["topic"]].adapter.validate_json(o["body"]) for o in json.loads(raw)]
+
+
+class RedisStore:
+    def __init__(self, redis: Redis, namespace: str, marker_ttl_s: int) -> None:
+        self.redis = redis
+        self.keys = Keys(namespace)
+        self.marker_ttl_s = marker_ttl_s
+
+    # -- an owner's rows -------------------------------------------------------------------
+
+    async def load(self, tag: str, collections: Iterable[str]) -> dict[str, dict[str, Any]]:
+        names = list(collections)
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for name in names:
+                pipe.hgetall(self.keys.rows(tag, name))
+            found = await pipe.execute()
+        return {
+            name: {k.decode(): ROWS[name].validate_json(v) for k, v in rows.items()}
+            for name, rows in zip(names, found, strict=True)
+        }
+
+    async def applied(self, tag: str, command_id: UUID) -> list[LogMessage] | None:
+        raw = await self.redis.get(self.keys.applied(tag, command_id))
+        return None if raw is None else decode_outputs(raw)
+
+    async def commit(self, tag: str, changes: dict[str, dict[str, Any]], command_id: UUID,
+                     outputs: Sequence[LogMessage]) -> None:
+        """The changed rows and the applied marker (holding the outputs), atomically."""
+        async with self.redis.pipeline(transaction=True) as pipe:
+            for name, rows in changes.items():
+                if rows:
+                    adapter = ROWS[name]
+                    pipe.hset(self.keys.rows(tag, name),
+                              mapping={k: adapter.dump_json(v) for k, v in rows.items()})
+            pipe.set(self.keys.applied(tag, command_id), encode_outputs(outputs),
+                     ex=self.marker_ttl_s)
+            await pipe.execute()
+
+    async def register(self, family: str, key: str) -> None:
+        await self.redis.sadd(self.keys.registry(family), key)
+
+    async def registered(self, family: str) -> list[str]:
+        return sorted(text(m) for m in await self.redis.smembers(self.keys.registry(family)))
+
+    # -- outcomes and fingerprints -----------------------------------------------------------
+
+    async def announce(self, outcomes: Iterable[CommandOutcome]) -> None:
+        """Keep each outcome for later look-ups and tell the waiting gateways."""
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for outcome in outcomes:
+                body = encode(outcome)
+                pipe.set(self.keys.outcome(outcome.command_id), body, ex=self.marker_ttl_s)
+                pipe.publish(self.keys.outcomes_channel, body)
+            await pipe.execute()
+
+    async def outcome(self, command_id: UUID) -> CommandOutcome | None:
+        raw = await self.redis.get(self.keys.outcome(command_id))
+        if raw is None:
+            return None
+        found: CommandOutcome = COMMAND_OUTCOMES.adapter.validate_json(raw)
+        return found
+
+    async def claim_fingerprint(self, command_id: UUID, fingerprint: str) -> str | None:
+        """Remember the first fingerprint for a command id; return an earlier one if any."""
+        earlier = await self.redis.set(self.keys.fingerprint(command_id), fingerprint, nx=True,
+                                       get=True, ex=self.marker_ttl_s)
+        return None if earlier is None else text(earlier)
+
+    # -- the live board and inboxes ------------------------------------------------------------
+
+    async def save_live(self, snapshot: LiveSnapshot) -> None:
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.set(self.keys.live, snapshot.model_dump_json())
+            pipe.set(self.keys.live_position, snapshot.position)
+            await pipe.execute()
+
+    async def live(self) -> LiveSnapshot | None:
+        raw = await self.redis.get(self.keys.live)
+        return None if raw is None else LiveSnapshot.model_validate_json(raw)
+
+    async def live_position(self) -> int:
+        raw = await self.redis.get(self.keys.live_position)
+        return int(raw or 0)
+
+    async def notify(self, notes: Sequence[Notification], keep: int) -> None:
+        """Add to inboxes; the same notification twice is one entry (ZADD of one member)."""
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for note in notes:
+                key = self.keys.inbox(note.recipient)
+                pipe.zadd(key, {note.model_dump_json(): note.at.timestamp()})
+                pipe.zremrangebyrank(key, 0, -keep - 1)
+            await pipe.execute()
+
+    async def inbox(self, recipient: str, limit: int) -> list[Notification]:
+        raw = await self.redis.zrevrange(self.keys.inbox(recipient), 0, limit - 1)
+        return [Notification.model_validate_json(text(r)) for r in raw]
+
+    async def dead_letter(self, body: bytes) -> None:
+        await self.redis.lpush(self.keys.dead_letters, body)
+
+    async def dead_letters(self) -> int:
+        return int(await self.redis.llen(self.keys.dead_letters))
+
+    async def drop_all(self) -> int:
+        """Delete every key of this namespace (rebuild starts from nothing)."""
+        dropped = 0
+        async for key in self.redis.scan_iter(match=self.keys.pattern(), count=1000):
+            dropped += int(await self.redis.unlink(key))
+        return dropped
