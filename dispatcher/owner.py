@@ -1,4 +1,8 @@
-"""The dispatcher as an owner: its state, its rules and its topics, bound together."""
+"""The dispatcher as an owner: one state per county, its rules and its topics bound together.
+
+A county is the aggregate: its areas, teams, volunteers and requests live and change together
+and nothing is shared across counties, so any county can move to another worker alone.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,9 @@ from dispatcher.handlers import decide, timer_commands
 from dispatcher.policy import DispatchPolicy
 from dispatcher.state import DispatchState
 from schemas.base import Command, Event
+from schemas.commands import CountyCommand
 from schemas.decision import Decision
+from schemas.events import CountyEvent
 from schemas.topics import DISPATCH_COMMANDS, DISPATCH_EVENTS
 
 
@@ -19,13 +25,21 @@ class DispatchOwner:
 
     def __init__(self, policy: DispatchPolicy | None = None) -> None:
         self.policy = policy or DispatchPolicy()
-        self.state = DispatchState()
+        self.counties: dict[str, DispatchState] = {}
+
+    def state_of(self, county: str) -> DispatchState:
+        state = self.counties.get(county)
+        if state is None:
+            state = self.counties[county] = DispatchState()
+        return state
 
     def decide(self, command: Command, now: datetime) -> Decision:
-        return decide(self.state, command, now, self.policy)
+        assert isinstance(command, CountyCommand)
+        return decide(self.state_of(command.county), command, now, self.policy)
 
     def evolve(self, event: Event) -> None:
-        self.state.evolve(event)
+        assert isinstance(event, CountyEvent)
+        self.state_of(event.county).evolve(event)
 
     def timers(self, now: datetime) -> list[Command]:
-        return list(timer_commands(self.state, now))
+        return [c for state in self.counties.values() for c in timer_commands(state, now)]

@@ -6,6 +6,7 @@ aiohttp router and the OpenAPI document, so the document cannot drift from the c
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import json
@@ -67,6 +68,7 @@ class Call:
     def match(self, name: str) -> str:
         return self.request.match_info[name]
 
+    @functools.cached_property
     def command_id(self) -> UUID:
         """From the Idempotency-Key (the same key gives the same command), else a new one.
 
@@ -84,7 +86,7 @@ class Call:
         return UUID(bytes=digest[:16], version=5)
 
     def envelope(self) -> dict[str, Any]:
-        command_id = self.command_id()
+        command_id = self.command_id
         return {
             "command_id": command_id,
             "occurred_at": self.config.clock(),
@@ -186,25 +188,31 @@ def rejection_error(outcome: CommandOutcome) -> ApiError:
     return ApiError(KIND_STATUS[r.kind], r.code, r.message, r.details or None)
 
 
-async def execute(call: Call, command: Command) -> CommandOutcome | web.Response:
+CommandBuilder = Callable[[], Awaitable[Command]]
+
+
+async def execute(call: Call, build: Command | CommandBuilder) -> CommandOutcome | web.Response:
     """Send a command to its owner and wait briefly for the answer.
 
-    A retry with the same Idempotency-Key gets the first answer; the same key with a different
-    body is refused. Without an answer in time the caller gets 202 and a URL to poll.
+    A retry with the same Idempotency-Key gets the first answer before any check runs again
+    (the world may have moved on since); the same key with a different body is refused.
+    Without an answer in time the caller gets 202 and a URL to poll.
     """
     bus = call.bus
+    outcome = None
     if "Idempotency-Key" in call.request.headers:
-        earlier = await bus.earlier_fingerprint(command)
-        if earlier is not None and earlier != command.fingerprint:
+        earlier = await bus.earlier_fingerprint(call.command_id, call.fingerprint())
+        if earlier is not None and earlier != call.fingerprint():
             raise ApiError(422, "idempotency_key_reused",
                            "this Idempotency-Key was used with a different request")
-    outcome = await bus.outcome(command.command_id, 0)
+        outcome = await bus.outcome(call.command_id, 0)
     if outcome is None:
+        command = build if isinstance(build, Command) else await build()
         await bus.send(command)
         outcome = await bus.outcome(command.command_id, call.config.outcome_wait_s)
     if outcome is None:
-        pending = PendingOut(command_id=command.command_id,
-                             status_url=f"/api/v1/commands/{command.command_id}")
+        pending = PendingOut(command_id=call.command_id,
+                             status_url=f"/api/v1/commands/{call.command_id}")
         return answer(pending, 202)
     if not outcome.ok:
         raise rejection_error(outcome)

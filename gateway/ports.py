@@ -35,8 +35,9 @@ class CommandBus(Protocol):
     async def send(self, command: Command) -> None:
         """Append durably to the owner's log; an id already there is not appended again."""
 
-    async def earlier_fingerprint(self, command: Command) -> str | None:
-        """The fingerprint of a command already sent with this id, if any."""
+    async def earlier_fingerprint(self, command_id: UUID, fingerprint: str) -> str | None:
+        """The fingerprint of a command already sent with this id, if any (a first one is
+        remembered)."""
 
     async def outcome(self, command_id: UUID, wait_s: float) -> CommandOutcome | None:
         """The owner's answer, waiting up to `wait_s` for it."""

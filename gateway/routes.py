@@ -23,7 +23,7 @@ from gateway.metrics import METRICS
 from gateway.stream import live_stream
 from schemas import api
 from schemas import commands as cmd
-from schemas.base import CommandOutcome
+from schemas.base import Command, CommandOutcome
 from schemas.common import RequestStatus, Role, area_level, county_of
 from schemas.views import AccountView, RequestView, TeamView
 
@@ -127,8 +127,15 @@ def _team_out(team: TeamView) -> api.TeamOut:
        tag="directory")
 async def register_team(call: Call) -> web.StreamResponse:
     body: api.TeamIn = call.body
-    command = cmd.RegisterTeam(**call.envelope(), **body.model_dump())
-    out = _result(await execute(call, command))
+
+    async def build() -> Command:
+        if await call.views.team(body.team_id) is not None:
+            raise ApiError(409, "team_exists", f"team {body.team_id} is already registered")
+        if await call.views.team_of_leader(body.leader_id) is not None:
+            raise ApiError(409, "leader_has_team", f"{body.leader_id} already leads a team")
+        return cmd.RegisterTeam(**call.envelope(), **body.model_dump())
+
+    out = _result(await execute(call, build))
     if isinstance(out, web.Response):
         return out
     team = await call.views.team(body.team_id)
@@ -147,14 +154,18 @@ async def list_teams(call: Call) -> web.StreamResponse:
        tag="directory")
 async def register_volunteer(call: Call) -> web.StreamResponse:
     body: api.VolunteerIn = call.body
-    team = await call.views.team(body.team_id)
-    if team is None:
-        raise ApiError(422, "unknown_team", f"no team {body.team_id}", {"field": "team_id"})
-    if await call.views.volunteer(body.volunteer_id) is not None:
-        raise ApiError(409, "volunteer_exists", f"volunteer {body.volunteer_id} exists")
-    command = cmd.RegisterVolunteer(**call.envelope(), **body.model_dump(),
-                                    team_county=team.county)
-    out = _result(await execute(call, command))
+
+    async def build() -> Command:
+        team = await call.views.team(body.team_id)
+        if team is None:
+            raise ApiError(422, "unknown_team", f"no team {body.team_id}",
+                           {"field": "team_id"})
+        if await call.views.volunteer(body.volunteer_id) is not None:
+            raise ApiError(409, "volunteer_exists", f"volunteer {body.volunteer_id} exists")
+        return cmd.RegisterVolunteer(**call.envelope(), **body.model_dump(),
+                                     team_county=team.county)
+
+    out = _result(await execute(call, build))
     if isinstance(out, web.Response):
         return out
     return answer(api.VolunteerOut(**body.model_dump()), 201)
@@ -253,9 +264,11 @@ async def get_request(call: Call) -> web.StreamResponse:
 
 async def _lifecycle(call: Call, command_type: type[cmd.RequestCommand],
                      **fields: Any) -> web.StreamResponse:
-    request = await _visible_request(call)
-    command = command_type(**call.envelope(), request_id=request.request_id, **fields)
-    out = _result(await execute(call, command))
+    async def build() -> Command:
+        request = await _visible_request(call)
+        return command_type(**call.envelope(), request_id=request.request_id, **fields)
+
+    out = _result(await execute(call, build))
     return out if isinstance(out, web.Response) else _status(out)
 
 
@@ -430,19 +443,21 @@ async def list_catalog(call: Call) -> web.StreamResponse:
        tag="points")
 async def redeem(call: Call) -> web.StreamResponse:
     body: api.RedemptionIn = call.body
-    await _known_volunteer(call, body.volunteer_id)
-    item = await call.views.catalog_item(body.item_id)
-    if item is None:
-        raise ApiError(404, "unknown_item", f"no gift {body.item_id} in the catalog")
-    if item.stock < 1:
-        raise ApiError(409, "out_of_stock", "this gift is out of stock")
-    envelope = call.envelope()
-    command = cmd.RedeemPoints(
-        **envelope, volunteer_id=body.volunteer_id, item_id=body.item_id, points=item.points,
-        code_hash=call.code_hash(body.volunteer_id, body.code), kiosk_id=call.who.subject,
-        redemption_id=f"RD-{envelope['command_id'].hex[:20]}",
-    )
-    out = _result(await execute(call, command))
+
+    async def build() -> Command:
+        await _known_volunteer(call, body.volunteer_id)
+        item = await call.views.catalog_item(body.item_id)
+        if item is None:
+            raise ApiError(404, "unknown_item", f"no gift {body.item_id} in the catalog")
+        if item.stock < 1:
+            raise ApiError(409, "out_of_stock", "this gift is out of stock")
+        return cmd.RedeemPoints(
+            **call.envelope(), volunteer_id=body.volunteer_id, item_id=body.item_id,
+            points=item.points, code_hash=call.code_hash(body.volunteer_id, body.code),
+            kiosk_id=call.who.subject, redemption_id=f"RD-{call.command_id.hex[:20]}",
+        )
+
+    out = _result(await execute(call, build))
     if isinstance(out, web.Response):
         return out
     return answer(api.RedemptionOut(

@@ -36,7 +36,6 @@ from schemas.topics import (
     STOCK_EVENTS,
     Topic,
     decode,
-    topic_of,
 )
 
 log = logging.getLogger("vdispatch.embedded")
@@ -61,8 +60,8 @@ class Owner(Protocol):
     command_topic: Topic
     event_topic: Topic
 
-    @property
-    def state(self) -> OwnerState: ...
+    def state_of(self, key: str) -> OwnerState:
+        """The state holding the aggregate with this partition key."""
 
     def decide(self, command: Command, now: datetime) -> Decision: ...
 
@@ -324,9 +323,11 @@ class EmbeddedPlatform:
         except LogUnavailable as e:
             raise Unavailable(str(e)) from e
 
-    async def earlier_fingerprint(self, command: Command) -> str | None:
-        record = self.log.find(topic_of(command).name, str(command.command_id))
-        if record is None:
-            return None
-        earlier: Command = decode(topic_of(command), record.body)
-        return earlier.fingerprint
+    async def earlier_fingerprint(self, command_id: UUID, fingerprint: str) -> str | None:
+        """The log keeps every command: the earlier one's fingerprint is in it."""
+        for owner in self.owners:
+            record = self.log.find(owner.command_topic.name, str(command_id))
+            if record is not None:
+                earlier: Command = decode(owner.command_topic, record.body)
+                return earlier.fingerprint
+        return None

@@ -92,9 +92,9 @@ class KafkaCommandBus:
         except (KafkaError, TimeoutError) as e:
             raise Unavailable("the message broker did not take the command") from e
 
-    async def earlier_fingerprint(self, command: Command) -> str | None:
+    async def earlier_fingerprint(self, command_id: UUID, fingerprint: str) -> str | None:
         try:
-            return await self.store.claim_fingerprint(command.command_id, command.fingerprint)
+            return await self.store.claim_fingerprint(command_id, fingerprint)
         except RedisError as e:
             raise Unavailable("the state store is not reachable") from e
 

@@ -8,6 +8,7 @@ from datetime import datetime
 
 from dispatcher.state import DispatchState
 from runtime.embedded import EmbeddedPlatform
+from schemas.common import county_of
 from schemas.topics import DEAD_LETTERS
 from schemas.views import (
     AccountView,
@@ -26,53 +27,70 @@ class MemoryViews:
         self.platform = platform
 
     @property
-    def _dispatch(self) -> DispatchState:
-        return self.platform.dispatcher.state
+    def _counties(self) -> dict[str, DispatchState]:
+        return self.platform.dispatcher.counties
+
+    def _county(self, code: str) -> DispatchState | None:
+        return self._counties.get(county_of(code))
+
+    def _team_county(self, team_id: str) -> DispatchState | None:
+        return next((c for c in self._counties.values() if team_id in c.teams), None)
 
     async def area(self, code: str) -> AreaView | None:
-        return self._dispatch.areas.get(code)
+        county = self._county(code)
+        return None if county is None else county.areas.get(code)
 
     async def areas(self) -> list[AreaView]:
-        return sorted(self._dispatch.areas.values(), key=lambda a: a.code)
+        found = [a for c in self._counties.values() for a in c.areas.values()]
+        return sorted(found, key=lambda a: a.code)
 
     async def team(self, team_id: str) -> TeamView | None:
-        return self._dispatch.teams.get(team_id)
+        county = self._team_county(team_id)
+        return None if county is None else county.teams[team_id]
 
     async def teams(self) -> list[TeamView]:
-        return sorted(self._dispatch.teams.values(), key=lambda t: t.team_id)
+        found = [t for c in self._counties.values() for t in c.teams.values()]
+        return sorted(found, key=lambda t: t.team_id)
 
     async def team_of_leader(self, leader_id: str) -> TeamView | None:
-        team_id = self._dispatch.team_of_leader.get(leader_id)
-        return None if team_id is None else self._dispatch.teams.get(team_id)
+        for county in self._counties.values():
+            team_id = county.team_of_leader.get(leader_id)
+            if team_id is not None:
+                return county.teams[team_id]
+        return None
 
     async def volunteer(self, volunteer_id: str) -> VolunteerView | None:
-        return self._dispatch.volunteers.get(volunteer_id)
+        for county in self._counties.values():
+            if volunteer_id in county.volunteers:
+                return county.volunteers[volunteer_id]
+        return None
 
     async def team_volunteers(self, team_id: str) -> list[VolunteerView]:
-        return sorted(
-            (v for v in self._dispatch.volunteers.values() if v.team_id == team_id),
-            key=lambda v: v.volunteer_id,
-        )
+        county = self._team_county(team_id)
+        if county is None:
+            return []
+        return sorted((v for v in county.volunteers.values() if v.team_id == team_id),
+                      key=lambda v: v.volunteer_id)
 
     async def request(self, request_id: str) -> RequestView | None:
-        return self._dispatch.requests.get(request_id)
+        county = self._county(request_id)
+        return None if county is None else county.requests.get(request_id)
 
     async def requests_of_resident(self, resident_id: str, limit: int) -> list[RequestView]:
-        ids = self._dispatch.by_resident.get(resident_id, ())[-limit:]
-        return [self._dispatch.requests[i] for i in reversed(ids)]
+        mine = [c.requests[i] for c in self._counties.values()
+                for i in c.by_resident.get(resident_id, ())]
+        return sorted(mine, key=lambda r: r.submitted_at, reverse=True)[:limit]
 
     async def requests(self, status: str | None, limit: int) -> list[RequestView]:
-        found: list[RequestView] = []
-        for request in reversed(list(self._dispatch.requests.values())):
-            if status is None or request.status.value == status:
-                found.append(request)
-                if len(found) >= limit:
-                    break
-        return found
+        found = [r for c in self._counties.values() for r in c.requests.values()
+                 if status is None or r.status.value == status]
+        return sorted(found, key=lambda r: r.submitted_at, reverse=True)[:limit]
 
     async def tasks(self, team_id: str) -> list[RequestView]:
-        inbox = self._dispatch.tasks.get(team_id, ())
-        return [self._dispatch.requests[r] for r in inbox]
+        county = self._team_county(team_id)
+        if county is None:
+            return []
+        return [county.requests[r] for r in county.tasks.get(team_id, ())]
 
     async def account(self, volunteer_id: str) -> AccountView | None:
         return self.platform.ledger.state.accounts.get(volunteer_id)

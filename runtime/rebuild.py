@@ -29,9 +29,10 @@ def check_invariants(platform: EmbeddedPlatform) -> list[str]:
             problems.append(f"{account.volunteer_id}: lifetime hours differ from credits")
     problems += [f"{item.item_id}: negative stock" for item in
                  platform.stock.state.items.values() if item.stock < 0]
-    for team in platform.dispatcher.state.teams.values():
-        if not 0 <= team.load <= team.capacity:
-            problems.append(f"{team.team_id}: load {team.load} outside 0..{team.capacity}")
+    for county in platform.dispatcher.counties.values():
+        for team in county.teams.values():
+            if not 0 <= team.load <= team.capacity:
+                problems.append(f"{team.team_id}: load {team.load} outside 0..{team.capacity}")
     return problems
 
 
@@ -45,13 +46,14 @@ async def rebuild(settings: Settings) -> int:
         folded = platform.recover(progress)
         bar.update(head - bar.n)
     problems = check_invariants(platform)
-    state = platform.dispatcher.state
+    counties = platform.dispatcher.counties.values()
     summary = {
         "events": folded,
-        "areas": len(state.areas),
-        "teams": len(state.teams),
-        "volunteers": len(state.volunteers),
-        "requests": len(state.requests),
+        "counties": len(counties),
+        "areas": sum(len(c.areas) for c in counties),
+        "teams": sum(len(c.teams) for c in counties),
+        "volunteers": sum(len(c.volunteers) for c in counties),
+        "requests": sum(len(c.requests) for c in counties),
         "accounts": len(platform.ledger.state.accounts),
         "points_outstanding": sum(a.balance for a in platform.ledger.state.accounts.values()),
         "catalog_items": len(platform.stock.state.items),

@@ -84,8 +84,9 @@ class OwnerHost:
         if key in self.loaded:
             return
         tag = self.redis.keys.tag(self.family, key)
-        rows = await self.redis.load(tag, self.owner.state.collections())
-        self.owner.state.restore(rows)
+        state = self.owner.state_of(key)
+        rows = await self.redis.load(tag, state.collections())
+        state.restore(rows)
         self.loaded.add(key)
 
     async def handle(self, message: Command | Undecodable) -> None:
@@ -115,7 +116,7 @@ class OwnerHost:
         await self.ensure(key)
         outputs = await self._decide(message)
         changes = {name: records.drain_changes()
-                   for name, records in self.owner.state.collections().items()}
+                   for name, records in self.owner.state_of(key).collections().items()}
         if self.family != "volunteer":
             await self.redis.register(self.family, key)
         await self.redis.commit(tag, changes, message.command_id, outputs)

@@ -21,6 +21,9 @@ class LedgerOwner:
         self.policy = policy or PointsPolicy()
         self.state = LedgerState()
 
+    def state_of(self, volunteer_id: str) -> LedgerState:
+        return self.state
+
     def decide(self, command: Command, now: datetime) -> Decision:
         return decide_ledger(self.state, command, now, self.policy)
 
@@ -38,6 +41,9 @@ class StockOwner:
 
     def __init__(self) -> None:
         self.state = StockState()
+
+    def state_of(self, item_id: str) -> StockState:
+        return self.state
 
     def decide(self, command: Command, now: datetime) -> Decision:
         return decide_stock(self.state, command, now)

@@ -65,3 +65,25 @@ async def test_a_retried_redemption_redeems_once_and_gives_the_same_code(
     stock = {i["item_id"]: i["stock"] for i in
              (await kiosk.get("/api/v1/catalog")).body["items"]}[item]
     assert stock == 9
+
+
+async def test_a_retry_gets_the_first_answer_even_when_the_world_moved_on(
+    platform: Platform,
+) -> None:
+    district = await make_district(platform)
+    staff = district.staff
+    body = {"volunteer_id": f"V{district.county}-new", "name": "新志愿者",
+            "team_id": district.teams["town"].team_id}
+    first = await staff.post("/api/v1/volunteers", body, key="join-1")
+    again = await staff.post("/api/v1/volunteers", body, key="join-1")
+    assert (first.status, again.status) == (201, 201) and first.body == again.body
+
+    resident = platform.as_(Role.RESIDENT, "R-moved")
+    made = await resident.post("/api/v1/requests", {
+        "service_type": "groceries", "area": district.hamlet, "address": "1栋"})
+    hamlet = platform.as_(Role.LEADER, district.teams["hamlet"].leader_id)
+    path = f"/api/v1/requests/{made.body['request_id']}/decline"
+    declined = await hamlet.post(path, {"reason": "忙"}, key="decline-1")
+    retried = await hamlet.post(path, {"reason": "忙"}, key="decline-1")
+    assert declined.status == retried.status == 200
+    assert declined.body == retried.body, "not 403, though the request has left this team"
