@@ -88,6 +88,8 @@ class Workers:
             consumer_auto_offset_reset="earliest",
             processing_guarantee="at_least_once",
             broker_commit_interval=1.0,
+            broker_session_timeout=settings.kafka_session_timeout_s,
+            broker_heartbeat_interval=settings.kafka_session_timeout_s / 5,
             stream_wait_empty=False,
         )
         self.topics = {t.name: self.app.topic(

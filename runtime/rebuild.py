@@ -37,6 +37,10 @@ def check_invariants(platform: EmbeddedPlatform) -> list[str]:
 
 
 async def rebuild(settings: Settings) -> int:
+    if settings.mode == "kafka":
+        from runtime.kafka_rebuild import rebuild_redis
+
+        return await rebuild_redis(settings)
     platform = EmbeddedPlatform(settings)
     head = platform.log.head()
     with tqdm(total=head, unit="msg", file=sys.stderr, desc="replaying the log") as bar:

@@ -131,8 +131,8 @@ class RedisStore:
         raw = await self.redis.get(self.keys.applied(tag, command_id))
         return None if raw is None else decode_outputs(raw)
 
-    async def commit(self, tag: str, changes: dict[str, dict[str, Any]], command_id: UUID,
-                     outputs: Sequence[LogMessage]) -> None:
+    async def commit(self, tag: str, changes: dict[str, dict[str, Any]],
+                     command_id: UUID | None, outputs: Sequence[LogMessage]) -> None:
         """The changed rows and the applied marker (holding the outputs), atomically."""
         async with self.redis.pipeline(transaction=True) as pipe:
             for name, rows in changes.items():
@@ -140,8 +140,9 @@ class RedisStore:
                     adapter = ROWS[name]
                     pipe.hset(self.keys.rows(tag, name),
                               mapping={k: adapter.dump_json(v) for k, v in rows.items()})
-            pipe.set(self.keys.applied(tag, command_id), encode_outputs(outputs),
-                     ex=self.marker_ttl_s)
+            if command_id is not None:
+                pipe.set(self.keys.applied(tag, command_id), encode_outputs(outputs),
+                         ex=self.marker_ttl_s)
             await pipe.execute()
 
     async def register(self, family: str, key: str) -> None:
@@ -159,6 +160,14 @@ class RedisStore:
                 body = encode(outcome)
                 pipe.set(self.keys.outcome(outcome.command_id), body, ex=self.marker_ttl_s)
                 pipe.publish(self.keys.outcomes_channel, body)
+            await pipe.execute()
+
+    async def announce_quietly(self, outcomes: Iterable[CommandOutcome]) -> None:
+        """Keep outcomes for look-ups without telling anyone (a rebuild)."""
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for outcome in outcomes:
+                pipe.set(self.keys.outcome(outcome.command_id), encode(outcome),
+                         ex=self.marker_ttl_s)
             await pipe.execute()
 
     async def outcome(self, command_id: UUID) -> CommandOutcome | None:

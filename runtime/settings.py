@@ -28,6 +28,8 @@ class Settings(BaseModel):
     namespace: str = Field("", pattern=r"^[a-z0-9-]{0,32}$",
                            description="Prefix of topics, consumer groups and Redis keys")
     produce_timeout_s: float = 5.0
+    kafka_session_timeout_s: float = Field(15.0, ge=6.0,
+                                           description="How soon a dead worker's partitions move")
     marker_ttl_s: int = 7 * 24 * 3600
 
     body_limit_bytes: int = 64 * 1024

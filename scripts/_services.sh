@@ -90,6 +90,20 @@ vd_pid_alive() {
   return 0
 }
 
+# vd_pid_exists PID: true while PID is a process that has not exited (not a zombie), whatever
+# it runs. Right after `cmd &` the child may still be the forked shell, not yet the exec'd
+# program, so a start-up wait must not insist on the command line.
+vd_pid_exists() {
+  local pid="$1" state
+  [[ "$pid" =~ ^[0-9]+$ ]] || return 1
+  kill -0 "$pid" 2>/dev/null || return 1
+  if [[ -r "/proc/$pid/stat" ]]; then
+    state="$(sed -E 's/^[0-9]+ \(.*\) ([A-Za-z]).*/\1/' "/proc/$pid/stat" 2>/dev/null || true)"
+    [[ "$state" != "Z" ]] || return 1
+  fi
+  return 0
+}
+
 # vd_read_pid FILE: print the pid stored in FILE (empty if none).
 vd_read_pid() {
   [[ -f "$1" ]] || return 0

@@ -84,6 +84,19 @@ class ScaledPlatform:
                                             ["worker", role], log_name=role)
                         for role in WORKERS}
 
+    def add_worker(self, role: str, label: str) -> ServerProcess:
+        """Another worker of a role, in the same consumer group."""
+        worker = ServerProcess(self.tmp / f"{self.name}-{label}", self.env, ["worker", role],
+                               log_name=label)
+        self.workers[label] = worker
+        worker.start()
+        return worker
+
+    def run(self, *args: str) -> subprocess.CompletedProcess[str]:
+        """A `vdispatch` command in this platform's environment."""
+        return subprocess.run([VDISPATCH, *args], env={**os.environ, **self.env},
+                              capture_output=True, text=True, timeout=300, check=False)
+
     def create_topics(self) -> None:
         done = subprocess.run([VDISPATCH, "topics", "create"],
                               env={**os.environ, **self.env}, capture_output=True, text=True,
