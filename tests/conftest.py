@@ -2,22 +2,11 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import AsyncIterator, Iterator
 
 import aiohttp
 import pytest
-from services import Services, start_services, why_not_scaled
-
-REQUIRE_SERVICES = os.environ.get("VD_REQUIRE_SERVICES") == "1"
-
-
-def missing_service(what: str, why: str) -> None:
-    """Skip loudly on a laptop; fail in CI, where every service must be there."""
-    message = f"{what} is not available: {why}"
-    if REQUIRE_SERVICES:
-        pytest.fail(message + " (VD_REQUIRE_SERVICES=1)", pytrace=False)
-    pytest.skip(message)
+from services import Services, missing_service, start_services, why_not_scaled
 
 
 @pytest.fixture(scope="session")

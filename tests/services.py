@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import aiohttp
+import pytest
 from harness import REPO, VDISPATCH, Platform, ServerProcess
 
 from schemas.common import Role
@@ -46,10 +47,22 @@ def why_not_scaled() -> str | None:
     return None
 
 
-def start_services(data_dir: Path) -> Services:
-    """Use VD_TEST_KAFKA_BOOTSTRAP / VD_TEST_REDIS_URL when given, else start our own."""
-    given_kafka = os.environ.get("VD_TEST_KAFKA_BOOTSTRAP")
-    given_redis = os.environ.get("VD_TEST_REDIS_URL")
+REQUIRE_SERVICES = os.environ.get("VD_REQUIRE_SERVICES") == "1"
+
+
+def missing_service(what: str, why: str) -> None:
+    """Skip loudly on a laptop; fail in CI, where every service must be there."""
+    message = f"{what} is not available: {why}"
+    if REQUIRE_SERVICES:
+        pytest.fail(message + " (VD_REQUIRE_SERVICES=1)", pytrace=False)
+    pytest.skip(message)
+
+
+def start_services(data_dir: Path, own: bool = False) -> Services:
+    """Use VD_TEST_KAFKA_BOOTSTRAP / VD_TEST_REDIS_URL when given (unless `own`), else
+    start our own."""
+    given_kafka = None if own else os.environ.get("VD_TEST_KAFKA_BOOTSTRAP")
+    given_redis = None if own else os.environ.get("VD_TEST_REDIS_URL")
     services = Services(given_kafka or "", given_redis or "", data_dir)
     env = {**os.environ, "VD_DATA_DIR": str(data_dir)}
     for script, attr in (("redis-local", "redis_url"), ("kafka-local", "kafka_bootstrap")):
