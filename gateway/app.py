@@ -12,6 +12,7 @@ from gateway.errors import errors_middleware
 from gateway.http import BUS, CONFIG, OPENAPI, VIEWS, bind
 from gateway.metrics import METRICS, Metrics, metrics_middleware
 from gateway.openapi import build_openapi
+from gateway.pages import add_pages
 from gateway.ports import CommandBus, Views
 from gateway.routes import ROUTES
 from gateway.stream import CLOSING, close_streams
@@ -38,4 +39,5 @@ def create_app(config: GatewayConfig, bus: CommandBus, views: Views) -> web.Appl
     app.on_shutdown.append(close_streams)
     for r in ROUTES:
         app.router.add_route(r.method, r.path, bind(r))
+    add_pages(app)
     return app

@@ -1,0 +1,478 @@
+// Shared by the four pages: language, the bearer token, calls to the JSON API, and a small
+// DOM builder. Untrusted strings only ever reach the page as text (textContent or text
+// nodes): nothing here, and nothing in the pages, assigns HTML.
+
+const LANG_KEY = "vd-lang";
+const LANGS = ["zh", "en"];
+const dict = Object.create(null);
+const langListeners = [];
+
+// Strings every page uses: [zh-CN, English].
+const COMMON = {
+  "lang.switch": ["English", "中文"],
+  "lang.switch.label": ["Switch to English", "切换到中文"],
+  "skip": ["跳到主要内容", "Skip to main content"],
+  "logout": ["退出", "Sign out"],
+  "login.title": ["请登录", "Please sign in"],
+  "login.hint": [
+    "请使用工作人员给您的登录链接，或在下面粘贴访问令牌。",
+    "Open the sign-in link you were given, or paste your access token below.",
+  ],
+  "login.label": ["访问令牌", "Access token"],
+  "login.submit": ["登录", "Sign in"],
+  "login.wrong_role": ["这个令牌不能用于本页面（它属于“{role}”）。", "This token is not for this page (it belongs to “{role}”)."],
+  "login.expired": ["登录已过期，请重新登录。", "Your sign-in has expired; please sign in again."],
+  "login.bad": ["令牌无效，请检查后重试。", "That token is not valid; please check it."],
+  "who": ["{role} {subject}", "{role} {subject}"],
+  "role.staff": ["工作人员", "Staff"],
+  "role.leader": ["队长", "Team leader"],
+  "role.resident": ["居民", "Resident"],
+  "role.kiosk": ["兑换机", "Kiosk"],
+  "role.volunteer": ["志愿者", "Volunteer"],
+  "status.submitted": ["待派单", "Waiting for a team"],
+  "status.in_review": ["待审核", "In review"],
+  "status.dispatched": ["已派单", "Dispatched"],
+  "status.accepted": ["已接单", "Accepted"],
+  "status.completed": ["已完成", "Completed"],
+  "status.reviewed": ["已评价", "Reviewed"],
+  "status.cancelled": ["已取消", "Cancelled"],
+  "status.escalated": ["转中心处理", "Escalated"],
+  "urgency.normal": ["普通", "Normal"],
+  "urgency.urgent": ["紧急", "Urgent"],
+  "event.RequestSubmitted": ["新需求", "New request"],
+  "event.RequestHeldForReview": ["待审核", "Held for review"],
+  "event.RequestApproved": ["审核通过", "Approved"],
+  "event.RequestDispatched": ["派单", "Dispatched"],
+  "event.RequestQueued": ["排队等待服务队", "Waiting for a free team"],
+  "event.RequestAccepted": ["接单", "Accepted"],
+  "event.RequestDeclined": ["拒单", "Declined"],
+  "event.AcceptDeadlinePassed": ["接单超时", "Accept deadline passed"],
+  "event.RequestEscalated": ["上报中心", "Escalated"],
+  "event.RequestCancelled": ["取消", "Cancelled"],
+  "event.RequestCompleted": ["完成服务", "Completed"],
+  "event.RequestReviewed": ["评价", "Reviewed"],
+  "event.ServiceConfirmed": ["服务确认", "Service confirmed"],
+  "reason.no_eligible_team": ["没有能提供这项服务的服务队", "No team offers this service here"],
+  "reason.too_many_refusals": ["多次被拒或超时", "Refused or timed out too often"],
+  "reason.all_teams_busy": ["服务队都已满员", "Every team is busy"],
+  "err.network": ["网络连接失败，请稍后再试。", "Cannot reach the platform; please try again."],
+  "err.timeout": ["等待时间过长，请稍后再试。", "This took too long; please try again."],
+  "err.unavailable": ["系统繁忙，请稍后再试。", "The platform is busy; please try again shortly."],
+  "err.unauthorized": ["登录已过期，请重新登录。", "Your sign-in has expired; please sign in again."],
+  "err.forbidden": ["您没有权限做这件事。", "You are not allowed to do this."],
+  "err.illegal_transition": ["这个需求的状态已经变了，页面已刷新。", "This request has moved on; the page has been refreshed."],
+  "err.invalid": ["有些内容填写得不对，请检查。", "Some fields are not valid; please check them."],
+  "err.generic": ["操作没有成功（{code}）。", "That did not work ({code})."],
+  "dur.ms": ["{n} 毫秒", "{n} ms"],
+  "dur.s": ["{n} 秒", "{n} s"],
+  "dur.m": ["{m} 分 {s} 秒", "{m} min {s} s"],
+  "dur.h": ["{h} 小时 {m} 分", "{h} h {m} min"],
+  "dur.d": ["{d} 天 {h} 小时", "{d} d {h} h"],
+  "none": ["—", "—"],
+};
+
+export function addStrings(strings) {
+  for (const [key, pair] of Object.entries(strings)) dict[key] = pair;
+}
+addStrings(COMMON);
+
+export function lang() {
+  const saved = localStorage.getItem(LANG_KEY);
+  return LANGS.includes(saved) ? saved : "zh";
+}
+
+export function t(key, vars) {
+  const pair = dict[key];
+  let text = pair ? pair[lang() === "en" ? 1 : 0] : key;
+  if (vars) {
+    for (const [name, value] of Object.entries(vars)) text = text.split(`{${name}}`).join(String(value));
+  }
+  return text;
+}
+
+/** Whether a translation exists (for codes that come from the server). */
+export function has(key) {
+  return key in dict;
+}
+
+export function onLang(listener) {
+  langListeners.push(listener);
+}
+
+export function setLang(next) {
+  localStorage.setItem(LANG_KEY, next);
+  applyLang();
+  for (const listener of langListeners) listener(next);
+}
+
+/** Fill every element that names a string: data-i18n (text), -ph (placeholder),
+ * -label (aria-label), -title (title). */
+export function applyLang(root = document) {
+  const current = lang();
+  document.documentElement.lang = current === "en" ? "en" : "zh-CN";
+  for (const el of root.querySelectorAll("[data-i18n]")) el.textContent = t(el.dataset.i18n);
+  for (const el of root.querySelectorAll("[data-i18n-ph]")) el.placeholder = t(el.dataset.i18nPh);
+  for (const el of root.querySelectorAll("[data-i18n-label]")) el.setAttribute("aria-label", t(el.dataset.i18nLabel));
+  for (const el of root.querySelectorAll("[data-i18n-title]")) el.title = t(el.dataset.i18nTitle);
+  const button = document.getElementById("lang");
+  if (button) {
+    button.textContent = t("lang.switch");
+    button.lang = current === "en" ? "zh-CN" : "en";
+    button.setAttribute("aria-label", t("lang.switch.label"));
+  }
+  const titled = document.querySelector("[data-title]");
+  if (titled) document.title = t(titled.dataset.title);
+}
+
+// -- the DOM ------------------------------------------------------------------------------
+
+/** h("p", {class: "x", onclick: fn}, "text", child): an element; strings become text. */
+export function h(tag, attrs, ...children) {
+  const el = document.createElement(tag);
+  for (const [name, value] of Object.entries(attrs || {})) {
+    if (value === null || value === undefined || value === false) continue;
+    if (name.startsWith("on") && typeof value === "function") {
+      el.addEventListener(name.slice(2), value);
+    } else if (name === "i18n") {
+      el.dataset.i18n = value;
+      el.textContent = t(value);
+    } else if (name === "class") {
+      el.className = value;
+    } else if (name === "dataset") {
+      Object.assign(el.dataset, value);
+    } else if (name === "value" || name === "checked" || name === "disabled" || name === "selected") {
+      el[name] = value;
+    } else if (name === "style" || name === "innerHTML" || name === "outerHTML") {
+      throw new Error(`h(): ${name} is not allowed`);
+    } else {
+      el.setAttribute(name, value === true ? "" : String(value));
+    }
+  }
+  append(el, children);
+  return el;
+}
+
+function append(el, children) {
+  for (const child of children) {
+    if (child === null || child === undefined || child === false) continue;
+    if (Array.isArray(child)) append(el, child);
+    else el.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+}
+
+export function clear(el) {
+  el.replaceChildren();
+  return el;
+}
+
+export function $(selector, root = document) {
+  return root.querySelector(selector);
+}
+
+/** Say something to screen-reader users through the page's live region. */
+export function announce(text) {
+  const region = document.getElementById("announce");
+  if (!region) return;
+  region.textContent = "";
+  setTimeout(() => { region.textContent = text; }, 50);
+}
+
+// -- time and numbers ---------------------------------------------------------------------
+
+const ZONE = "Asia/Shanghai";
+
+export function fmtTime(iso, withDate = false) {
+  if (!iso) return t("none");
+  const options = { timeZone: ZONE, hour: "2-digit", minute: "2-digit", second: "2-digit", hour12: false };
+  if (withDate) Object.assign(options, { month: "2-digit", day: "2-digit" });
+  return new Date(iso).toLocaleString(lang() === "en" ? "en-GB" : "zh-CN", options);
+}
+
+export function fmtDuration(seconds) {
+  if (seconds === null || seconds === undefined || Number.isNaN(seconds)) return t("none");
+  const s = Math.max(0, seconds);
+  if (s < 1) return t("dur.ms", { n: Math.round(s * 1000) });
+  if (s < 60) return t("dur.s", { n: s < 10 ? s.toFixed(1) : Math.round(s) });
+  if (s < 3600) return t("dur.m", { m: Math.floor(s / 60), s: Math.floor(s % 60) });
+  if (s < 86400) return t("dur.h", { h: Math.floor(s / 3600), m: Math.floor((s % 3600) / 60) });
+  return t("dur.d", { d: Math.floor(s / 86400), h: Math.floor((s % 86400) / 3600) });
+}
+
+export function fmtNumber(n, digits = 0) {
+  if (n === null || n === undefined) return t("none");
+  return Number(n).toLocaleString(lang() === "en" ? "en-GB" : "zh-CN", {
+    minimumFractionDigits: digits, maximumFractionDigits: digits,
+  });
+}
+
+/** The short form of a request id shown to people: the last 6 hex digits. */
+export function shortId(requestId) {
+  return requestId ? "#" + requestId.slice(-6) : "";
+}
+
+// -- the token ----------------------------------------------------------------------------
+
+let token = null;
+let role = null;
+let unauthorizedHandler = null;
+
+function claims(raw) {
+  try {
+    const part = raw.split(".")[1].replace(/-/g, "+").replace(/_/g, "/");
+    const json = decodeURIComponent(Array.from(atob(part), (c) => "%" + c.charCodeAt(0).toString(16).padStart(2, "0")).join(""));
+    const body = JSON.parse(json);
+    return body && typeof body === "object" ? body : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Why a token cannot be used on this page, or null if it can. The server still checks it. */
+export function tokenProblem(raw) {
+  const c = claims(raw);
+  if (!c) return t("login.bad");
+  if (c.role !== role) return t("login.wrong_role", { role: has("role." + c.role) ? t("role." + c.role) : c.role });
+  if (typeof c.exp === "number" && c.exp * 1000 < Date.now()) return t("login.expired");
+  return null;
+}
+
+/**
+ * The page's token: taken from the URL fragment (#token=…, which browsers never send to the
+ * server) and then removed from the address bar, or from this tab's sessionStorage. Each page
+ * keeps its own, so a kiosk tab and a staff tab never mix their roles.
+ */
+export function takeToken(pageRole) {
+  role = pageRole;
+  const key = "vd-token:" + pageRole;
+  const hash = location.hash.replace(/^#/, "");
+  const params = new URLSearchParams(hash);
+  if (params.has("token")) {
+    const fromUrl = params.get("token").trim();
+    params.delete("token");
+    const rest = params.toString();
+    history.replaceState(history.state, "", location.pathname + location.search + (rest ? "#" + rest : ""));
+    if (fromUrl) sessionStorage.setItem(key, fromUrl);
+  }
+  token = sessionStorage.getItem(key);
+  return token;
+}
+
+export function setToken(raw) {
+  token = raw;
+  sessionStorage.setItem("vd-token:" + role, raw);
+}
+
+export function dropToken() {
+  token = null;
+  sessionStorage.removeItem("vd-token:" + role);
+}
+
+export function currentToken() {
+  return token;
+}
+
+export function subject() {
+  const c = token ? claims(token) : null;
+  return c ? c.sub : null;
+}
+
+export function onUnauthorized(handler) {
+  unauthorizedHandler = handler;
+}
+
+// -- the API ------------------------------------------------------------------------------
+
+export class ApiError extends Error {
+  constructor(status, code, message, details) {
+    super(message || code);
+    this.status = status;
+    this.code = code;
+    this.details = details;
+  }
+}
+
+function randomKey() {
+  const bytes = new Uint8Array(16);
+  crypto.getRandomValues(bytes);
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** A fresh Idempotency-Key: keep it while retrying one user action, so it happens once. */
+export function newKey() {
+  return "web-" + randomKey();
+}
+
+// Deadlines count down against the server's clock (its Date header), not a kiosk's or a
+// phone's drifting one; a difference under CLOCK_SKEW_MIN_MS is noise of the header's
+// one-second resolution.
+const CLOCK_SKEW_MIN_MS = 2000;
+let skewMs = 0;
+
+function noteServerClock(response) {
+  const server = Date.parse(response.headers.get("Date") || "");
+  if (Number.isNaN(server)) return;
+  const skew = server + 500 - Date.now();
+  skewMs = Math.abs(skew) > CLOCK_SKEW_MIN_MS ? skew : 0;
+}
+
+export function serverNow() {
+  return Date.now() + skewMs;
+}
+
+const CALL_TIMEOUT_MS = 15000;
+const PENDING_POLL_MS = 500;
+const PENDING_WAIT_MS = 20000;
+
+async function call(method, path, body, key, signal) {
+  const headers = { Accept: "application/json" };
+  if (token) headers.Authorization = "Bearer " + token;
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  if (key) headers["Idempotency-Key"] = key;
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), CALL_TIMEOUT_MS);
+  if (signal) signal.addEventListener("abort", () => controller.abort(), { once: true });
+  let response;
+  try {
+    response = await fetch(path, {
+      method, headers, body: body === undefined ? undefined : JSON.stringify(body),
+      signal: controller.signal, cache: "no-store", credentials: "omit",
+    });
+  } catch (e) {
+    throw new ApiError(0, controller.signal.aborted ? "timeout" : "network", String(e));
+  } finally {
+    clearTimeout(timer);
+  }
+  noteServerClock(response);
+  let data = null;
+  const text = await response.text();
+  if (text) {
+    try { data = JSON.parse(text); } catch { data = null; }
+  }
+  if (!response.ok) {
+    const err = data && data.error ? data.error : {};
+    const failure = new ApiError(response.status, err.code || "http_" + response.status, err.message, err.details);
+    if (response.status === 401 && unauthorizedHandler) unauthorizedHandler(failure);
+    throw failure;
+  }
+  return { status: response.status, data };
+}
+
+/**
+ * Call the API. POSTs carry an Idempotency-Key (the caller's, to retry one action safely, or
+ * a new one). A 202 (the owner has not answered yet) is followed to its status URL, so the
+ * caller sees the outcome or its refusal either way.
+ */
+export async function api(method, path, body, options = {}) {
+  const key = method === "GET" ? null : options.key || newKey();
+  const { status, data } = await call(method, path, method === "GET" ? undefined : (body ?? {}), key, options.signal);
+  if (status !== 202 || !data || !data.status_url) return data;
+  const until = Date.now() + PENDING_WAIT_MS;
+  while (Date.now() < until) {
+    await new Promise((r) => setTimeout(r, PENDING_POLL_MS));
+    const { data: state } = await call("GET", data.status_url, undefined, null, options.signal);
+    if (state.status === "done") return state.result || {};
+    if (state.status === "rejected") {
+      const e = state.error || {};
+      throw new ApiError(409, e.code || "rejected", e.message, e.details);
+    }
+  }
+  throw new ApiError(0, "timeout", "no outcome yet");
+}
+
+/** A sentence for an API failure, in the current language. */
+export function explain(error, prefix = "err.") {
+  if (!(error instanceof ApiError)) return t("err.generic", { code: String(error && error.message || error) });
+  if (has(prefix + error.code)) return t(prefix + error.code);
+  if (has("err." + error.code)) return t("err." + error.code);
+  if (error.status === 401) return t("err.unauthorized");
+  if (error.status === 403) return t("err.forbidden");
+  if (error.status === 503) return t("err.unavailable");
+  if (error.status === 422) return t("err.invalid");
+  return t("err.generic", { code: error.code });
+}
+
+// -- page frame ---------------------------------------------------------------------------
+
+/**
+ * Wire the parts every page has: the language button, the sign-out button, who is signed in,
+ * and the login form. `start(token)` runs once a usable token is known.
+ */
+export function frame(pageRole, strings, start) {
+  addStrings(strings);
+  const langButton = document.getElementById("lang");
+  langButton.addEventListener("click", () => setLang(lang() === "en" ? "zh" : "en"));
+  applyLang();
+  const login = document.getElementById("login");
+  const app = document.getElementById("app");
+  const who = document.getElementById("who");
+  const logout = document.getElementById("logout");
+  const form = document.getElementById("login-form");
+  const input = document.getElementById("token-input");
+  const problem = document.getElementById("login-error");
+  let started = false;
+
+  function showWho() {
+    const sub = subject();
+    who.textContent = sub ? t("who", { role: t("role." + pageRole), subject: sub }) : "";
+  }
+  onLang(showWho);
+
+  function showLogin(message) {
+    app.hidden = true;
+    login.hidden = false;
+    logout.hidden = true;
+    who.textContent = "";
+    problem.textContent = message || "";
+    input.value = "";
+    input.focus();
+  }
+
+  function enter() {
+    login.hidden = true;
+    app.hidden = false;
+    logout.hidden = false;
+    problem.textContent = "";
+    showWho();
+    if (!started) {
+      started = true;
+      start();
+    }
+  }
+
+  form.addEventListener("submit", (e) => {
+    e.preventDefault();
+    const raw = input.value.trim();
+    const why = tokenProblem(raw);
+    if (why) {
+      problem.textContent = why;
+      input.focus();
+      return;
+    }
+    setToken(raw);
+    enter();
+  });
+  logout.addEventListener("click", () => {
+    dropToken();
+    location.reload();
+  });
+  onUnauthorized(() => {
+    dropToken();
+    if (started) {
+      // A page that is running stops cleanly: reload into the login form.
+      sessionStorage.setItem("vd-login-message", t("login.expired"));
+      location.reload();
+    } else {
+      showLogin(t("login.expired"));
+    }
+  });
+
+  const raw = takeToken(pageRole);
+  const carried = sessionStorage.getItem("vd-login-message");
+  sessionStorage.removeItem("vd-login-message");
+  const why = raw ? tokenProblem(raw) : null;
+  if (raw && !why) enter();
+  else {
+    if (raw) dropToken();
+    showLogin(why || carried || "");
+  }
+}
