@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 PORT ?= 8080
 VD_DATA_DIR ?= .vd-data
 
-.PHONY: setup run serve test lint unit scenario fault schemas clean
+.PHONY: setup run serve test lint unit scenario fault schemas bench bench-full clean
 
 setup: $(VENV)/.installed
 
@@ -38,6 +38,12 @@ scenario: setup
 
 fault: setup
 	$(BIN)/pytest tests/fault -q
+
+bench: setup
+	scripts/bench
+
+bench-full: setup
+	scripts/bench --full
 
 schemas: setup
 	$(BIN)/vdispatch schemas export --out json-schemas
