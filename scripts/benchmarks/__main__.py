@@ -1,4 +1,4 @@
-"""`python -m bench [--full] [--only SECTION ...]`: run the sections, print the table, write
+"""`python -m benchmarks [--full] [--only SECTION ...]`: run the sections, print the table, write
 bench-results.json."""
 
 from __future__ import annotations
@@ -15,16 +15,16 @@ from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
-from bench.common import REPO, BenchConfig, Report, table
+from benchmarks.common import REPO, BenchConfig, Report, table
 
 # section -> module; each module has `async def run(config, report) -> None`
 SECTIONS = {
-    "matching": "bench.matching",
-    "api": "bench.api",
-    "embedded": "bench.embedded",
-    "kafka": "bench.kafka",
-    "rebuild": "bench.rebuild",
-    "memory": "bench.memory",
+    "matching": "benchmarks.matching",
+    "api": "benchmarks.api",
+    "embedded": "benchmarks.embedded",
+    "kafka": "benchmarks.kafka",
+    "rebuild": "benchmarks.rebuild",
+    "memory": "benchmarks.memory",
 }
 
 Section = Callable[[BenchConfig, Report], Coroutine[Any, Any, None]]

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import aiohttp
 from tqdm import tqdm
 
-from bench.common import percentile
+from benchmarks.common import percentile
 
 Call = Callable[[int], Awaitable[int]]  # the i-th call; answers its HTTP status (or 0)
 MAX_IN_FLIGHT = 2000
