@@ -4,7 +4,7 @@
 // leader is filling in.
 
 import {
-  $, announce, api, explain, fmtNumber, fmtTime, frame, h, lang, newKey, onLang, serverNow, shortId, t,
+  $, connectionNotice, announce, api, explain, fmtNumber, fmtTime, frame, h, lang, newKey, onLang, serverNow, shortId, t,
 } from "./vd.js";
 
 const STRINGS = {
@@ -16,7 +16,6 @@ const STRINGS = {
   "serving.title": ["服务中", "In service"],
   "serving.empty": ["没有正在服务的任务。", "No task is in service."],
   "new.tasks": ["有 {n} 个新任务，请及时接单。", "{n} new task(s): please accept or decline."],
-  "conn.lost": ["暂时连不上平台，正在重试…", "Cannot reach the platform; retrying…"],
   "f.area": ["区域", "Area"],
   "f.address": ["地址", "Address"],
   "f.contact": ["联系人", "Contact"],
@@ -311,7 +310,7 @@ async function poll() {
   polling = (async () => {
     try {
       const data = await api("GET", "/api/v1/tasks");
-      $("#conn-notice").hidden = true;
+      connectionNotice(null);
       const ids = data.tasks.filter((task) => task.status === "dispatched").map((task) => task.request_id);
       if (state.seen !== null) {
         const fresh = ids.filter((id) => !state.seen.has(id));
@@ -322,9 +321,7 @@ async function poll() {
       state.data = data;
       render();
     } catch (e) {
-      const box = $("#conn-notice");
-      box.textContent = e.code === "network" || e.code === "timeout" ? t("conn.lost") : explain(e);
-      box.hidden = false;
+      connectionNotice(e);
     } finally {
       polling = null;
     }

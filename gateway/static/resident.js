@@ -4,7 +4,7 @@
 // cancelled. Large text and one column: many residents are elderly.
 
 import {
-  $, ApiError, announce, api, clear, explain, fmtTime, frame, h, has, lang, newKey, onLang, shortId, t,
+  $, connectionNotice, ApiError, announce, api, clear, explain, fmtTime, frame, h, has, lang, newKey, onLang, shortId, t,
 } from "./vd.js";
 
 const STRINGS = {
@@ -75,7 +75,6 @@ const STRINGS = {
   "review.given": ["您的评价：", "Your review:"],
   "err.unknown_area": ["这个地点还没有登记，请重新选择。", "That place is not registered; choose again."],
   "err.illegal_transition": ["这个需求的状态已经变了，页面已刷新。", "This request has moved on; the page has been refreshed."],
-  "conn.lost": ["暂时连不上平台，正在重试…", "Cannot reach the platform; retrying…"],
 };
 
 const POLL_MS = 4000;
@@ -445,13 +444,11 @@ async function poll() {
   polling = (async () => {
     try {
       const data = await api("GET", `/api/v1/requests?limit=${LIST_LIMIT}`);
-      $("#conn-notice").hidden = true;
+      connectionNotice(null);
       state.requests = data.requests;
       renderRequests();
     } catch (e) {
-      const box = $("#conn-notice");
-      box.textContent = e.code === "network" || e.code === "timeout" ? t("conn.lost") : explain(e);
-      box.hidden = false;
+      connectionNotice(e);
     } finally {
       polling = null;
     }

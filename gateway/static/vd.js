@@ -13,6 +13,7 @@ const COMMON = {
   "lang.switch.label": ["Switch to English", "切换到中文"],
   "skip": ["跳到主要内容", "Skip to main content"],
   "logout": ["退出", "Sign out"],
+  "conn.lost": ["暂时连不上平台，正在重试…", "Cannot reach the platform; retrying…"],
   "login.title": ["请登录", "Please sign in"],
   "login.hint": [
     "请使用工作人员给您的登录链接，或在下面粘贴访问令牌。",
@@ -389,6 +390,16 @@ export function explain(error, prefix = "err.") {
   if (error.status === 503) return t("err.unavailable");
   if (error.status === 422) return t("err.invalid");
   return t("err.generic", { code: error.code });
+}
+
+/** Show why the last refresh failed in the page's #conn-notice, or hide it (no error). */
+export function connectionNotice(error) {
+  const box = $("#conn-notice");
+  if (!box) return;
+  box.hidden = !error;
+  if (error) {
+    box.textContent = error.code === "network" || error.code === "timeout" ? t("conn.lost") : explain(error);
+  }
 }
 
 // -- page frame ---------------------------------------------------------------------------

@@ -283,6 +283,18 @@ class World:
             self.settles.append(follow_up)
         return decision
 
+    def decide_again(self, sent: list[tuple[str, Command, datetime, Decision]]) -> None:
+        """Decide commands another world was sent, at the same moments, asserting that each
+        decision is the very same as there."""
+        for target, command, now, decision in sent:
+            if target == "dispatch":
+                again = self.county.run(command, now)
+            elif target == "ledger":
+                again = self.kiosk.run_ledger(command, now)
+            else:
+                again = self.kiosk.run_stock(command, now)
+            assert again == decision
+
     # -- one step --------------------------------------------------------------------------
 
     def target(self, step: Step) -> str:
@@ -565,14 +577,7 @@ def test_deciding_is_deterministic(policy: DispatchPolicy, points: PointsPolicy,
     for step in plan:
         one.apply(step)
     two = World(policy, points)
-    for target, command, now, decision in one.sent:
-        if target == "dispatch":
-            again = two.county.run(command, now)
-        elif target == "ledger":
-            again = two.kiosk.run_ledger(command, now)
-        else:
-            again = two.kiosk.run_stock(command, now)
-        assert again == decision
+    two.decide_again(one.sent)
     assert two.county.events == one.county.events
     assert two.kiosk.events == one.kiosk.events
 
@@ -608,14 +613,7 @@ def test_a_state_restored_from_its_stored_rows_decides_as_the_live_one(
     sent = len(one.sent)
     for step in after:
         one.apply(step)
-    for target, command, now, decision in one.sent[sent:]:
-        if target == "dispatch":
-            again = two.county.run(command, now)
-        elif target == "ledger":
-            again = two.kiosk.run_ledger(command, now)
-        else:
-            again = two.kiosk.run_stock(command, now)
-        assert again == decision
+    two.decide_again(one.sent[sent:])
     assert dispatch_snapshot(dispatch) == dispatch_snapshot(one.state)
     assert dict(two.kiosk.ledger.accounts.items()) == dict(one.kiosk.ledger.accounts.items())
     assert dict(two.kiosk.stock.items.items()) == dict(one.kiosk.stock.items.items())
