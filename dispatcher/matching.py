@@ -4,8 +4,8 @@ Eligible teams offer the type, cover the request's area (a team covering a code 
 area below it), have free capacity and have not refused this request before. The most local
 level is tried first, widening one level at a time. Among the eligible teams of a level the
 lower load wins, then the shorter distance, then the better rating, then the smaller id.
-The index by (area, type) makes a match cost a few dictionary look-ups per level, whatever
-the number of teams.
+The index by (area, type) keeps full teams apart, so a match looks only at the teams of each
+level that have room, whatever the number of teams in the county.
 """
 
 from __future__ import annotations
@@ -37,18 +37,41 @@ class NoMatch:
 
 
 class TeamIndex:
-    """Team ids by (covered area, service type)."""
+    """Team ids by (covered area, service type), filed apart by whether they have room.
+
+    Keeping the full teams aside means a match only looks at the teams that could take the
+    request: in a busy county most teams of a bucket are full, and scanning them on every
+    request made a match grow with the county. The state tells the index whenever a team's
+    load changes (`update`).
+    """
 
     def __init__(self) -> None:
-        self._teams: dict[tuple[str, ServiceType], set[str]] = defaultdict(set)
+        self._free: dict[tuple[str, ServiceType], set[str]] = defaultdict(set)
+        self._full: dict[tuple[str, ServiceType], set[str]] = defaultdict(set)
+        self._buckets: dict[str, tuple[tuple[str, ServiceType], ...]] = {}
 
     def add(self, team: TeamView) -> None:
-        for area in team.areas:
-            for service_type in team.service_types:
-                self._teams[(area, service_type)].add(team.team_id)
+        self._buckets[team.team_id] = tuple(
+            (area, service_type) for area in team.areas for service_type in team.service_types
+        )
+        self.update(team)
 
-    def covering(self, area: str, service_type: ServiceType) -> Collection[str]:
-        return self._teams.get((area, service_type), ())
+    def update(self, team: TeamView) -> None:
+        """File the team under free or full in each of its buckets, after its load changed."""
+        full = team.load >= team.capacity
+        into, out_of = (self._full, self._free) if full else (self._free, self._full)
+        for bucket in self._buckets[team.team_id]:
+            into[bucket].add(team.team_id)
+            if team.team_id in out_of.get(bucket, ()):
+                out_of[bucket].discard(team.team_id)
+
+    def free(self, area: str, service_type: ServiceType) -> Collection[str]:
+        """Teams listing this area and type that have room."""
+        return self._free.get((area, service_type), ())
+
+    def full(self, area: str, service_type: ServiceType) -> Collection[str]:
+        """Teams listing this area and type that are at capacity."""
+        return self._full.get((area, service_type), ())
 
 
 def location(area: str, areas: Mapping[str, AreaView]) -> tuple[float, float] | None:
@@ -94,23 +117,18 @@ def choose_team(
     any_busy = False
     for code in ancestors(area):
         best: tuple[tuple[float, int, float, float, str], Match] | None = None
-        for team_id in index.covering(code, service_type):
+        for team_id in index.free(code, service_type):
             if team_id in excluded:
                 continue
             team = teams[team_id]
-            if team.load >= team.capacity:
-                any_busy = True
-                continue
+            load = (team.load / team.capacity, team.load)
+            if best is not None and load > best[0][:2]:
+                continue  # the distance below cannot make up for a higher load
             km = distance_km(here, team_location(team, areas))
-            key = (
-                team.load / team.capacity,
-                team.load,
-                math.inf if km is None else km,
-                -rating_score(team),
-                team_id,
-            )
+            key = (*load, math.inf if km is None else km, -rating_score(team), team_id)
             if best is None or key < best[0]:
                 best = (key, Match(team_id, area_level(code), km))
         if best is not None:
             return best[1]
+        any_busy = any_busy or any(t not in excluded for t in index.full(code, service_type))
     return NoMatch(all_busy=any_busy)

@@ -223,7 +223,10 @@ class DispatchState:
     def _team_delta(self, team_id: str, **deltas: int) -> None:
         team = self.teams[team_id]
         update = {field: getattr(team, field) + delta for field, delta in deltas.items()}
-        self.teams.put(team_id, team.model_copy(update=update))
+        changed = team.model_copy(update=update)
+        self.teams.put(team_id, changed)
+        if "load" in deltas:
+            self.index.update(changed)
 
     def _arm(self, due_at: datetime, request_id: str) -> None:
         heapq.heappush(self._timers, (due_at, request_id))

@@ -277,3 +277,16 @@ def test_the_choice_does_not_depend_on_registration_order() -> None:
     answers = {choose(order) for order in itertools.permutations(teams)}
     assert len(answers) == 1
     assert chosen(answers.pop()) == "T-b"  # all a quarter full; T-b is based nearest
+
+
+def test_the_index_follows_a_team_filling_up_and_freeing_again() -> None:
+    areas = district_areas()
+    free = team_view("T", [TOWN_A], capacity=1)
+    full = free.model_copy(update={"load": 1})
+    index = TeamIndex()
+    index.add(free)
+    assert chosen(choose_team(HAMLET_A1A, GROCERIES, index, {"T": free}, areas)) == "T"
+    index.update(full)
+    assert choose_team(HAMLET_A1A, GROCERIES, index, {"T": full}, areas) == NoMatch(all_busy=True)
+    index.update(free)
+    assert chosen(choose_team(HAMLET_A1A, GROCERIES, index, {"T": free}, areas)) == "T"
