@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import re
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -13,6 +15,7 @@ from schemas.common import Role
 ISSUER = "vdispatch"
 SUBJECT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$")
 PEOPLE = tuple(r for r in Role if r is not Role.SYSTEM)
+TOKENS_REMEMBERED = 4096
 
 
 @dataclass(frozen=True)
@@ -38,6 +41,19 @@ def issue_token(secret: str, role: Role, subject: str, now: datetime, ttl_s: int
 
 
 def verify_token(secret: str, token: str) -> Principal:
+    """The token's principal, if it is signed with the secret and has not expired.
+
+    A client sends the same token with every call, so the signature check and claim parsing
+    are remembered per token (a bounded cache); only the expiry is checked again each time.
+    """
+    principal, expires_at = _verified(secret, token)
+    if time.time() >= expires_at:
+        raise BadToken("the token has expired")
+    return principal
+
+
+@functools.lru_cache(maxsize=TOKENS_REMEMBERED)
+def _verified(secret: str, token: str) -> tuple[Principal, float]:
     try:
         claims = jwt.decode(token, secret, algorithms=["HS256"], issuer=ISSUER,
                             options={"require": ["exp", "iat", "sub", "iss"]})
@@ -47,4 +63,4 @@ def verify_token(secret: str, token: str) -> Principal:
     subject = claims["sub"]
     if role not in PEOPLE or not isinstance(subject, str) or not SUBJECT.match(subject):
         raise BadToken("bad subject or role")
-    return Principal(role, subject)
+    return Principal(role, subject), float(claims["exp"])

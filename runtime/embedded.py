@@ -77,6 +77,14 @@ def outputs_of(decision: Decision) -> list[LogMessage]:
     return out
 
 
+def message_of(record: Record) -> Any:
+    """The record's message: the very object appended, while the log still holds it, or
+    decoded and validated from the stored body."""
+    if record.message is not None:
+        return record.message
+    return decode(BY_NAME[record.topic], record.body)
+
+
 def dead_letter(consumer: str, record: Record, reason: str, now: datetime) -> DeadLetter:
     return DeadLetter(
         letter_id=uuid5(UUID(int=0), f"{consumer}:{record.topic}:{record.message_id}"),
@@ -99,6 +107,7 @@ class EmbeddedPlatform:
         self.inboxes = Inboxes(settings.notifications_max)
         self.projected = 0
         self._waiters: dict[UUID, list[asyncio.Future[CommandOutcome]]] = {}
+        self._sent: dict[UUID, asyncio.Future[CommandOutcome]] = {}
         self._tasks: list[asyncio.Task[None]] = []
         self.live_changed = asyncio.Event()
 
@@ -150,6 +159,7 @@ class EmbeddedPlatform:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         self._tasks.clear()
+        await self.log.drain()
         self.log.close()
 
     def _owner(self, name: str) -> Owner:
@@ -162,10 +172,10 @@ class EmbeddedPlatform:
 
     async def _owner_loop(self, name: str) -> None:
         """Consume the owner's commands in batches; commit outputs and position atomically."""
-        batch = self.settings.batch_size_max
+        batch = self.settings.worker_slice_max
         while True:
             owner = self._owner(name)
-            watch = self.log.watch()
+            watch = self.log.watch([owner.command_topic.name])
             position = self.log.position(name)
             records = self.log.read([owner.command_topic.name], position, batch)
             if not records:
@@ -177,7 +187,9 @@ class EmbeddedPlatform:
                 continue
             try:
                 outputs = [m for r in records for m in self._decide(owner, r)]
-                self.log.commit(name, records[-1].position, outputs)
+                # The owner's state has moved on in memory: until this commit is durable a
+                # view may show it, but no outcome is answered and no event is projected.
+                await self.log.commit_async(name, records[-1].position, outputs)
             except LogUnavailable:
                 log.exception("the log refused a commit; retrying")
                 self._rebuild(owner)
@@ -192,7 +204,7 @@ class EmbeddedPlatform:
             await asyncio.sleep(0)
 
     def _decide(self, owner: Owner, record: Record) -> list[LogMessage]:
-        command = decode(BY_NAME[record.topic], record.body)
+        command = message_of(record)
         return outputs_of(owner.decide(command, self.clock()))
 
     async def _one_by_one(self, name: str, records: Sequence[Record]) -> None:
@@ -202,7 +214,7 @@ class EmbeddedPlatform:
                 owner = self._owner(name)
                 try:
                     outputs = self._decide(owner, record)
-                    self.log.commit(name, record.position, outputs)
+                    await self.log.commit_async(name, record.position, outputs)
                     break
                 except Exception:
                     reason = traceback.format_exc()
@@ -211,7 +223,7 @@ class EmbeddedPlatform:
                     await asyncio.sleep(0.05 * attempt)
             else:
                 outputs = self._dead(name, record, reason)
-                self.log.commit(name, record.position, outputs)
+                await self.log.commit_async(name, record.position, outputs)
             self._delivered(outputs)
 
     def _dead(self, consumer: str, record: Record, reason: str) -> list[LogMessage]:
@@ -231,7 +243,7 @@ class EmbeddedPlatform:
 
     async def _append_or_rebuild(self, owner: Owner, commands: list[Command]) -> None:
         try:
-            self.log.append(commands)
+            await self.log.append_async(commands)
         except LogUnavailable:
             log.exception("could not append timer commands; rebuilding %s", owner.name)
             self._rebuild(owner)
@@ -241,7 +253,7 @@ class EmbeddedPlatform:
 
     async def _credit_loop(self) -> None:
         while True:
-            watch = self.log.watch()
+            watch = self.log.watch([DISPATCH_EVENTS.name])
             position = self.log.position(CREDITS_CONSUMER)
             records = self.log.read([DISPATCH_EVENTS.name], position,
                                     self.settings.batch_size_max)
@@ -250,9 +262,9 @@ class EmbeddedPlatform:
                 continue
             outputs: list[LogMessage] = []
             for record in records:
-                outputs.extend(credits_for(decode(DISPATCH_EVENTS, record.body)))
+                outputs.extend(credits_for(message_of(record)))
             try:
-                self.log.commit(CREDITS_CONSUMER, records[-1].position, outputs)
+                await self.log.commit_async(CREDITS_CONSUMER, records[-1].position, outputs)
             except LogUnavailable:
                 log.exception("the log refused the credits; retrying")
                 await asyncio.sleep(1.0)
@@ -262,13 +274,15 @@ class EmbeddedPlatform:
     async def _projection_loop(self) -> None:
         topics = [t.name for t in (*EVENT_TOPICS, DEAD_LETTERS)]
         while True:
-            watch = self.log.watch()
+            watch = self.log.watch(topics)
             records = self.log.read(topics, self.projected, self.settings.batch_size_max)
             if not records:
                 await self.log.appended(watch, 5.0)
                 continue
-            for record in records:
+            for n, record in enumerate(records, start=1):
                 self._project(record, owners=False)
+                if n % self.settings.worker_slice_max == 0:
+                    await asyncio.sleep(0)
             self.projected = records[-1].position
             self.live_changed.set()
             self.live_changed = asyncio.Event()
@@ -277,7 +291,7 @@ class EmbeddedPlatform:
         """Fold one stored event into the projections, and at start-up into its owner too
         (while running, owners apply their events as they decide them)."""
         topic = BY_NAME[record.topic]
-        message = decode(topic, record.body)
+        message = message_of(record)
         if topic is DEAD_LETTERS:
             self.live.note_dead_letter()
             return
@@ -293,35 +307,60 @@ class EmbeddedPlatform:
     def _delivered(self, outputs: Iterable[LogMessage]) -> None:
         for message in outputs:
             if isinstance(message, CommandOutcome):
+                self._sent.pop(message.command_id, None)
                 for future in self._waiters.pop(message.command_id, []):
                     if not future.done():
                         future.set_result(message)
 
     async def outcome(self, command_id: UUID, wait_s: float) -> CommandOutcome | None:
-        record = self.log.find(COMMAND_OUTCOMES.name, str(command_id))
-        if record is not None:
-            found: CommandOutcome = decode(COMMAND_OUTCOMES, record.body)
-            return found
-        if wait_s <= 0:
-            return None
-        future: asyncio.Future[CommandOutcome] = asyncio.get_running_loop().create_future()
-        self._waiters.setdefault(command_id, []).append(future)
+        future = self._sent.pop(command_id, None)
+        if future is None:
+            record = self.log.find(COMMAND_OUTCOMES.name, str(command_id))
+            if record is not None:
+                found: CommandOutcome = decode(COMMAND_OUTCOMES, record.body)
+                return found
+            if wait_s <= 0:
+                return None
+            future = self._wait_for(command_id)
         try:
             return await asyncio.wait_for(future, wait_s)
         except TimeoutError:
             return None
         finally:
-            waiting = self._waiters.get(command_id, [])
-            if future in waiting:
-                waiting.remove(future)
-            if not waiting:
-                self._waiters.pop(command_id, None)
+            self._forget(command_id, future)
+
+    def _wait_for(self, command_id: UUID) -> asyncio.Future[CommandOutcome]:
+        future: asyncio.Future[CommandOutcome] = asyncio.get_running_loop().create_future()
+        self._waiters.setdefault(command_id, []).append(future)
+        return future
+
+    def _forget(self, command_id: UUID, future: asyncio.Future[CommandOutcome]) -> None:
+        waiting = self._waiters.get(command_id, [])
+        if future in waiting:
+            waiting.remove(future)
+        if not waiting:
+            self._waiters.pop(command_id, None)
 
     async def send(self, command: Command) -> None:
+        """Append the command, already waiting for its outcome.
+
+        The waiter is in place before the append, so the outcome cannot slip past it and
+        `outcome` need not look in the log. A command that was in the log before (a retry
+        racing its first attempt) may have its outcome there already: that one looks.
+        """
+        command_id = command.command_id
+        future = self._wait_for(command_id)
         try:
-            self.log.append([command])
-        except LogUnavailable as e:
-            raise Unavailable(str(e)) from e
+            [added] = await self.log.append_async([command])
+        except BaseException as e:
+            self._forget(command_id, future)
+            if isinstance(e, LogUnavailable):
+                raise Unavailable(str(e)) from e
+            raise
+        if added:
+            self._sent[command_id] = future
+        else:
+            self._forget(command_id, future)
 
     async def earlier_fingerprint(self, command_id: UUID, fingerprint: str) -> str | None:
         """The log keeps every command: the earlier one's fingerprint is in it."""

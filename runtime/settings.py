@@ -37,6 +37,9 @@ class Settings(BaseModel):
     token_ttl_s: int = 30 * 24 * 3600
     page_size_max: int = 200
     batch_size_max: int = 500
+    worker_slice_max: int = Field(100, ge=1, description="Messages an embedded worker handles "
+                                  "before the event loop serves calls again (an owner commits "
+                                  "once per slice)")
     worker_retries_max: int = 3
     timer_tick_s: float = 1.0
     live_recent_max: int = 50

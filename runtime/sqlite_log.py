@@ -3,7 +3,8 @@
 Every topic of the catalogue is a stream of this table, in one global order. A consumer's
 position is stored in the same transaction as the messages it produced, so after a crash it
 resumes exactly where its last output left off. A message id is unique per topic: appending a
-command again (a client's retry) is detected, not duplicated.
+command again (a client's retry) is detected, not duplicated. Writes from the event loop are
+group-committed (see `SQLiteLog`): one transaction, one sync, for every write of a moment.
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ import asyncio
 import contextlib
 import sqlite3
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from schemas.base import LogMessage
@@ -49,81 +51,212 @@ class Record:
     message_id: str
     type: str
     body: bytes
+    message: LogMessage | None = field(default=None, compare=False, repr=False)
+    """The message as this process appended it, while it is fresh: no need to decode it."""
+
+
+INSERT = ("INSERT OR IGNORE INTO messages (topic, key, message_id, type, body) "
+          "VALUES (?, ?, ?, ?, ?)")
+MOVE = ("INSERT INTO positions (consumer, position) VALUES (?, ?) "
+        "ON CONFLICT (consumer) DO UPDATE SET position = excluded.position")
 
 
 class LogUnavailable(Exception):
     """The log cannot take writes now (disk full, file locked): callers answer 503."""
 
 
+Row = tuple[str, str, str, str, bytes]
+
+
+@dataclass
+class _Unit:
+    """One caller's atomic write inside a group commit: its messages and, for a consumer,
+    the position they were produced from."""
+
+    messages: Sequence[LogMessage]
+    rows: list[Row]
+    consumer: str | None
+    position: int
+    done: asyncio.Future[list[bool]] | None
+
+
 class SQLiteLog:
-    def __init__(self, path: Path, synchronous: str = "FULL") -> None:
+    """Reads on one connection; every write on a writer connection of its own.
+
+    The asynchronous writes (`append_async`, `commit_async`) are group-committed: the writes
+    handed in while one transaction is being made durable all go into the next one (at most
+    `group_max`). Each unit keeps its own atomicity because it is wholly inside one
+    transaction, and no caller hears back before the COMMIT (with the configured
+    `synchronous`) has returned. The rows are inserted on the event loop's thread; only the
+    COMMIT, where the disk syncs, runs on a thread of its own, so the loop goes on serving
+    calls meanwhile. One statement off the loop means one hand-over of the GIL per group: a
+    thread that stepped every INSERT would wait for the GIL at each one while the loop is busy.
+    Readers use the other connection, so they never see a group before it is committed.
+    """
+
+    def __init__(self, path: Path, synchronous: str = "FULL", group_max: int = 1000,
+                 fresh_max: int = 10_000) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
-        self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute(f"PRAGMA synchronous={'FULL' if synchronous == 'FULL' else 'NORMAL'}")
+        self.group_max = group_max
+        self.fresh_max = fresh_max
+        self._fresh: dict[int, LogMessage] = {}
+        self._db = self._connect(path, synchronous)
         self._db.executescript(SCHEMA)
-        self._appended = asyncio.Event()
+        self._writer = self._connect(path, synchronous)
+        self._syncer = ThreadPoolExecutor(1, thread_name_prefix="vd-log-commit")
+        self._pending: list[_Unit] = []
+        self._flusher: asyncio.Task[None] | None = None
+        self._appended: dict[tuple[str, ...], asyncio.Event] = {}
+        self._positions: dict[str, int] = {}
+
+    @staticmethod
+    def _connect(path: Path, synchronous: str) -> sqlite3.Connection:
+        db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute(f"PRAGMA synchronous={'FULL' if synchronous == 'FULL' else 'NORMAL'}")
+        return db
+
+    async def drain(self) -> None:
+        """Wait until every write handed in so far has been committed or refused."""
+        if self._flusher is not None:
+            await asyncio.gather(self._flusher, return_exceptions=True)
 
     def close(self) -> None:
+        self._syncer.shutdown(wait=True)
+        self._writer.close()
         self._db.close()
 
     # -- writing -----------------------------------------------------------------------
 
     def append(self, messages: Sequence[LogMessage]) -> list[bool]:
         """Append in one transaction; for each message, False if its id was already there."""
-        with self._transaction():
-            added = [self._insert(m) for m in messages]
-        self._wake()
+        unit = self._unit(messages, None, 0, None)
+        [added] = self._write_now([unit])
         return added
 
     def commit(self, consumer: str, position: int, outputs: Sequence[LogMessage]) -> None:
         """Append a consumer's outputs and move its position, atomically."""
+        self._write_now([self._unit(outputs, consumer, position, None)])
+
+    async def append_async(self, messages: Sequence[LogMessage]) -> list[bool]:
+        """`append`, group-committed with the writes that arrive meanwhile."""
+        return await self._enqueue(messages, None, 0)
+
+    async def commit_async(self, consumer: str, position: int,
+                           outputs: Sequence[LogMessage]) -> None:
+        """`commit`, group-committed with the writes that arrive meanwhile."""
+        await self._enqueue(outputs, consumer, position)
+
+    async def _enqueue(self, messages: Sequence[LogMessage], consumer: str | None,
+                       position: int) -> list[bool]:
+        done: asyncio.Future[list[bool]] = asyncio.get_running_loop().create_future()
+        self._pending.append(self._unit(messages, consumer, position, done))
+        if self._flusher is None or self._flusher.done():
+            self._flusher = asyncio.create_task(self._flush(), name="log-writer")
+        return await done
+
+    async def _flush(self) -> None:
+        loop = asyncio.get_running_loop()
+        while self._pending:
+            units = self._pending[:self.group_max]
+            del self._pending[:self.group_max]
+            try:
+                with self._transaction(commit=False):
+                    results = self._stage(units)
+                await loop.run_in_executor(self._syncer, self._finish)
+            except Exception as error:
+                for unit in units:
+                    if unit.done is not None and not unit.done.done():
+                        unit.done.set_exception(error)
+                continue
+            for unit, added in zip(units, self._committed(units, results), strict=True):
+                if unit.done is not None and not unit.done.done():
+                    unit.done.set_result(added)
+
+    def _write_now(self, units: Sequence[_Unit]) -> list[list[bool]]:
+        """A write outside the group commit, for tools and tests, not beside a running one."""
+        if self._flusher is not None and not self._flusher.done():
+            raise RuntimeError("a group commit is under way: use append_async / commit_async")
         with self._transaction():
-            for message in outputs:
-                self._insert(message)
-            self._db.execute(
-                "INSERT INTO positions (consumer, position) VALUES (?, ?) "
-                "ON CONFLICT (consumer) DO UPDATE SET position = excluded.position",
-                (consumer, position),
-            )
-        if outputs:
-            self._wake()
+            results = self._stage(units)
+        return self._committed(units, results)
+
+    @staticmethod
+    def _unit(messages: Sequence[LogMessage], consumer: str | None, position: int,
+              done: asyncio.Future[list[bool]] | None) -> _Unit:
+        rows = [(topic_of(m).name, m.partition_key, str(m.message_id), type(m).__name__,
+                 encode(m)) for m in messages]
+        return _Unit(messages, rows, consumer, position, done)
+
+    def _stage(self, units: Sequence[_Unit]) -> list[list[int | None]]:
+        """Insert every unit into the open transaction. For each message, its position, or
+        None if its id was already there."""
+        results = []
+        for unit in units:
+            results.append([self._inserted(self._writer.execute(INSERT, row))
+                            for row in unit.rows])
+            if unit.consumer is not None:
+                self._writer.execute(MOVE, (unit.consumer, unit.position))
+        return results
+
+    @staticmethod
+    def _inserted(cursor: sqlite3.Cursor) -> int | None:
+        return cursor.lastrowid if cursor.rowcount == 1 else None
+
+    def _committed(self, units: Sequence[_Unit],
+                   results: list[list[int | None]]) -> list[list[bool]]:
+        """After the COMMIT: remember the consumers' positions and, for the readers that
+        follow right behind, the newest messages by position; wake those readers."""
+        for unit, positions in zip(units, results, strict=True):
+            if unit.consumer is not None:
+                self._positions[unit.consumer] = unit.position
+            for message, position in zip(unit.messages, positions, strict=True):
+                if position is not None:
+                    self._fresh[position] = message
+        while len(self._fresh) > self.fresh_max:
+            del self._fresh[next(iter(self._fresh))]
+        self._wake(units)
+        return [[p is not None for p in positions] for positions in results]
 
     def _insert(self, message: LogMessage) -> bool:
-        topic = topic_of(message)
-        cursor = self._db.execute(
-            "INSERT OR IGNORE INTO messages (topic, key, message_id, type, body) "
-            "VALUES (?, ?, ?, ?, ?)",
-            (topic.name, message.partition_key, str(message.message_id), type(message).__name__,
-             encode(message)),
-        )
-        return cursor.rowcount == 1
+        row = (topic_of(message).name, message.partition_key, str(message.message_id),
+               type(message).__name__, encode(message))
+        return self._writer.execute(INSERT, row).rowcount == 1
+
+    def _finish(self) -> None:
+        """COMMIT the open transaction (on any thread); roll it back if that fails."""
+        try:
+            self._writer.execute("COMMIT")
+        except sqlite3.OperationalError as e:
+            self._writer.execute("ROLLBACK")
+            raise LogUnavailable(str(e)) from e
 
     class _Tx:
-        def __init__(self, db: sqlite3.Connection) -> None:
-            self.db = db
+        """BEGIN IMMEDIATE; on leaving, ROLLBACK after an error, else COMMIT (unless the
+        caller commits it elsewhere)."""
+
+        def __init__(self, log: SQLiteLog, commit: bool) -> None:
+            self.log = log
+            self.commit = commit
 
         def __enter__(self) -> None:
             try:
-                self.db.execute("BEGIN IMMEDIATE")
+                self.log._writer.execute("BEGIN IMMEDIATE")
             except sqlite3.OperationalError as e:
                 raise LogUnavailable(str(e)) from e
 
         def __exit__(self, kind: object, error: object, tb: object) -> None:
             if kind is None:
-                try:
-                    self.db.execute("COMMIT")
-                except sqlite3.OperationalError as e:
-                    self.db.execute("ROLLBACK")
-                    raise LogUnavailable(str(e)) from e
-            else:
-                self.db.execute("ROLLBACK")
-                if isinstance(error, sqlite3.OperationalError):
-                    raise LogUnavailable(str(error)) from error
+                if self.commit:
+                    self.log._finish()
+                return
+            self.log._writer.execute("ROLLBACK")
+            if isinstance(error, sqlite3.OperationalError):
+                raise LogUnavailable(str(error)) from error
 
-    def _transaction(self) -> SQLiteLog._Tx:
-        return SQLiteLog._Tx(self._db)
+    def _transaction(self, commit: bool = True) -> SQLiteLog._Tx:
+        return SQLiteLog._Tx(self, commit)
 
     # -- reading -----------------------------------------------------------------------
 
@@ -134,7 +267,9 @@ class SQLiteLog:
             f"WHERE topic IN ({marks}) AND position > ? ORDER BY position LIMIT ?",
             (*topics, after, limit),
         ).fetchall()
-        return [Record(*row) for row in rows]
+        fresh = self._fresh
+        return [Record(position, topic, key, message_id, kind, body, fresh.get(position))
+                for position, topic, key, message_id, kind, body in rows]
 
     def scan(self, topics: Sequence[str], batch: int = 5000) -> Iterator[Record]:
         """Every record of the topics from the start, in log order."""
@@ -160,10 +295,14 @@ class SQLiteLog:
         return [Record(*row) for row in rows]
 
     def position(self, consumer: str) -> int:
+        """A consumer's committed position; only this log moves it, so it is remembered."""
+        known = self._positions.get(consumer)
+        if known is not None:
+            return known
         row = self._db.execute(
             "SELECT position FROM positions WHERE consumer = ?", (consumer,)
         ).fetchone()
-        return int(row[0]) if row else 0
+        return self._positions.setdefault(consumer, int(row[0]) if row else 0)
 
     def head(self) -> int:
         row = self._db.execute("SELECT MAX(position) FROM messages").fetchone()
@@ -175,13 +314,20 @@ class SQLiteLog:
 
     # -- waiting -----------------------------------------------------------------------
 
-    def _wake(self) -> None:
-        self._appended.set()
-        self._appended = asyncio.Event()
+    def _wake(self, units: Sequence[_Unit]) -> None:
+        written = {row[0] for unit in units for row in unit.rows}
+        for topics in [t for t in self._appended if written.intersection(t)]:
+            self._appended.pop(topics).set()
 
-    def watch(self) -> asyncio.Event:
-        """Take this before reading: it is set by the next append, so no wake-up is missed."""
-        return self._appended
+    def watch(self, topics: Sequence[str]) -> asyncio.Event:
+        """Take this before reading: it is set by the next append to one of the topics, so no
+        wake-up is missed, and a reader is not woken by what it does not read. Readers of the
+        same topics share one event."""
+        key = tuple(topics)
+        event = self._appended.get(key)
+        if event is None:
+            event = self._appended[key] = asyncio.Event()
+        return event
 
     @staticmethod
     async def appended(watch: asyncio.Event, timeout_s: float) -> None:
