@@ -24,7 +24,7 @@ from tqdm import tqdm
 
 from consumers.ledger.owner import LedgerOwner, StockOwner
 from dispatcher.owner import DispatchOwner
-from runtime.redis_state import RedisStore
+from runtime.redis_state import RedisStore, Step
 from runtime.scaled import LiveProjector
 from runtime.settings import Settings
 from schemas.base import Command, CommandOutcome, DeadLetter, Event, LogMessage
@@ -41,6 +41,7 @@ from schemas.topics import (
     Topic,
 )
 
+WRITE_BATCH = 500  # aggregates written per Redis round trip
 REPLAYED = (DISPATCH_EVENTS, LEDGER_EVENTS, STOCK_EVENTS, DISPATCH_COMMANDS, LEDGER_COMMANDS,
             STOCK_COMMANDS, COMMAND_OUTCOMES, DEAD_LETTERS)
 
@@ -91,19 +92,30 @@ class Replay:
             self.owner_of.setdefault(cause, (family_of(message), message.partition_key))
 
     async def write(self, store: RedisStore) -> dict[str, int]:
+        """Every aggregate's rows with the markers of the commands it applied, one atomic
+        step per aggregate and WRITE_BATCH steps per round trip."""
         keys = store.keys
+        steps: dict[str, Step] = {}
+
+        def step(family: str, key: str) -> Step:
+            tag = keys.tag(family, key)
+            return steps.setdefault(tag, Step(tag))
+
         for county, state in self.dispatch.counties.items():
-            await store.register("county", county)
-            rows = {name: dict(records) for name, records in state.collections().items()}
-            await store.commit(keys.tag("county", county), rows, None, [])
+            step("county", county).add({name: dict(records)
+                                        for name, records in state.collections().items()})
         for volunteer_id, account in self.ledger.state.accounts.items():
-            await store.commit(keys.tag("volunteer", volunteer_id),
-                               {"accounts": {volunteer_id: account}}, None, [])
+            step("volunteer", volunteer_id).add({"accounts": {volunteer_id: account}})
         for item_id, item in self.stock.state.items.items():
-            await store.register("item", item_id)
-            await store.commit(keys.tag("item", item_id), {"items": {item_id: item}}, None, [])
+            step("item", item_id).add({"items": {item_id: item}})
         for cause, (family, key) in self.owner_of.items():
-            await store.commit(keys.tag(family, key), {}, cause, self.outputs[cause])
+            step(family, key).markers[cause] = self.outputs[cause]
+        registrations = [("county", c) for c in self.dispatch.counties] + [
+            ("item", i) for i in self.stock.state.items]
+        ordered = list(steps.values())
+        for at in range(0, max(len(ordered), len(registrations)), WRITE_BATCH):
+            await store.commit_steps(ordered[at:at + WRITE_BATCH],
+                                     registrations[at:at + WRITE_BATCH])
         await store.announce_quietly(self.outcomes)
         await self.live.save(force=True)
         return {"counties": len(self.dispatch.counties),
@@ -149,7 +161,7 @@ async def rebuild_redis(settings: Settings) -> int:
                     topic = names[tp.topic]
                     for record in records:
                         replay.fold(topic, topic.adapter.validate_json(record.value))
-                        bar.update(1)
+                    bar.update(len(records))
                     if records and records[-1].offset + 1 >= ends[tp]:
                         remaining.discard(tp)
         written = await replay.write(store)

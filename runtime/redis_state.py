@@ -3,20 +3,22 @@
 Keys are laid out for Redis Cluster: everything one owner changes in one step shares a hash
 tag — `{c:<county>}` for the directory and requests, `{v:<volunteer>}` for an account,
 `{i:<item>}` for a gift — so the rows it changed and the marker "this command is applied"
-are written in one MULTI. Outcomes, fingerprints and registries are single keys, written
-after that step and rewritten whenever a redelivered command finds its marker.
+are written by one script call (atomic, one hash slot); a worker's batch sends every
+aggregate's call in one pipelined round trip. Outcomes, fingerprints and registries are single
+keys, written after that step and rewritten whenever a redelivered command finds its marker.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
 from pydantic import TypeAdapter
 from redis.asyncio import Redis
+from redis.exceptions import NoScriptError
 
 from schemas.base import CommandOutcome, LogMessage
 from schemas.topics import BY_NAME, COMMAND_OUTCOMES, encode, topic_of
@@ -43,6 +45,45 @@ ROWS: dict[str, TypeAdapter[Any]] = {
     "items": TypeAdapter(CatalogItemView),
 }
 FAMILY_TAG = {"county": "c", "volunteer": "v", "item": "i"}
+
+# One aggregate's step, atomically: its changed rows (HSET) and applied markers (SET with a
+# TTL). KEYS are the row hashes, then the markers; ARGV[1] is the markers' TTL, ARGV[2] the
+# number of hashes, then per hash its field count and field/value pairs, then one value per
+# marker. A script rather than MULTI so that many aggregates' steps share one pipelined
+# round trip while each stays atomic and within one hash slot (Redis Cluster).
+COMMIT_LUA = """
+local ttl = tonumber(ARGV[1])
+local hashes = tonumber(ARGV[2])
+local at = 3
+for i = 1, hashes do
+  local n = tonumber(ARGV[at])
+  at = at + 1
+  for _ = 1, n do
+    redis.call('HSET', KEYS[i], ARGV[at], ARGV[at + 1])
+    at = at + 2
+  end
+end
+for i = hashes + 1, #KEYS do
+  redis.call('SET', KEYS[i], ARGV[at], 'EX', ttl)
+  at = at + 1
+end
+return #KEYS
+"""
+
+
+@dataclass
+class Step:
+    """What one aggregate's commands changed in a batch: rows, and the markers (command id →
+    what it produced) to write with them."""
+
+    tag: str
+    rows: dict[str, dict[str, Any]] = field(default_factory=dict)
+    markers: dict[UUID, Sequence[LogMessage]] = field(default_factory=dict)
+
+    def add(self, changes: dict[str, dict[str, Any]]) -> None:
+        for name, changed in changes.items():
+            if changed:
+                self.rows.setdefault(name, {}).update(changed)
 
 
 @dataclass(frozen=True)
@@ -113,6 +154,7 @@ class RedisStore:
         self.redis = redis
         self.keys = Keys(namespace)
         self.marker_ttl_s = marker_ttl_s
+        self._commit_sha: str | None = None
 
     # -- an owner's rows -------------------------------------------------------------------
 
@@ -127,26 +169,57 @@ class RedisStore:
             for name, rows in zip(names, found, strict=True)
         }
 
-    async def applied(self, tag: str, command_id: UUID) -> list[LogMessage] | None:
-        raw = await self.redis.get(self.keys.applied(tag, command_id))
-        return None if raw is None else decode_outputs(raw)
+    async def load_many(self, tags: Sequence[str], collections: Sequence[str]
+                        ) -> list[dict[str, dict[str, Any]]]:
+        """`load` for many aggregates in one round trip."""
+        if not tags:
+            return []
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for tag in tags:
+                for name in collections:
+                    pipe.hgetall(self.keys.rows(tag, name))
+            found = iter(await pipe.execute())
+        return [{name: {k.decode(): ROWS[name].validate_json(v)
+                        for k, v in next(found).items()} for name in collections}
+                for _ in tags]
 
-    async def commit(self, tag: str, changes: dict[str, dict[str, Any]],
-                     command_id: UUID | None, outputs: Sequence[LogMessage]) -> None:
-        """The changed rows and the applied marker (holding the outputs), atomically."""
-        async with self.redis.pipeline(transaction=True) as pipe:
-            for name, rows in changes.items():
-                if rows:
+    async def applied_many(self, markers: Sequence[tuple[str, UUID]]
+                           ) -> list[list[LogMessage] | None]:
+        """`applied` for many commands in one round trip."""
+        if not markers:
+            return []
+        raw = await self.redis.mget([self.keys.applied(tag, c) for tag, c in markers])
+        return [None if r is None else decode_outputs(r) for r in raw]
+
+    async def commit_steps(self, steps: Iterable[Step],
+                           registrations: Iterable[tuple[str, str]] = ()) -> None:
+        """Each step atomically (one script call), all of them in one round trip; new
+        aggregates are added to their family's registry first."""
+        if self._commit_sha is None:
+            self._commit_sha = text(await self.redis.script_load(COMMIT_LUA))
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for family, key in registrations:
+                pipe.sadd(self.keys.registry(family), key)
+            for step in steps:
+                keys: list[str] = []
+                args: list[Any] = [self.marker_ttl_s, 0]
+                for name, rows in step.rows.items():
                     adapter = ROWS[name]
-                    pipe.hset(self.keys.rows(tag, name),
-                              mapping={k: adapter.dump_json(v) for k, v in rows.items()})
-            if command_id is not None:
-                pipe.set(self.keys.applied(tag, command_id), encode_outputs(outputs),
-                         ex=self.marker_ttl_s)
-            await pipe.execute()
-
-    async def register(self, family: str, key: str) -> None:
-        await self.redis.sadd(self.keys.registry(family), key)
+                    keys.append(self.keys.rows(step.tag, name))
+                    args.append(len(rows))
+                    for k, v in rows.items():
+                        args += (k, adapter.dump_json(v))
+                args[1] = len(keys)
+                for command_id, outputs in step.markers.items():
+                    keys.append(self.keys.applied(step.tag, command_id))
+                    args.append(encode_outputs(outputs))
+                if keys:
+                    pipe.evalsha(self._commit_sha, len(keys), *keys, *args)
+            try:
+                await pipe.execute()
+            except NoScriptError:
+                self._commit_sha = None  # Redis restarted or was flushed: load it again
+                raise
 
     async def registered(self, family: str) -> list[str]:
         return sorted(text(m) for m in await self.redis.smembers(self.keys.registry(family)))
@@ -219,8 +292,15 @@ class RedisStore:
         return int(await self.redis.llen(self.keys.dead_letters))
 
     async def drop_all(self) -> int:
-        """Delete every key of this namespace (rebuild starts from nothing)."""
-        dropped = 0
-        async for key in self.redis.scan_iter(match=self.keys.pattern(), count=1000):
-            dropped += int(await self.redis.unlink(key))
-        return dropped
+        """Delete every key of this namespace (rebuild starts from nothing), a SCAN page per
+        round trip; one UNLINK per key, as keys of different hash slots cannot share one."""
+        dropped, cursor = 0, 0
+        while True:
+            cursor, page = await self.redis.scan(cursor, match=self.keys.pattern(), count=1000)
+            if page:
+                async with self.redis.pipeline(transaction=False) as pipe:
+                    for key in page:
+                        pipe.unlink(key)
+                    dropped += sum(int(n) for n in await pipe.execute())
+            if cursor == 0:
+                return dropped

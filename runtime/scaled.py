@@ -4,8 +4,9 @@
 An owner keeps the state of the aggregates it owns in memory, loaded from Redis on first use.
 For every command it checks the applied marker (a redelivered command re-sends what it
 produced the first time and changes nothing), decides with the same handlers as the embedded
-mode, writes the changed rows with the marker in one MULTI, then sends events and commands
-to Kafka and announces the outcome to the gateways.
+mode, writes the changed rows with the marker in one atomic script call, then sends events
+and commands to Kafka and announces the outcome to the gateways. Commands come in batches,
+so each of these round trips is paid once per batch.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from consumers.ledger.handlers import credits_for
 from consumers.live.flow import LiveFlow
 from consumers.notifications.inbox import Inboxes
 from runtime.embedded import Clock, Owner, outputs_of
-from runtime.redis_state import RedisStore
+from runtime.redis_state import RedisStore, Step
 from schemas.base import Command, CommandOutcome, DeadLetter, Event, LogMessage, Rejection
 
 log = logging.getLogger("vdispatch.scaled")
@@ -34,6 +35,10 @@ log = logging.getLogger("vdispatch.scaled")
 Send = Callable[[Sequence[LogMessage]], Awaitable[None]]
 INFRA_ERRORS = (RedisError, KafkaError, OSError, TimeoutError)
 BACKOFF_MAX_S = 5.0
+
+
+class _HandlerFailed(Exception):
+    """A handler raised inside a batch: take the batch again one command at a time."""
 
 
 @dataclass(frozen=True)
@@ -68,6 +73,7 @@ class OwnerHost:
         self.retries_max = retries_max
         self.owner = make_owner()
         self.loaded: set[str] = set()
+        self.registered: set[str] = set()
 
     @property
     def redis(self) -> RedisStore:
@@ -79,6 +85,7 @@ class OwnerHost:
         """Forget every aggregate: after a rebalance or a failed write, reload from Redis."""
         self.owner = self.make_owner()
         self.loaded.clear()
+        self.registered.clear()
 
     async def ensure(self, key: str) -> None:
         if key in self.loaded:
@@ -89,12 +96,24 @@ class OwnerHost:
         state.restore(rows)
         self.loaded.add(key)
 
-    async def handle(self, message: Command | Undecodable) -> None:
-        """Apply one command exactly once; never return before it is applied or set aside."""
+    async def handle(self, batch: Sequence[Command | Undecodable]) -> None:
+        """Apply a batch of commands exactly once each; never return before every one is
+        applied or set aside.
+
+        A batch costs a fixed number of round trips whatever its size: one read of the
+        applied markers, one load of the aggregates not in memory, one write of every
+        aggregate's changed rows with its markers (atomic per aggregate), one produce whose
+        acknowledgements are awaited together, one announcement of the outcomes.
+        """
         backoff_s = 0.1
         while True:
             try:
-                await self._handle(message)
+                await self._handle(batch)
+                return
+            except _HandlerFailed:
+                self.reset()
+                for message in batch:  # isolate the failing command, as a batch of one
+                    await self.handle([message])
                 return
             except INFRA_ERRORS as e:
                 log.warning("%s: %r; retrying in %.1fs", self.name, e, backoff_s)
@@ -102,34 +121,69 @@ class OwnerHost:
                 await asyncio.sleep(backoff_s)
                 backoff_s = min(BACKOFF_MAX_S, backoff_s * 2)
 
-    async def _handle(self, message: Command | Undecodable) -> None:
-        if isinstance(message, Undecodable):
-            await self.send([dead_letter_for(self.name, message.topic, "?", "?", message.body,
-                                             message.reason, self.clock())])
-            return
-        key = message.partition_key
-        tag = self.redis.keys.tag(self.family, key)
-        stored = await self.redis.applied(tag, message.command_id)
-        if stored is not None:
-            await self._deliver(stored)
-            return
-        await self.ensure(key)
-        outputs = await self._decide(message)
-        changes = {name: records.drain_changes()
-                   for name, records in self.owner.state_of(key).collections().items()}
-        if self.family != "volunteer":
-            await self.redis.register(self.family, key)
-        await self.redis.commit(tag, changes, message.command_id, outputs)
+    async def _handle(self, batch: Sequence[Command | Undecodable]) -> None:
+        now = self.clock()
+        commands = [m for m in batch if isinstance(m, Command)]
+        tags = {c.partition_key: self.redis.keys.tag(self.family, c.partition_key)
+                for c in commands}
+        stored = await self.redis.applied_many([(tags[c.partition_key], c.command_id)
+                                                for c in commands])
+        missing = sorted({c.partition_key for c, found in zip(commands, stored, strict=True)
+                          if found is None and c.partition_key not in self.loaded})
+        await self._load(missing)
+        produced: dict[UUID, list[LogMessage]] = {}
+        steps: dict[str, Step] = {}
+        outputs: list[LogMessage] = []
+        stored_of = {c.command_id: found for c, found in zip(commands, stored, strict=True)}
+        for message in batch:
+            if isinstance(message, Undecodable):
+                outputs.append(dead_letter_for(self.name, message.topic, "?", "?",
+                                               message.body, message.reason, now))
+                continue
+            earlier = stored_of[message.command_id]
+            if earlier is None:
+                earlier = produced.get(message.command_id)
+            if earlier is not None:
+                outputs += earlier
+                continue
+            key = message.partition_key
+            decided = await self._decide(message, alone=len(batch) == 1)
+            produced[message.command_id] = decided
+            step = steps.setdefault(key, Step(tags[key]))
+            step.add({name: records.drain_changes()
+                      for name, records in self.owner.state_of(key).collections().items()})
+            step.markers[message.command_id] = decided
+            outputs += decided
+        fresh = [] if self.family == "volunteer" else [
+            (self.family, key) for key in steps if key not in self.registered]
+        if steps:
+            await self.redis.commit_steps(steps.values(), fresh)
+        self.registered.update(key for _, key in fresh)
         await self._deliver(outputs)
 
-    async def _decide(self, command: Command) -> list[LogMessage]:
+    async def _load(self, keys: Sequence[str]) -> None:
+        """The aggregates not in memory yet, in one round trip."""
+        if not keys:
+            return
+        collections = list(self.owner.state_of(keys[0]).collections())
+        found = await self.redis.load_many([self.redis.keys.tag(self.family, k) for k in keys],
+                                           collections)
+        for key, rows in zip(keys, found, strict=True):
+            self.owner.state_of(key).restore(rows)
+            self.loaded.add(key)
+
+    async def _decide(self, command: Command, alone: bool) -> list[LogMessage]:
         """The owner's decision; a handler that keeps failing is dead-lettered, not retried
-        forever, and the client is told."""
+        forever, and the client is told. In a batch, a failure sends the batch back to be
+        taken one command at a time, since a retry reloads every aggregate from Redis and
+        would drop the batch's unwritten changes."""
         reason = ""
         for attempt in range(1, self.retries_max + 1):
             try:
                 return outputs_of(self.owner.decide(command, self.clock()))
-            except Exception:
+            except Exception as e:
+                if not alone:
+                    raise _HandlerFailed from e
                 reason = traceback.format_exc()
                 log.exception("%s failed on %s (attempt %d)", self.name, command.command_id,
                               attempt)
@@ -160,12 +214,11 @@ class OwnerHost:
             await self.send(due)
 
 
-async def route_credits(event: Event | Undecodable, send: Send) -> None:
+async def route_credits(events: Sequence[Event | Undecodable], send: Send) -> None:
     """Confirmed services become one credit command per volunteer, keyed by volunteer."""
-    if isinstance(event, Event):
-        credits = credits_for(event)
-        if credits:
-            await send(credits)
+    credits = [c for e in events if isinstance(e, Event) for c in credits_for(e)]
+    if credits:
+        await send(credits)
 
 
 class LiveProjector:
