@@ -13,22 +13,24 @@ from __future__ import annotations
 import asyncio
 import functools
 import random
+import re
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 import pytest
 import redis
-from harness import District, Platform, eventually, make_district
+from harness import District, Platform, ServerProcess, eventually, make_district
 from journeys import balance_reaches, served
 from kafka import KafkaConsumer, TopicPartition
 from services import Services, scaled_platform
 
 from schemas.common import Role
-from schemas.topics import DISPATCH_EVENTS, LEDGER_EVENTS
+from schemas.topics import DISPATCH_COMMANDS, DISPATCH_EVENTS, LEDGER_EVENTS
 
 SECRET = "scaled-fault-secret-0123456789-0123456789"
 FAST = {"VD_KAFKA_SESSION_TIMEOUT_S": "6"}
+OWNS = re.compile(r"dispatcher owns partitions \[([\d, ]*)\]")
 pytestmark = [pytest.mark.kafka, pytest.mark.slow]
 
 
@@ -126,15 +128,32 @@ async def _reached(done: list[str], count: int) -> bool:
     return len(done) >= count
 
 
+def _owned(worker: ServerProcess) -> set[int] | None:
+    """The partitions a dispatcher said it owns after its latest rebalance."""
+    said = OWNS.findall(worker.log_path.read_text())
+    return {int(p) for p in said[-1].split(",") if p.strip()} if said else None
+
+
+async def _shared(workers: list[ServerProcess]) -> bool:
+    """The rebalance has settled: each worker owns some partitions, none owned twice."""
+    owned = [_owned(w) for w in workers]
+    if any(not o for o in owned):
+        return False
+    mine = [o for o in owned if o]
+    return (sum(len(o) for o in mine) == DISPATCH_COMMANDS.partitions
+            and set().union(*mine) == set(range(DISPATCH_COMMANDS.partitions)))
+
+
 async def test_a_killed_dispatcher_hands_its_partitions_to_the_survivor(
     scaled_services: Services, tmp_path: Path, http: aiohttp.ClientSession
 ) -> None:
     scaled, platform = await scaled_platform(scaled_services, tmp_path, http, SECRET, FAST,
                                              "two")
     try:
-        second = scaled.add_worker("dispatcher", "dispatcher-2")
         districts = [await make_district(platform) for _ in range(6)]
-        await asyncio.sleep(8)
+        second = scaled.add_worker("dispatcher", "dispatcher-2")
+        pair = [scaled.workers["dispatcher"], second]
+        await eventually(functools.partial(_shared, pair), timeout_s=90, interval_s=0.25)
         acknowledged: set[str] = set()
         done: list[str] = []
         jobs = [(d, n) for n in range(8) for d in districts]
