@@ -14,7 +14,13 @@ from runtime.memory_views import MemoryViews
 from runtime.settings import Settings
 
 PLATFORM = web.AppKey("platform", EmbeddedPlatform)
-GC_YOUNG_THRESHOLD = 10_000
+# Collect the young generation every 10,000 allocations, the middle one every 20 young
+# collections, and consider a full collection only after 100 middle ones (Python adds its own
+# rule: not before the old generation has grown by a quarter). Measured on the API benchmark:
+# with the middle and full collections at Python's pace, each stalls every call in flight for
+# 100-250 ms under load (p99 110-170 ms at half the maximum rate); with these, 30 ms. A bigger
+# young threshold made each young collection the stall instead (p99 80 ms at 50,000).
+GC_THRESHOLDS = (10_000, 20, 100)
 
 
 def gateway_config(settings: Settings, clock: Clock = utcnow) -> GatewayConfig:
@@ -35,12 +41,12 @@ def settle_heap() -> None:
 
     The owners' state is long-lived and grows with every request; left in the collected
     generations, each full collection walks all of it and stalls every call in flight. Frozen
-    objects are never collected (they are not garbage), and a higher first threshold makes
-    the collections of the many short-lived objects of each call rarer.
+    objects are never collected (they are not garbage), and higher thresholds make the
+    collections of the many short-lived objects of each call rarer.
     """
     gc.collect()
     gc.freeze()
-    gc.set_threshold(GC_YOUNG_THRESHOLD, *gc.get_threshold()[1:])
+    gc.set_threshold(*GC_THRESHOLDS)
 
 
 def embedded_app(settings: Settings, clock: Clock = utcnow) -> web.Application:
@@ -75,6 +81,7 @@ def kafka_gateway_app(settings: Settings) -> web.Application:
 
     async def connect(app: web.Application) -> AsyncIterator[None]:
         await bus.start()
+        settle_heap()
         yield
         await bus.stop()
         await redis.aclose()

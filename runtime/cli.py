@@ -67,12 +67,14 @@ def cmd_gateway(args: argparse.Namespace) -> int:
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
+    from runtime.bootstrap import settle_heap
     from runtime.faust_app import Workers
 
     settings = _settings(args)
     if settings.mode != "kafka":
         print("workers run the scaled mode: set VD_MODE=kafka", file=sys.stderr)
         return 2
+    settle_heap()
     Workers(settings, args.role).run()
     return 0
 
