@@ -79,6 +79,20 @@ def cmd_worker(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_seed(args: argparse.Namespace) -> int:
+    from runtime.bootstrap import gateway_config
+    from runtime.demo import seed_running
+
+    settings = _settings(args)
+    base_url = args.url or f"http://{settings.host}:{settings.port}"
+    try:
+        asyncio.run(seed_running(base_url, gateway_config(settings), args.wait_s))
+    except RuntimeError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def cmd_topics(args: argparse.Namespace) -> int:
     from runtime.topics_tool import main as topics
 
@@ -124,6 +138,13 @@ def main(argv: list[str] | None = None) -> int:
     demo = sub.add_parser("demo", help="start the embedded platform with a demo district")
     _add_server_options(demo)
     demo.set_defaults(run=lambda a: cmd_serve(a, demo=True))
+
+    seed = sub.add_parser("seed", help="seed the demo district into a running platform (either "
+                          "mode) through its API, and print who can log in")
+    seed.add_argument("--url", help="the platform's address (default http://VD_HOST:VD_PORT)")
+    seed.add_argument("--wait-s", type=float, default=30.0,
+                      help="how long to wait for the platform to answer")
+    seed.set_defaults(run=cmd_seed)
 
     gateway = sub.add_parser("gateway", help="a gateway of the scaled mode (VD_MODE=kafka)")
     _add_server_options(gateway)

@@ -14,6 +14,7 @@ import logging
 import sys
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -30,6 +31,8 @@ log = logging.getLogger("vdispatch.demo")
 STAFF_ID = "S001"
 KIOSK_ID = "K001"
 PAGES = {"staff": "/staff", "leader": "/leader", "resident": "/resident", "kiosk": "/kiosk"}
+RETRIES_MAX = 240
+RETRY_PAUSE_S = 0.5
 
 
 class Seeder:
@@ -43,11 +46,33 @@ class Seeder:
 
     async def post(self, role: Role, subject: str, path: str, body: dict[str, Any] | None,
                    key: str) -> tuple[int, dict[str, Any]]:
+        """POST with an Idempotency-Key. A 202 (the owner has not answered yet, e.g. while
+        the scaled mode's workers rebalance) or a 503 (the log is briefly unavailable) is
+        asked again with the same key, which answers with the first outcome once there is
+        one, so nothing is done twice."""
         headers = {"Authorization": f"Bearer {self.token(role, subject)}",
                    "Idempotency-Key": f"demo:{key}"}
-        async with self.session.post(self.base_url + path, json=body or {},
-                                     headers=headers) as response:
-            return response.status, await response.json()
+        for _ in range(RETRIES_MAX):
+            async with self.session.post(self.base_url + path, json=body or {},
+                                         headers=headers) as response:
+                if response.status not in (202, 503):
+                    return response.status, await response.json()
+            await asyncio.sleep(RETRY_PAUSE_S)
+        raise RuntimeError(f"demo seeding got no answer to {path} after {RETRIES_MAX} tries")
+
+    async def wait_ready(self, timeout_s: float) -> None:
+        """Until the gateway answers its health check."""
+        deadline = asyncio.get_running_loop().time() + timeout_s
+        while True:
+            try:
+                async with self.session.get(self.base_url + "/healthz") as response:
+                    if response.status == 200:
+                        return
+            except aiohttp.ClientConnectionError:
+                pass
+            if asyncio.get_running_loop().time() > deadline:
+                raise RuntimeError(f"no platform answers at {self.base_url}")
+            await asyncio.sleep(0.1)
 
     async def close(self) -> None:
         await self.session.close()
@@ -158,40 +183,44 @@ def print_welcome(base_url: str, config: GatewayConfig, subjects: dict[str, str]
     print("\n".join(lines), flush=True)
 
 
+async def seed_running(base_url: str, config: GatewayConfig, ready_timeout_s: float = 30.0,
+                       marker: Path | None = None) -> dict[str, str]:
+    """Seed the demo district into the platform answering at `base_url` (either mode) and
+    print who can log in. `marker` remembers a finished seeding across restarts."""
+    remembered = None if marker is None else await asyncio.to_thread(_remembered, marker)
+    if remembered is not None:
+        subjects = remembered
+    else:
+        seeder = Seeder(base_url, config)
+        try:
+            await seeder.wait_ready(ready_timeout_s)
+            print("  seeding the demo district ...", file=sys.stderr, flush=True)
+            subjects = await seed(seeder, build_demo_district())
+        finally:
+            await seeder.close()
+        if marker is not None:
+            await asyncio.to_thread(marker.write_text, json.dumps(subjects))
+    print_welcome(base_url, config, subjects)
+    return subjects
+
+
+def _remembered(marker: Path) -> dict[str, str] | None:
+    return dict(json.loads(marker.read_text())) if marker.exists() else None
+
+
 async def seed_in_background(app: web.Application) -> AsyncIterator[None]:
     """Seed in the background once the server is listening (a cleanup context)."""
-    config = app[CONFIG]
+    from runtime.bootstrap import PLATFORM
 
-    async def run() -> None:
-        from runtime.bootstrap import PLATFORM
+    settings = app[PLATFORM].settings
+    base_url = f"http://{settings.host}:{settings.port}"
 
-        platform = app[PLATFORM]
-        settings = platform.settings
-        base_url = f"http://{settings.host}:{settings.port}"
-        marker = settings.data_dir / "demo.json"
-        if marker.exists():
-            subjects = json.loads(marker.read_text())
-        else:
-            seeder = Seeder(base_url, config)
-            try:
-                for _ in range(50):
-                    try:
-                        async with seeder.session.get(base_url + "/healthz"):
-                            break
-                    except aiohttp.ClientConnectionError:
-                        await asyncio.sleep(0.1)
-                print("  seeding the demo district ...", file=sys.stderr, flush=True)
-                subjects = await seed(seeder, build_demo_district())
-            finally:
-                await seeder.close()
-            marker.write_text(json.dumps(subjects))
-        print_welcome(base_url, config, subjects)
-
-    def report(task: asyncio.Task[None]) -> None:
+    def report(task: asyncio.Task[dict[str, str]]) -> None:
         if not task.cancelled() and task.exception() is not None:
             log.error("the demo could not be seeded", exc_info=task.exception())
 
-    task = asyncio.create_task(run())
+    task = asyncio.create_task(seed_running(base_url, app[CONFIG],
+                                            marker=settings.data_dir / "demo.json"))
     task.add_done_callback(report)
     yield
     task.cancel()
