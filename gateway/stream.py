@@ -3,6 +3,8 @@
 Each message is a whole snapshot, sent at most once per `live_coalesce_s` and only when the
 flow moved, so a busy platform costs the stream a bounded rate and a client that reconnects
 (with Last-Event-ID or not) is complete again with the very next message: no gaps, no doubles.
+The flow moves with every event, and also with the clock alone: a request passes its service
+window without any event, and must show up in the overdue list all the same.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import contextlib
 from aiohttp import web
 
 from gateway.http import Call
+from schemas.views import LiveSnapshot
 
 HEARTBEAT_S = 15.0
 POLL_S = 1.0
@@ -23,6 +26,12 @@ CLOSING = web.AppKey("streams_closing", asyncio.Event)
 async def close_streams(app: web.Application) -> None:
     """On shutdown, end every open stream at once instead of waiting for its heartbeat."""
     app[CLOSING].set()
+
+
+def moved(snapshot: LiveSnapshot) -> tuple[object, ...]:
+    """What a client must see change: new events, a request newly overdue, a dead letter."""
+    return (snapshot.position, snapshot.dead_letters,
+            tuple(r.request_id for r in snapshot.overdue))
 
 
 async def live_stream(call: Call) -> web.StreamResponse:
@@ -36,20 +45,21 @@ async def live_stream(call: Call) -> web.StreamResponse:
     views, config = call.views, call.config
     closing = call.request.app[CLOSING]
     transport = call.request.transport
-    sent = -1
+    sent: tuple[object, ...] = ()
+    position = -1
     quiet_s = 0.0
     with contextlib.suppress(ConnectionResetError, asyncio.CancelledError):
         while not closing.is_set() and transport is not None and not transport.is_closing():
             snapshot = await views.live(config.clock())
-            if snapshot.position != sent:
+            if moved(snapshot) != sent:
                 body = snapshot.model_dump_json()
                 await response.write(
                     f"id: {snapshot.position}\nevent: snapshot\ndata: {body}\n\n".encode())
-                sent = snapshot.position
+                sent, position = moved(snapshot), snapshot.position
                 quiet_s = 0.0
                 await asyncio.sleep(config.live_coalesce_s)
                 continue
-            await views.live_moved(sent, POLL_S)
+            await views.live_moved(position, POLL_S)
             quiet_s += POLL_S
             if quiet_s >= HEARTBEAT_S:
                 await response.write(b": keep-alive\n\n")

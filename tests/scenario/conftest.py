@@ -69,3 +69,14 @@ async def reviewing_platform(request: pytest.FixtureRequest,
     async for p in start(request, tmp_path_factory.mktemp("reviewing"), http, env,
                          "reviewing"):
         yield p
+
+
+@pytest.fixture(scope="session", params=MODES)
+async def windowed_platform(request: pytest.FixtureRequest,
+                            tmp_path_factory: pytest.TempPathFactory,
+                            http: aiohttp.ClientSession) -> AsyncIterator[Platform]:
+    """A quiet platform whose service window is seconds long: its requests fall overdue
+    while nothing else happens."""
+    env = {"VD_COMPLETE_WINDOW_S": "3", "VD_COMPLETE_WINDOW_URGENT_S": "3"}
+    async for p in start(request, tmp_path_factory.mktemp("windowed"), http, env, "windowed"):
+        yield p

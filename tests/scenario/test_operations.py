@@ -126,3 +126,42 @@ async def test_the_live_stream_sends_coalesced_whole_snapshots(platform: Platfor
             assert ident > first_id
             seen = snap["events"]
     await staff.get("/api/v1/live")
+
+
+async def test_the_live_stream_shows_a_request_falling_overdue_without_any_event(
+    windowed_platform: Platform,
+) -> None:
+    platform = windowed_platform
+    district = await make_district(platform)
+    resident = platform.as_(Role.RESIDENT, "R-overdue")
+    made = await resident.post("/api/v1/requests", {
+        "service_type": "groceries", "area": district.hamlet, "address": "1栋"})
+    request_id = made.body["request_id"]
+    leader = platform.as_(Role.LEADER, district.teams["hamlet"].leader_id)
+    accepted = await leader.post(f"/api/v1/requests/{request_id}/accept")
+    assert accepted.status == 200, accepted.body
+    headers = {"Authorization": f"Bearer {platform.token(Role.STAFF, 'S-overdue')}"}
+    async with platform.session.get(platform.base_url + "/api/v1/live/stream",
+                                    headers=headers) as stream:
+
+        async def next_snapshot() -> dict[str, Any]:
+            while True:
+                line = await asyncio.wait_for(stream.content.readline(), 20)
+                if line.startswith(b"data: "):
+                    snapshot: dict[str, Any] = json.loads(line[6:])
+                    return snapshot
+
+        def accepted_seen(snapshot: dict[str, Any]) -> bool:
+            return any(e["request_id"] == request_id and e["type"] == "RequestAccepted"
+                       for e in snapshot["recent"])
+
+        snapshot = await next_snapshot()
+        while not accepted_seen(snapshot):
+            snapshot = await next_snapshot()
+        settled = snapshot
+        assert request_id not in [r["request_id"] for r in settled["overdue"]]
+        while request_id not in [r["request_id"] for r in snapshot["overdue"]]:
+            snapshot = await next_snapshot()
+        assert snapshot["position"] == settled["position"], "no event moved it: the clock did"
+        overdue = next(r for r in snapshot["overdue"] if r["request_id"] == request_id)
+        assert overdue["status"] == "accepted"
