@@ -274,8 +274,17 @@ def _review(d: _Decider, c: cmd.ReviewRequest) -> Decision:
 
 
 def _manual_dispatch(d: _Decider, c: cmd.DispatchRequest) -> Decision:
+    """Staff give a request to a team by hand: one not yet accepted, or one whose team
+    accepted it and let the service window pass (the office's "can't get it done" loop)."""
     request = d.request(c.request_id)
-    d.transition(request, Action.DISPATCH)
+    reassign = request.status is RequestStatus.ACCEPTED
+    d.transition(request, Action.REASSIGN if reassign else Action.DISPATCH)
+    if reassign and (request.complete_by is None or request.complete_by > d.now):
+        raise Refused("conflict", "not_overdue",
+                      "an accepted request can be given to another team only once its "
+                      "service window has passed",
+                      complete_by=None if request.complete_by is None
+                      else request.complete_by.isoformat())
     team = d.state.teams.get(c.team_id)
     if team is None:
         raise Refused("invalid", "unknown_team", f"no team {c.team_id}", field="team_id")

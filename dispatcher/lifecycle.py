@@ -1,7 +1,9 @@
 """The request lifecycle as a table of legal transitions.
 
 submitted → (in_review) → dispatched → accepted → completed → reviewed, with the side exits
-cancelled, declined/timed out (back to be dispatched again) and escalated.
+cancelled, declined/timed out (back to be dispatched again) and escalated. An accepted
+request whose service window passed may be reassigned by the office to another team (the
+handler checks the window; the table only knows the status).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from schemas.common import RequestStatus as S
 class Action(StrEnum):
     APPROVE = "approve"
     DISPATCH = "dispatch"
+    REASSIGN = "reassign"
     ACCEPT = "accept"
     DECLINE = "decline"
     EXPIRE = "expire"
@@ -29,6 +32,7 @@ OPEN = frozenset({S.SUBMITTED, S.IN_REVIEW, S.DISPATCHED, S.ACCEPTED, S.ESCALATE
 ALLOWED: dict[Action, frozenset[S]] = {
     Action.APPROVE: frozenset({S.IN_REVIEW}),
     Action.DISPATCH: frozenset({S.SUBMITTED, S.IN_REVIEW, S.DISPATCHED, S.ESCALATED}),
+    Action.REASSIGN: frozenset({S.ACCEPTED}),
     Action.ACCEPT: frozenset({S.DISPATCHED}),
     Action.DECLINE: frozenset({S.DISPATCHED}),
     Action.EXPIRE: frozenset({S.DISPATCHED, S.SUBMITTED}),
@@ -42,6 +46,8 @@ ALLOWED: dict[Action, frozenset[S]] = {
 WHY_NOT: dict[Action, str] = {
     Action.APPROVE: "only a request waiting for the office's review can be approved",
     Action.DISPATCH: "only a request not yet accepted can be dispatched",
+    Action.REASSIGN: "only an accepted request whose service window has passed can be "
+                     "given to another team",
     Action.ACCEPT: "only a dispatched request can be accepted",
     Action.DECLINE: "only a dispatched request can be declined",
     Action.EXPIRE: "the request no longer waits on this deadline",

@@ -146,7 +146,7 @@ class DispatchState:
             self.queued.pop(request.request_id, None)
             change |= {
                 "team_id": event.team_id, "attempt": event.attempt,
-                "accept_by": event.accept_by, "wait_until": None,
+                "accept_by": event.accept_by, "wait_until": None, "complete_by": None,
                 "dispatched_at": request.dispatched_at or event.occurred_at,
             }
             self._arm(event.accept_by, request.request_id)

@@ -323,8 +323,10 @@ async def review_request(call: Call) -> web.StreamResponse:
     return await _lifecycle(call, cmd.ReviewRequest, rating=body.rating, comment=body.comment)
 
 
-@route("POST", "/api/v1/requests/{request_id}/dispatch", "Dispatch by hand to a team",
-       roles=STAFF, body=api.DispatchIn, answer=api.StatusOut, errors=COMMAND_ERRORS,
+@route("POST", "/api/v1/requests/{request_id}/dispatch",
+       "Dispatch by hand to a team: a request not yet accepted, or an accepted one whose "
+       "service window has passed (409 not_overdue before that)", roles=STAFF,
+       body=api.DispatchIn, answer=api.StatusOut, errors=COMMAND_ERRORS,
        tag="office")
 async def dispatch_request(call: Call) -> web.StreamResponse:
     return await _lifecycle(call, cmd.DispatchRequest, team_id=call.body.team_id)

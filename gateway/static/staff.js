@@ -61,7 +61,7 @@ const STRINGS = {
   "dispatch.full": ["已满", "Full"],
   "dispatch.refused": ["曾拒单", "Refused before"],
   "dispatch.current": ["当前服务队", "Current team"],
-  "dispatch.not_now": ["已在服务中，不能改派", "In service; cannot be moved"],
+  "dispatch.reassign": ["改派其他服务队", "Give to another team"],
   "dispatch.candidates": ["可派服务队", "Teams that can take it"],
   "level.0": ["区县", "County"],
   "level.1": ["街道/乡镇", "Town"],
@@ -94,6 +94,7 @@ const STRINGS = {
   "err.team_at_capacity": ["该服务队已满员，请选择其他服务队。", "That team is full; choose another."],
   "err.team_cannot_serve": ["该服务队不提供这项服务或不覆盖这个区域。", "That team does not serve this request."],
   "err.already_dispatched": ["已经派给了该服务队。", "It is already with that team."],
+  "err.not_overdue": ["服务时限未到，暂不能改派。", "Its service window has not passed yet."],
 };
 
 // Columns of the area and type tables: which current statuses each one adds up.
@@ -108,7 +109,9 @@ const COLUMNS = [
 ];
 const CHAIN = ["submitted", "in_review", "dispatched", "accepted", "completed", "reviewed"];
 const SIDE = ["cancelled", "escalated"];
-const DISPATCHABLE = new Set(["submitted", "in_review", "dispatched", "escalated"]);
+// An accepted request is in these lists only once its service window has passed, when the
+// office may give it to another team.
+const DISPATCHABLE = new Set(["submitted", "in_review", "dispatched", "accepted", "escalated"]);
 const STAGES = ["dispatch", "accept", "complete"];
 const STAGE_COLORS = { dispatch: "#1a56db", accept: "#b45309", complete: "#1b5e20" };
 const TEAMS_TOP = 10;
@@ -499,10 +502,8 @@ function renderList(which, items) {
           type: "button", class: open ? "quiet" : "", "aria-expanded": open ? "true" : "false",
           dataset: { key: which + ":dispatch:" + id },
           onclick: () => toggleDispatch(item),
-        }, t(open ? "dispatch.close" : "dispatch.open")));
+        }, t(open ? "dispatch.close" : item.status === "accepted" ? "dispatch.reassign" : "dispatch.open")));
         if (open) li.append(state.openDispatch.get(id));
-      } else {
-        li.append(h("p", { class: "small muted" }, t("dispatch.not_now")));
       }
       list.append(li);
     }

@@ -103,7 +103,7 @@ async def test_the_board_shows_no_personal_data_and_dispatches_by_hand(
     overdue_item = staff.locator(f"#overdue li[data-request='{overdue}']")
     await expect(escalated_item).to_be_visible()
     await expect(overdue_item).to_be_visible()
-    await expect(overdue_item).to_contain_text("服务中，不能改派")
+    await expect(overdue_item.get_by_role("button", name="改派其他服务队")).to_be_visible()
 
     # Staff open the candidates and send the escalated order to the county team by hand.
     await escalated_item.get_by_role("button", name="人工派单").click()
@@ -123,6 +123,20 @@ async def test_the_board_shows_no_personal_data_and_dispatches_by_hand(
 
     await eventually(dispatched_by_hand, timeout_s=10)
 
+    # The hamlet team accepted the other order and let its service window pass: staff give it
+    # to the village team instead.
+    village = district.teams["village"]
+    await overdue_item.get_by_role("button", name="改派其他服务队").click()
+    await overdue_item.locator(f"button[data-team='{village.team_id}']").click()
+
+    async def reassigned() -> bool:
+        history = (await district.staff.get(f"/api/v1/requests/{overdue}")).body["history"]
+        after = [(h["event"], h["team_id"]) for h in history][
+            [h["event"] for h in history].index("RequestAccepted") + 1:]
+        return after[:1] == [("RequestDispatched", village.team_id)]
+
+    await eventually(reassigned, timeout_s=10)
+
     await asyncio.sleep(1.5)  # a few more snapshots, with the lists changing
     for content in (html, await staff.content()):
         for address, phone, name in private.values():
@@ -132,5 +146,7 @@ async def test_the_board_shows_no_personal_data_and_dispatches_by_hand(
     asked = {r.url.split("?")[0].removeprefix(platform.base_url) for r in pages.requests}
     allowed = {"/staff", "/api/v1/areas", "/api/v1/service-types", "/api/v1/live/stream",
                f"/api/v1/requests/{escalated}/candidates",
-               f"/api/v1/requests/{escalated}/dispatch"}
+               f"/api/v1/requests/{escalated}/dispatch",
+               f"/api/v1/requests/{overdue}/candidates",
+               f"/api/v1/requests/{overdue}/dispatch"}
     assert {a for a in asked if not a.startswith("/static/")} <= allowed, asked

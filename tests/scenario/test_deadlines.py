@@ -123,3 +123,37 @@ async def test_staff_can_confirm_a_service_so_points_are_credited(platform: Plat
     await balance_reaches(platform, volunteer, 1)
     twice = await district.staff.post(f"/api/v1/requests/{request_id}/confirm")
     assert (twice.status, twice.error_code) == (409, "already_confirmed")
+
+
+async def test_staff_give_an_accepted_request_past_its_service_window_to_another_team(
+    windowed_platform: Platform,
+) -> None:
+    platform = windowed_platform
+    district = await make_district(platform)
+    resident = platform.as_(Role.RESIDENT, "R-stalled")
+    made = await resident.post("/api/v1/requests", {
+        "service_type": "groceries", "area": district.hamlet, "address": "2栋"})
+    path = f"/api/v1/requests/{made.body['request_id']}"
+    hamlet, village = district.teams["hamlet"], district.teams["village"]
+    first = platform.as_(Role.LEADER, hamlet.leader_id)
+    assert (await first.post(path + "/accept")).status == 200
+    early = await district.staff.post(path + "/dispatch", {"team_id": village.team_id})
+    assert (early.status, early.error_code) == (409, "not_overdue")
+
+    async def moved() -> Any:
+        reply = await district.staff.post(path + "/dispatch", {"team_id": village.team_id})
+        return reply if reply.status == 200 else None
+
+    reply = await eventually(moved, timeout_s=15, interval_s=0.5)
+    assert reply.body == {"request_id": made.body["request_id"], "status": "dispatched",
+                          "team_id": village.team_id}
+    late = await first.post(path + "/complete", {
+        "volunteers": [{"volunteer_id": hamlet.volunteers[0], "hours": 1}]})
+    assert late.status == 403, "the first team no longer holds it"
+    second = platform.as_(Role.LEADER, village.leader_id)
+    assert (await second.post(path + "/accept")).status == 200
+    done = await second.post(path + "/complete", {
+        "volunteers": [{"volunteer_id": village.volunteers[0], "hours": 1}]})
+    assert done.status == 200 and done.body["status"] == "completed"
+    tasks = (await first.get("/api/v1/tasks")).body["tasks"]
+    assert made.body["request_id"] not in [t["request_id"] for t in tasks]

@@ -664,11 +664,35 @@ def test_dispatch_by_hand_respects_capacity(county: County) -> None:
     assert rejection.details == {"load": 1, "capacity": 1}
 
 
-def test_dispatch_by_hand_of_an_accepted_request_is_refused(county: County) -> None:
+def test_an_accepted_request_within_its_service_window_stays_with_its_team(
+    county: County,
+) -> None:
     submitted(county, R1)
     county.ok(accept(R1, lead("T-hamlet")))
-    rejection = county.refused(dispatch_to(R1, "T-town"))
-    assert (rejection.kind, rejection.code) == ("conflict", "illegal_transition")
+    window_ends = county.state.requests[R1].complete_by
+    assert window_ends is not None
+    rejection = county.refused(dispatch_to(R1, "T-town", at=window_ends - minutes(1)))
+    assert (rejection.kind, rejection.code) == ("conflict", "not_overdue")
+    assert county.state.requests[R1].team_id == "T-hamlet"
+
+
+def test_staff_give_an_overdue_accepted_request_to_another_team(county: County) -> None:
+    submitted(county, R1)
+    county.ok(accept(R1, lead("T-hamlet")))
+    window_ends = county.state.requests[R1].complete_by
+    assert window_ends is not None
+    county.ok(dispatch_to(R1, "T-town", at=window_ends + minutes(1)))
+    moved = county.state.requests[R1]
+    assert (moved.status, moved.team_id, moved.complete_by) == (
+        RequestStatus.DISPATCHED, "T-town", None)
+    assert (load(county, "T-hamlet"), load(county, "T-town")) == (0, 1)
+    assert R1 not in county.state.tasks.get("T-hamlet", ())
+    late = county.refused(complete(R1, lead("T-hamlet"), {"V-h1": 2.0},
+                                   at=window_ends + minutes(2)))
+    assert late.code == "not_assigned_leader", "the old team can no longer complete it"
+    county.ok(accept(R1, lead("T-town"), at=window_ends + minutes(3)))
+    county.ok(complete(R1, lead("T-town"), {"V-t1": 1.0}, at=window_ends + minutes(30)))
+    assert status(county, R1) is RequestStatus.COMPLETED
 
 
 def test_moving_a_request_away_by_hand_lets_a_queued_one_in(county: County) -> None:

@@ -20,6 +20,8 @@ LEGAL: dict[Action, set[S]] = {
     Action.APPROVE: {S.IN_REVIEW},
     # matching or staff give a not-yet-accepted request to a team, again after an escalation
     Action.DISPATCH: {S.SUBMITTED, S.IN_REVIEW, S.DISPATCHED, S.ESCALATED},
+    # staff give an accepted request to another team (once its service window has passed)
+    Action.REASSIGN: {S.ACCEPTED},
     Action.ACCEPT: {S.DISPATCHED},
     Action.DECLINE: {S.DISPATCHED},
     # an accept deadline (dispatched) or a wait for a free team (submitted, queued)
@@ -60,7 +62,7 @@ def test_refuses_every_other_transition_naming_the_reason(status: S, action: Act
 
 @pytest.mark.parametrize("status", [S.COMPLETED, S.REVIEWED, S.CANCELLED])
 def test_nothing_moves_a_finished_request_back_into_work(status: S) -> None:
-    for action in (Action.DISPATCH, Action.ACCEPT, Action.DECLINE, Action.CANCEL,
+    for action in (Action.DISPATCH, Action.REASSIGN, Action.ACCEPT, Action.DECLINE, Action.CANCEL,
                    Action.COMPLETE, Action.APPROVE):
         with pytest.raises(IllegalTransition):
             check(status, action)
