@@ -39,7 +39,7 @@ const STRINGS = {
   "timing.p50": ["中位数", "Median"],
   "timing.p90": ["90% 以内", "90th pct."],
   "timing.count": ["样本", "Samples"],
-  "timing.caption": ["最近样本的用时（纵轴为对数刻度）", "Recent samples (logarithmic axis)"],
+  "timing.caption": ["最近 6 小时的用时（纵轴为对数刻度）", "The last 6 hours (logarithmic axis)"],
   "timing.dispatch": ["派单用时", "To dispatch"],
   "timing.accept": ["接单用时", "To accept"],
   "timing.complete": ["完成用时", "To complete"],
@@ -382,13 +382,18 @@ function renderTimings(s) {
   drawChart(s.timings || {});
 }
 
+// The chart shows the samples of the last hours; the table above covers every recent sample.
+const CHART_WINDOW_S = 6 * 3600;
+
 function chartData(timings) {
   // One x axis (seconds since the epoch) for the three stages' samples.
   const xs = new Set();
+  const since = now() / 1000 - CHART_WINDOW_S;
   const maps = STAGES.map((stage) => {
     const m = new Map();
     for (const point of timings[stage] || []) {
       const x = Math.round(new Date(point.at).getTime()) / 1000;
+      if (x < since) continue;
       xs.add(x);
       m.set(x, point.seconds);
     }
