@@ -3,7 +3,8 @@
 - Every step of a journey is in the topics, as valid events in order per key (read back
   with kafka-python, as any other consumer of the platform would).
 - Two dispatcher workers share the partitions; one is SIGKILLed mid-stream: the survivor
-  takes its partitions over, no request is lost, none is accepted twice.
+  takes its partitions over, no request is lost, none is accepted twice; started again, the
+  killed worker takes its share back and the journeys go on.
 - Redis is flushed under the ledger; `vdispatch rebuild` replays the topics and every
   balance, request and gift comes back identical.
 """
@@ -182,6 +183,19 @@ async def test_a_killed_dispatcher_hands_its_partitions_to_the_survivor(
             assert events.count("ServiceConfirmed") == 1, events
         survivor = scaled.workers["dispatcher"].log_path.read_text()
         assert "owns partitions [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]" in survivor
+
+        # Started again, the killed worker rejoins and takes its share back; journeys on
+        # every county go on, nothing lost, nothing doubled.
+        again = scaled.add_worker("dispatcher", "dispatcher-2-again")
+        await eventually(functools.partial(_shared, [scaled.workers["dispatcher"], again]),
+                         timeout_s=90, interval_s=0.25)
+        later = [await _journey(platform, d, 100 + n, acknowledged)
+                 for n, d in enumerate(districts)]
+        for request_id in later:
+            events = [h["event"] for h in
+                      (await staff.get(f"/api/v1/requests/{request_id}")).body["history"]]
+            assert events.count("RequestAccepted") == 1, events
+            assert events.count("ServiceConfirmed") == 1, events
     finally:
         scaled.stop()
 
