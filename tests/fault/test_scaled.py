@@ -1,7 +1,8 @@
 """The scaled mode under faults, on a real broker and Redis with every part a process.
 
 - Every step of a journey is in the topics, as valid events in order per key (read back
-  with kafka-python, as any other consumer of the platform would).
+  with kafka-python, as any other consumer of the platform would); `scripts/topics create`
+  run again creates nothing, and `scripts/topics show` lists every topic and the lag.
 - Two dispatcher workers share the partitions; one is SIGKILLed mid-stream: the survivor
   takes its partitions over, no request is lost, none is accepted twice; started again, the
   killed worker takes its share back and the journeys go on.
@@ -13,21 +14,25 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import json
+import os
 import random
 import re
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 import pytest
 import redis
-from harness import District, Platform, ServerProcess, eventually, make_district
+from harness import REPO, District, Platform, ServerProcess, eventually, make_district
 from journeys import balance_reaches, served
 from kafka import KafkaConsumer, TopicPartition
-from services import Services, scaled_platform
+from services import ScaledPlatform, Services, scaled_platform
 
 from schemas.common import Role
-from schemas.topics import DISPATCH_COMMANDS, DISPATCH_EVENTS, LEDGER_EVENTS
+from schemas.topics import CATALOGUE, DISPATCH_COMMANDS, DISPATCH_EVENTS, LEDGER_EVENTS
 
 SECRET = "scaled-fault-secret-0123456789-0123456789"
 FAST = {"VD_KAFKA_SESSION_TIMEOUT_S": "6"}
@@ -86,6 +91,29 @@ async def test_every_step_of_a_journey_is_in_the_topics_in_order(
                if key == volunteer]
     assert [type(c).__name__ for c in credits] == ["PointsCredited"]
     assert credits[0].request_id == request_id and credits[0].points == 2
+
+    again = await asyncio.to_thread(topics_tool, scaled, "create")
+    assert again["created"] == [], "a second run creates nothing"
+    names = {f"{scaled.namespace}.{t.name}": t for t in CATALOGUE}
+    assert set(again["existing"]) == set(names)
+    shown = await asyncio.to_thread(topics_tool, scaled, "show")
+    for topic in shown["topics"]:
+        assert topic["exists"] and topic["partitions"] == names[topic["name"]].partitions
+    counts = {t["name"]: t["messages"] for t in shown["topics"]}
+    assert counts[f"{scaled.namespace}.{DISPATCH_EVENTS.name}"] >= len(journey)
+    lag = shown["consumer_lag"]
+    assert f"{scaled.namespace}-dispatcher" in lag, lag
+    assert all(n >= 0 for group in lag.values() for n in group.values())
+
+
+def topics_tool(scaled: ScaledPlatform, action: str) -> dict[str, Any]:
+    """`scripts/topics ACTION` in the platform's namespace, as an operator runs it."""
+    done = subprocess.run([str(REPO / "scripts" / "topics"), action],
+                          env={**os.environ, **scaled.env, "VD_PYTHON": sys.executable},
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr[-3000:]
+    answer: dict[str, Any] = json.loads(done.stdout)
+    return answer
 
 
 async def _journey(platform: Platform, district: District, n: int,
