@@ -6,6 +6,8 @@
 - Two dispatcher workers share the partitions; one is SIGKILLed mid-stream: the survivor
   takes its partitions over, no request is lost, none is accepted twice; started again, the
   killed worker takes its share back and the journeys go on.
+- Two gateways share the workers: a journey whose steps alternate between them gets every
+  answer at the gateway that was asked.
 - Redis is flushed under the ledger; `vdispatch rebuild` replays the topics and every
   balance, request and gift comes back identical.
 """
@@ -280,4 +282,37 @@ async def test_redis_flushed_under_the_ledger_is_rebuilt_identical(
         after = await balance_reaches(platform, hamlet[1], previous["balance"] + 2)
         assert len(after["entries"]) == len(previous["entries"]) + 1
     finally:
+        scaled.stop()
+
+
+async def test_two_gateways_each_answer_their_own_callers(
+    scaled_services: Services, tmp_path: Path, http: aiohttp.ClientSession
+) -> None:
+    scaled, one = await scaled_platform(scaled_services, tmp_path, http, SECRET, {}, "pair")
+    other = ServerProcess(tmp_path / "pair-gateway-2", scaled.env, ["gateway"],
+                          log_name="gateway-2")
+    other.start()
+    try:
+        await other.wait_ready()
+        two = Platform(other.base_url, SECRET, "kafka", http)
+        district = await make_district(one)
+        team = district.teams["hamlet"]
+        made = await two.as_(Role.RESIDENT, "R-pair").post("/api/v1/requests", {
+            "service_type": "groceries", "area": district.hamlet, "address": "8栋"})
+        assert made.status == 201 and made.body["team_id"] == team.team_id, made.body
+        path = f"/api/v1/requests/{made.body['request_id']}"
+        steps = [
+            (one, Role.LEADER, team.leader_id, "/accept", {}, "accepted"),
+            (two, Role.LEADER, team.leader_id, "/complete",
+             {"volunteers": [{"volunteer_id": team.volunteers[0], "hours": 1}]}, "completed"),
+            (one, Role.RESIDENT, "R-pair", "/review", {"rating": 4}, "reviewed"),
+        ]
+        for gateway, role, subject, step, body, status in steps:
+            reply = await gateway.as_(role, subject).post(path + step, body)
+            assert reply.status == 200 and reply.body["status"] == status, reply.body
+        for gateway in (one, two):
+            seen = await gateway.as_(Role.STAFF, "S-pair").get(path)
+            assert seen.body["status"] == "reviewed"
+    finally:
+        other.stop()
         scaled.stop()
