@@ -265,12 +265,14 @@ async def test_redis_flushed_under_the_ledger_is_rebuilt_identical(
 
         await asyncio.sleep(2)
         before = await picture()
-        for worker in scaled.workers.values():
-            worker.stop()
+        # Redis loses everything under the running workers; the operator stops them and
+        # rebuilds from the topics.
         flushed = await asyncio.to_thread(flush_namespace, scaled_services.redis_url,
                                           scaled.namespace)
         assert flushed > 0
         assert (await staff.get(f"/api/v1/volunteers/{hamlet[0]}/points")).status == 404
+        for worker in scaled.workers.values():
+            worker.stop()
         rebuilt = await asyncio.to_thread(scaled.run, "rebuild")
         assert rebuilt.returncode == 0, rebuilt.stderr[-2000:]
         assert await picture() == before
