@@ -1,8 +1,10 @@
 """One order's whole journey through the four pages in real Chromium.
 
 A resident orders in the browser (service type tiles, the area from cascading selects); the
-staff page's funnel and ticker show it within seconds without a reload; the team leader
-accepts and completes it in the browser naming two volunteers and their hours; the resident
+staff page's funnel and ticker show it within seconds without a reload, and so do its area
+tree (opened down to the hamlet), its service-type table and its team leaderboard; the team
+leader accepts and completes it in the browser naming two volunteers and their hours; the
+resident
 sees the status change by itself and reviews it with four stars; the volunteer's code is
 fetched through the API (it lives on the volunteer's phone) and the kiosk first explains a
 wrong code in plain words, then redeems the gift and shows a receipt, then goes back to its
@@ -72,6 +74,20 @@ async def test_an_order_goes_round_the_loop_through_every_page(
     await expect(staff.locator("#funnel li[data-status=submitted]")).to_have_attribute(
         "data-total", str(submitted_before + 1))
     await expect(staff.locator(f"#ticker li[data-request='{request_id}']").first).to_be_visible()
+    # down the area tree to the hamlet, by its toggles; the type and the team have their rows
+    await expect(staff.locator(f"#area-table tr[data-area='{district.county}']")).to_be_visible()
+    for code in (district.town, district.village):
+        row = staff.locator(f"#area-table tr[data-area='{code}']")
+        await expect(row).to_be_visible()
+        await row.locator(".tree-toggle").click()
+        await expect(row.locator(".tree-toggle")).to_have_attribute("aria-expanded", "true")
+    await expect(staff.locator(f"#area-table tr[data-area='{district.hamlet}']")).to_be_visible()
+    await expect(staff.locator("#type-table tr[data-type=groceries]")).to_be_visible()
+    more = staff.locator("#teams-more")
+    if await more.is_visible():
+        await more.click()
+    standing = staff.locator(f"#teams-body tr[data-team='{team.team_id}']")
+    await expect(standing).to_contain_text("1/2")  # the hamlet team: one task, room for two
     await staff.screenshot(path=artifact("journey-2-staff.png"), full_page=True)
 
     # -- the leader accepts and completes ---------------------------------------------------
