@@ -4,9 +4,8 @@ A resident orders in the browser (service type tiles, the area from cascading se
 staff page's funnel and ticker show it within seconds without a reload, and so do its area
 tree (opened down to the hamlet), its service-type table and its team leaderboard; the team
 leader accepts and completes it in the browser naming two volunteers and their hours; the
-resident
-sees the status change by itself and reviews it with four stars; the volunteer's code is
-fetched through the API (it lives on the volunteer's phone) and the kiosk first explains a
+resident sees the status change by itself and reviews it with four stars; the volunteer's
+code is fetched through the API (it lives on the volunteer's phone) and the kiosk first explains a
 wrong code in plain words, then redeems the gift and shows a receipt, then goes back to its
 start screen by itself after a pause. Screenshots of each step go to test-artifacts/.
 """
