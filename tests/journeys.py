@@ -38,6 +38,18 @@ async def served(platform: Platform, district: District, resident: str,
     return request_id
 
 
+async def accepted(platform: Platform, district: District, resident: str) -> str:
+    """An order in the district's hamlet, accepted by the hamlet team: returns its id."""
+    made = await platform.as_(Role.RESIDENT, resident).post("/api/v1/requests", {
+        "service_type": "groceries", "area": district.hamlet, "address": "一号小区2栋"})
+    assert made.status == 201 and made.body["team_id"] == district.teams["hamlet"].team_id
+    request_id: str = made.body["request_id"]
+    leader = platform.as_(Role.LEADER, district.teams["hamlet"].leader_id)
+    reply = await leader.post(f"/api/v1/requests/{request_id}/accept")
+    assert reply.status == 200, reply.body
+    return request_id
+
+
 async def balance_reaches(platform: Platform, volunteer_id: str, points: int) -> dict[str, Any]:
     me = platform.as_(Role.VOLUNTEER, volunteer_id)
 

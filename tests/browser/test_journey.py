@@ -75,8 +75,8 @@ async def test_an_order_goes_round_the_loop_through_every_page(
     await expect(staff.locator(f"#ticker li[data-request='{request_id}']").first).to_be_visible()
     # down the area tree to the hamlet, by its toggles; the type and the team have their rows
     await expect(staff.locator(f"#area-table tr[data-area='{district.county}']")).to_be_visible()
-    for code in (district.town, district.village):
-        row = staff.locator(f"#area-table tr[data-area='{code}']")
+    for area in (district.town, district.village):
+        row = staff.locator(f"#area-table tr[data-area='{area}']")
         await expect(row).to_be_visible()
         await row.locator(".tree-toggle").click()
         await expect(row.locator(".tree-toggle")).to_have_attribute("aria-expanded", "true")

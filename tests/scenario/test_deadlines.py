@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from harness import Platform, eventually, make_district
-from journeys import balance_reaches, served
+from journeys import accepted, balance_reaches, served
 
 from schemas.common import Role
 
@@ -130,13 +130,10 @@ async def test_staff_give_an_accepted_request_past_its_service_window_to_another
 ) -> None:
     platform = windowed_platform
     district = await make_district(platform)
-    resident = platform.as_(Role.RESIDENT, "R-stalled")
-    made = await resident.post("/api/v1/requests", {
-        "service_type": "groceries", "area": district.hamlet, "address": "2栋"})
-    path = f"/api/v1/requests/{made.body['request_id']}"
+    request_id = await accepted(platform, district, "R-stalled")
+    path = f"/api/v1/requests/{request_id}"
     hamlet, village = district.teams["hamlet"], district.teams["village"]
     first = platform.as_(Role.LEADER, hamlet.leader_id)
-    assert (await first.post(path + "/accept")).status == 200
     early = await district.staff.post(path + "/dispatch", {"team_id": village.team_id})
     assert (early.status, early.error_code) == (409, "not_overdue")
 
@@ -145,7 +142,7 @@ async def test_staff_give_an_accepted_request_past_its_service_window_to_another
         return reply if reply.status == 200 else None
 
     reply = await eventually(moved, timeout_s=15, interval_s=0.5)
-    assert reply.body == {"request_id": made.body["request_id"], "status": "dispatched",
+    assert reply.body == {"request_id": request_id, "status": "dispatched",
                           "team_id": village.team_id}
     late = await first.post(path + "/complete", {
         "volunteers": [{"volunteer_id": hamlet.volunteers[0], "hours": 1}]})
@@ -156,4 +153,4 @@ async def test_staff_give_an_accepted_request_past_its_service_window_to_another
         "volunteers": [{"volunteer_id": village.volunteers[0], "hours": 1}]})
     assert done.status == 200 and done.body["status"] == "completed"
     tasks = (await first.get("/api/v1/tasks")).body["tasks"]
-    assert made.body["request_id"] not in [t["request_id"] for t in tasks]
+    assert request_id not in [t["request_id"] for t in tasks]

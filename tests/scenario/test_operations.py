@@ -8,7 +8,7 @@ import json
 from typing import Any
 
 from harness import Platform, eventually, make_district
-from journeys import served
+from journeys import accepted, served
 from openapi_spec_validator import validate
 
 from gateway.routes import ROUTES
@@ -132,14 +132,7 @@ async def test_the_live_stream_shows_a_request_falling_overdue_without_any_event
     windowed_platform: Platform,
 ) -> None:
     platform = windowed_platform
-    district = await make_district(platform)
-    resident = platform.as_(Role.RESIDENT, "R-overdue")
-    made = await resident.post("/api/v1/requests", {
-        "service_type": "groceries", "area": district.hamlet, "address": "1栋"})
-    request_id = made.body["request_id"]
-    leader = platform.as_(Role.LEADER, district.teams["hamlet"].leader_id)
-    accepted = await leader.post(f"/api/v1/requests/{request_id}/accept")
-    assert accepted.status == 200, accepted.body
+    request_id = await accepted(platform, await make_district(platform), "R-overdue")
     headers = {"Authorization": f"Bearer {platform.token(Role.STAFF, 'S-overdue')}"}
     async with platform.session.get(platform.base_url + "/api/v1/live/stream",
                                     headers=headers) as stream:
