@@ -51,11 +51,12 @@ async def live_stream(call: Call) -> web.StreamResponse:
     with contextlib.suppress(ConnectionResetError, asyncio.CancelledError):
         while not closing.is_set() and transport is not None and not transport.is_closing():
             snapshot = await views.live(config.clock())
-            if moved(snapshot) != sent:
+            now_moved = moved(snapshot)
+            if now_moved != sent:
                 body = snapshot.model_dump_json()
                 await response.write(
                     f"id: {snapshot.position}\nevent: snapshot\ndata: {body}\n\n".encode())
-                sent, position = moved(snapshot), snapshot.position
+                sent, position = now_moved, snapshot.position
                 quiet_s = 0.0
                 await asyncio.sleep(config.live_coalesce_s)
                 continue

@@ -184,7 +184,7 @@ def print_welcome(base_url: str, config: GatewayConfig, subjects: dict[str, str]
 
 
 async def seed_running(base_url: str, config: GatewayConfig, ready_timeout_s: float = 30.0,
-                       marker: Path | None = None) -> dict[str, str]:
+                       marker: Path | None = None) -> None:
     """Seed the demo district into the platform answering at `base_url` (either mode) and
     print who can log in. `marker` remembers a finished seeding across restarts."""
     remembered = None if marker is None else await asyncio.to_thread(_remembered, marker)
@@ -201,7 +201,6 @@ async def seed_running(base_url: str, config: GatewayConfig, ready_timeout_s: fl
         if marker is not None:
             await asyncio.to_thread(marker.write_text, json.dumps(subjects))
     print_welcome(base_url, config, subjects)
-    return subjects
 
 
 def _remembered(marker: Path) -> dict[str, str] | None:
@@ -215,7 +214,7 @@ async def seed_in_background(app: web.Application) -> AsyncIterator[None]:
     settings = app[PLATFORM].settings
     base_url = f"http://{settings.host}:{settings.port}"
 
-    def report(task: asyncio.Task[dict[str, str]]) -> None:
+    def report(task: asyncio.Task[None]) -> None:
         if not task.cancelled() and task.exception() is not None:
             log.error("the demo could not be seeded", exc_info=task.exception())
 
