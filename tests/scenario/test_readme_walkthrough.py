@@ -19,7 +19,7 @@ from typing import Any
 import aiohttp
 import pytest
 from harness import VDISPATCH, Client, ServerProcess, eventually
-from services import scaled_platform
+from services import Services, scaled_platform
 
 SECRET = "walkthrough-secret-not-for-production-0123456789"
 TOKEN_LINE = re.compile(r"TOKEN_([A-Z]+)=(\S+)")
@@ -111,7 +111,7 @@ async def test_the_readme_walkthrough_on_the_embedded_demo(
 
 @pytest.mark.kafka
 async def test_the_readme_walkthrough_on_a_seeded_scaled_platform(
-    scaled_services: Any, tmp_path: Path, http: aiohttp.ClientSession
+    scaled_services: Services, tmp_path: Path, http: aiohttp.ClientSession
 ) -> None:
     scaled, platform = await scaled_platform(scaled_services, tmp_path, http, SECRET, {},
                                              "seeded")
