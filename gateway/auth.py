@@ -13,7 +13,8 @@ import jwt
 from schemas.common import Role
 
 ISSUER = "vdispatch"
-SUBJECT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$")
+SUBJECT = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}")
+"""Matched whole (`fullmatch`): `$` would let a trailing newline through."""
 PEOPLE = tuple(r for r in Role if r is not Role.SYSTEM)
 TOKENS_REMEMBERED = 4096
 
@@ -31,7 +32,7 @@ class BadToken(Exception):
 def issue_token(secret: str, role: Role, subject: str, now: datetime, ttl_s: int) -> str:
     if role not in PEOPLE:
         raise ValueError(f"tokens are for people: one of {', '.join(PEOPLE)}")
-    if not SUBJECT.match(subject):
+    if not SUBJECT.fullmatch(subject):
         raise ValueError("a subject is letters, digits and _ . : - (at most 64)")
     claims = {
         "iss": ISSUER, "sub": subject, "role": role.value,
@@ -61,6 +62,6 @@ def _verified(secret: str, token: str) -> tuple[Principal, float]:
     except (jwt.PyJWTError, ValueError) as e:
         raise BadToken(str(e)) from e
     subject = claims["sub"]
-    if role not in PEOPLE or not isinstance(subject, str) or not SUBJECT.match(subject):
+    if role not in PEOPLE or not isinstance(subject, str) or not SUBJECT.fullmatch(subject):
         raise BadToken("bad subject or role")
     return Principal(role, subject), float(claims["exp"])

@@ -34,6 +34,8 @@ OPENAPI = web.AppKey("openapi", dict[str, Any])
 
 KIND_STATUS = {"invalid": 422, "not_found": 404, "forbidden": 403, "conflict": 409}
 IDEMPOTENCY_KEY_MAX = 200
+JSON_DEPTH_MAX = 8
+"""No body of the contract nests deeper than 3; anything much deeper is not a client of it."""
 
 
 @dataclass
@@ -125,6 +127,18 @@ class Route:
     content_type: str = "application/json"
 
 
+def depth_of(data: object) -> int:
+    """How deeply a parsed JSON value nests (an object of scalars is 1), without recursion."""
+    deepest, level = 0, [(data, 1)]
+    while level:
+        value, depth = level.pop()
+        if isinstance(value, dict | list):
+            deepest = max(deepest, depth)
+            children = value.values() if isinstance(value, dict) else value
+            level.extend((child, depth + 1) for child in children)
+    return deepest
+
+
 def authenticate(request: web.Request) -> Principal:
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
@@ -152,8 +166,14 @@ async def parse_body(request: web.Request, model: type[B]) -> B:
     except (json.JSONDecodeError, UnicodeDecodeError) as e:
         raise ApiError(400, "malformed_json", "the body is not valid JSON",
                        {"position": getattr(e, "pos", None)}) from e
+    except RecursionError as e:
+        raise ApiError(400, "too_deep", "the body is nested too deeply",
+                       {"depth_max": JSON_DEPTH_MAX}) from e
     if not isinstance(data, dict):
         raise ApiError(400, "bad_request", "the body must be a JSON object")
+    if depth_of(data) > JSON_DEPTH_MAX:
+        raise ApiError(400, "too_deep", "the body is nested too deeply",
+                       {"depth_max": JSON_DEPTH_MAX})
     try:
         return model.model_validate(data)
     except ValidationError as e:
@@ -195,16 +215,14 @@ async def execute(call: Call, build: Command | CommandBuilder) -> CommandOutcome
     """Send a command to its owner and wait briefly for the answer.
 
     A retry with the same Idempotency-Key gets the first answer before any check runs again
-    (the world may have moved on since); the same key with a different body is refused.
-    Without an answer in time the caller gets 202 and a URL to poll.
+    (the world may have moved on since). Every answer names the fingerprint of the command it
+    answers, so the same key with a different body is refused however close together the two
+    calls come: the log takes one command per id, and the other caller hears an answer that
+    is not for its body. Without an answer in time the caller gets 202 and a URL to poll.
     """
     bus = call.bus
     outcome = None
     if "Idempotency-Key" in call.request.headers:
-        earlier = await bus.earlier_fingerprint(call.command_id, call.fingerprint())
-        if earlier is not None and earlier != call.fingerprint():
-            raise ApiError(422, "idempotency_key_reused",
-                           "this Idempotency-Key was used with a different request")
         outcome = await bus.outcome(call.command_id, 0)
     if outcome is None:
         command = build if isinstance(build, Command) else await build()
@@ -214,6 +232,9 @@ async def execute(call: Call, build: Command | CommandBuilder) -> CommandOutcome
         pending = PendingOut(command_id=call.command_id,
                              status_url=f"/api/v1/commands/{call.command_id}")
         return answer(pending, 202)
+    if outcome.fingerprint != call.fingerprint():
+        raise ApiError(422, "idempotency_key_reused",
+                       "this Idempotency-Key was used with a different request")
     if not outcome.ok:
         raise rejection_error(outcome)
     return outcome

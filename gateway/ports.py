@@ -33,11 +33,8 @@ class Unavailable(Exception):
 
 class CommandBus(Protocol):
     async def send(self, command: Command) -> None:
-        """Append durably to the owner's log; an id already there is not appended again."""
-
-    async def earlier_fingerprint(self, command_id: UUID, fingerprint: str) -> str | None:
-        """The fingerprint of a command already sent with this id, if any (a first one is
-        remembered)."""
+        """Append durably to the owner's log; an id already there is not appended again (its
+        answer, with the first command's fingerprint, is the answer to this one too)."""
 
     async def outcome(self, command_id: UUID, wait_s: float) -> CommandOutcome | None:
         """The owner's answer, waiting up to `wait_s` for it."""

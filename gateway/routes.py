@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import re
 from collections.abc import Callable, Sequence
 from datetime import timedelta
 from importlib import resources
@@ -27,6 +28,7 @@ from schemas.base import Command, CommandOutcome
 from schemas.common import RequestStatus, Role, area_level, county_of
 from schemas.views import AccountView, RequestView, TeamView
 
+ASCII_NUMBER = re.compile(r"[0-9]{1,9}")
 ROUTES: list[Route] = []
 """The contract's route table; it builds the router and the OpenAPI document."""
 
@@ -75,7 +77,7 @@ def _json(body: dict[str, Any], status: int = 200) -> web.Response:
 
 def _limit(call: Call, default: int = 50) -> int:
     raw = call.request.query.get("limit", str(default))
-    if not raw.isdigit() or not 1 <= int(raw) <= call.config.page_size_max:
+    if not ASCII_NUMBER.fullmatch(raw) or not 1 <= int(raw) <= call.config.page_size_max:
         raise ApiError(400, "bad_limit", f"limit must be 1-{call.config.page_size_max}")
     return int(raw)
 
@@ -494,7 +496,8 @@ async def list_notifications(call: Call) -> web.StreamResponse:
     return answer(api.NotificationListOut(notifications=found))
 
 
-@route("GET", "/api/v1/commands/{command_id}", "The outcome of a command answered with 202",
+@route("GET", "/api/v1/commands/{command_id}", "The outcome of a command answered with 202; "
+       "only its sender reads it (anyone else: 404; a command not answered yet: pending)",
        roles=ANYONE_SIGNED_IN, answer=api.CommandStatusOut, errors=(401, 404),
        tag="platform")
 async def command_status(call: Call) -> web.StreamResponse:
@@ -505,6 +508,8 @@ async def command_status(call: Call) -> web.StreamResponse:
     outcome = await call.bus.outcome(command_id, 0)
     if outcome is None:
         return answer(api.CommandStatusOut(command_id=command_id, status="pending"))
+    if outcome.actor != call.actor:
+        raise ApiError(404, "not_found", "no such command")
     if outcome.rejection is not None:
         r = outcome.rejection
         return answer(api.CommandStatusOut(

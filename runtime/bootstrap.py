@@ -49,15 +49,20 @@ def settle_heap() -> None:
     gc.set_threshold(*GC_THRESHOLDS)
 
 
-def embedded_app(settings: Settings, clock: Clock = utcnow) -> web.Application:
-    """Gateway and workers in one process around the SQLite log (DESIGN §2, embedded)."""
+def embedded_app(settings: Settings, clock: Clock = utcnow, settle: bool = True
+                 ) -> web.Application:
+    """Gateway and workers in one process around the SQLite log (DESIGN §2, embedded).
+
+    `settle` tunes the collector for a long-running server; tests that build many apps in
+    one process leave it off."""
     platform = EmbeddedPlatform(settings, clock)
     app = create_app(gateway_config(settings, clock), platform, MemoryViews(platform))
     app[PLATFORM] = platform
 
     async def run_platform(app: web.Application) -> AsyncIterator[None]:
         await platform.start()
-        settle_heap()
+        if settle:
+            settle_heap()
         yield
         await platform.stop()
 

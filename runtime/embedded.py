@@ -232,8 +232,10 @@ class EmbeddedPlatform:
         out: list[LogMessage] = [letter]
         with contextlib.suppress(ValueError):
             command_id = UUID(record.message_id)
+            command = message_of(record)
             out.append(CommandOutcome(
-                command_id=command_id, occurred_at=now,
+                command_id=command_id, occurred_at=now, actor=command.actor,
+                fingerprint=command.fingerprint,
                 rejection=Rejection(kind="conflict", code="internal_error",
                                     message="the platform could not process this command; "
                                     "it was set aside for the office to look at",
@@ -361,12 +363,3 @@ class EmbeddedPlatform:
             self._sent[command_id] = future
         else:
             self._forget(command_id, future)
-
-    async def earlier_fingerprint(self, command_id: UUID, fingerprint: str) -> str | None:
-        """The log keeps every command: the earlier one's fingerprint is in it."""
-        for owner in self.owners:
-            record = self.log.find(owner.command_topic.name, str(command_id))
-            if record is not None:
-                earlier: Command = decode(owner.command_topic, record.body)
-                return earlier.fingerprint
-        return None

@@ -92,12 +92,6 @@ class KafkaCommandBus:
         except (KafkaError, TimeoutError) as e:
             raise Unavailable("the message broker did not take the command") from e
 
-    async def earlier_fingerprint(self, command_id: UUID, fingerprint: str) -> str | None:
-        try:
-            return await self.store.claim_fingerprint(command_id, fingerprint)
-        except RedisError as e:
-            raise Unavailable("the state store is not reachable") from e
-
     async def outcome(self, command_id: UUID, wait_s: float) -> CommandOutcome | None:
         future: asyncio.Future[CommandOutcome] = asyncio.get_running_loop().create_future()
         self._waiters.setdefault(command_id, []).append(future)

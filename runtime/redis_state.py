@@ -106,9 +106,6 @@ class Keys:
     def outcome(self, command_id: UUID) -> str:
         return f"{self.ns}:outcome:{command_id}"
 
-    def fingerprint(self, command_id: UUID) -> str:
-        return f"{self.ns}:fingerprint:{command_id}"
-
     def registry(self, family: str) -> str:
         return f"{self.ns}:registry:{family}"
 
@@ -249,12 +246,6 @@ class RedisStore:
             return None
         found: CommandOutcome = COMMAND_OUTCOMES.adapter.validate_json(raw)
         return found
-
-    async def claim_fingerprint(self, command_id: UUID, fingerprint: str) -> str | None:
-        """Remember the first fingerprint for a command id; return an earlier one if any."""
-        earlier = await self.redis.set(self.keys.fingerprint(command_id), fingerprint, nx=True,
-                                       get=True, ex=self.marker_ttl_s)
-        return None if earlier is None else text(earlier)
 
     # -- the live board and inboxes ------------------------------------------------------------
 

@@ -194,7 +194,8 @@ class OwnerHost:
                                  type(command).__name__, command.model_dump_json().encode(),
                                  reason, now)
         return [letter, CommandOutcome(
-            command_id=command.command_id, occurred_at=now,
+            command_id=command.command_id, occurred_at=now, actor=command.actor,
+            fingerprint=command.fingerprint,
             rejection=Rejection(kind="conflict", code="internal_error",
                                 message="the platform could not process this command; it was "
                                 "set aside for the office to look at",

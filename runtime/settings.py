@@ -31,6 +31,10 @@ class Settings(BaseModel):
     kafka_session_timeout_s: float = Field(15.0, ge=6.0,
                                            description="How soon a dead worker's partitions move")
     marker_ttl_s: int = 7 * 24 * 3600
+    topic_replication: int = Field(0, ge=0, description="Replicas of each topic; 0: three "
+                                   "where the cluster has three brokers, else one")
+    topic_min_insync: int = Field(0, ge=0, description="min.insync.replicas of each topic; 0: "
+                                  "two where topics have three replicas, else one")
 
     body_limit_bytes: int = 64 * 1024
     outcome_wait_s: float = 5.0

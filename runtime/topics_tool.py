@@ -9,38 +9,69 @@ import sys
 from typing import Any
 
 from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
+from kafka.admin import ConfigResource, ConfigResourceType
 
 from runtime.settings import Settings
 from schemas.topics import CATALOGUE, FOREVER_MS
 
 
-def topic_configs(retention_ms: int, cleanup_policy: str) -> dict[str, str]:
+def durability(brokers: int, replication: int = 0, min_insync: int = 0) -> tuple[int, int]:
+    """The replication factor and `min.insync.replicas` of the catalogue's topics.
+
+    By default every topic is on three brokers where there are three (one on a single
+    broker), and an acknowledged write (`acks=all`) rests on all in-sync replicas, at least
+    two of them: one broker may fail without losing or refusing a write. The settings
+    (`VD_TOPIC_REPLICATION`, `VD_TOPIC_MIN_INSYNC`) override both; 0 means the default.
+    """
+    factor = replication or min(3, brokers)
+    if factor > brokers:
+        raise ValueError(f"replication {factor} needs {factor} brokers; the cluster has {brokers}")
+    insync = min_insync or max(1, min(2, factor - 1))
+    if not 1 <= insync <= factor:
+        raise ValueError(f"min.insync.replicas {insync} must be 1..{factor}")
+    return factor, insync
+
+
+def topic_configs(retention_ms: int, cleanup_policy: str, min_insync: int) -> dict[str, str]:
     return {"retention.ms": str(retention_ms), "cleanup.policy": cleanup_policy,
-            "min.insync.replicas": "1"}
+            "min.insync.replicas": str(min_insync)}
 
 
-def create(settings: Settings, replication: int | None = None) -> dict[str, Any]:
-    """Create every missing topic; existing ones are left as they are (safe to run twice)."""
+def create(settings: Settings) -> dict[str, Any]:
+    """Create every missing topic, and give existing ones the catalogue's configuration
+    (retention, cleanup, min.insync.replicas); safe to run twice."""
     admin = KafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap,
                              client_id="vdispatch-topics")
     try:
         brokers = len(admin.describe_cluster()["brokers"])
-        factor = replication or min(3, brokers)
+        factor, insync = durability(brokers, settings.topic_replication,
+                                    settings.topic_min_insync)
         existing = set(admin.list_topics())
-        wanted = {
-            settings.topic_name(t.name): {
-                "num_partitions": t.partitions, "replication_factor": factor,
-                "configs": topic_configs(t.retention_ms, t.cleanup_policy),
-            }
-            for t in CATALOGUE
-        }
-        missing = {name: spec for name, spec in wanted.items() if name not in existing}
+        configs = {settings.topic_name(t.name): topic_configs(t.retention_ms, t.cleanup_policy,
+                                                              insync) for t in CATALOGUE}
+        missing = {name: {"num_partitions": t.partitions, "replication_factor": factor,
+                          "configs": configs[name]}
+                   for t in CATALOGUE if (name := settings.topic_name(t.name)) not in existing}
         if missing:
             admin.create_topics(missing, timeout_ms=30_000, wait_for_metadata=True)
-        return {"created": sorted(missing), "existing": sorted(set(wanted) - set(missing)),
-                "replication_factor": factor}
+        kept = sorted(set(configs) - set(missing))
+        drifted = [name for name in kept
+                   if _configs_of(admin, name, configs[name]) != configs[name]]
+        if drifted:
+            admin.alter_configs([ConfigResource(ConfigResourceType.TOPIC, name, configs[name])
+                                 for name in drifted])
+        return {"created": sorted(missing), "existing": kept, "reconfigured": drifted,
+                "brokers": brokers, "replication_factor": factor, "min_insync_replicas": insync}
     finally:
         admin.close()
+
+
+def _configs_of(admin: KafkaAdminClient, topic: str, wanted: dict[str, str]) -> dict[str, str]:
+    """The topic's present values of the configuration keys we set."""
+    described = admin.describe_configs([ConfigResource(ConfigResourceType.TOPIC, topic)],
+                                       config_filter="all")
+    found = described.get("topic", {}).get(topic, {})
+    return {key: str(found[key]["value"]) for key in wanted if key in found}
 
 
 def show(settings: Settings) -> dict[str, Any]:

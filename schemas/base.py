@@ -83,6 +83,11 @@ class CommandOutcome(Frozen):
     occurred_at: AwareDatetime
     result: dict[str, JsonValue] | None = None
     rejection: Rejection | None = None
+    actor: Actor | None = Field(None, description="Who sent the command answered: only they "
+                                "may read the answer")
+    fingerprint: str = Field("", description="The answered command's fingerprint: a caller "
+                             "whose command has the same id and another fingerprint reused "
+                             "an Idempotency-Key")
 
     @property
     def ok(self) -> bool:

@@ -87,7 +87,7 @@ class RegisterVolunteer(CountyCommand):
     volunteer_id: Identifier
     name: ShortText
     team_id: Identifier
-    team_county: Annotated[str, Field(pattern=r"^\d{6}$")]
+    team_county: Annotated[str, Field(pattern=r"^[0-9]{6}$")]
 
     @property
     def county(self) -> str:

@@ -16,7 +16,7 @@ COUNTY_CODE_LENGTH = 6
 
 AreaCode = Annotated[
     str,
-    StringConstraints(pattern=r"^\d{6}(\d{3}){0,3}$"),
+    StringConstraints(pattern=r"^[0-9]{6}([0-9]{3}){0,3}$"),
     Field(description="Division code: 6 (county), 9 (town), 12 (village) or 15 (hamlet) digits"),
 ]
 Identifier = Annotated[
@@ -26,7 +26,7 @@ Identifier = Annotated[
 ]
 RequestId = Annotated[
     str,
-    StringConstraints(pattern=r"^\d{6}-[0-9a-f]{16}$"),
+    StringConstraints(pattern=r"^[0-9]{6}-[0-9a-f]{16}$"),
     Field(description="County code, a dash and 16 hex digits"),
 ]
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]

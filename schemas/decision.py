@@ -48,13 +48,23 @@ class Stamp:
         )
 
     def command(self, kind: type[Command], **fields: Any) -> Command:
+        """A follow-up command of the same journey: it acts for the same actor and carries
+        the cause's fingerprint, so the answer it leads to names the command it answers."""
         return kind(
             command_id=self._next_id(),
             occurred_at=self.now,
             correlation_id=self.cause.correlation_id,
             causation_id=self.cause.command_id,
             actor=self.cause.actor,
+            fingerprint=self.cause.fingerprint,
             **fields,
+        )
+
+    def outcome(self, answer_to: UUID | None, result: dict[str, JsonValue] | None = None,
+                rejection: Rejection | None = None) -> CommandOutcome:
+        return CommandOutcome(
+            command_id=answer_to or self.cause.command_id, occurred_at=self.now, result=result,
+            rejection=rejection, actor=self.cause.actor, fingerprint=self.cause.fingerprint,
         )
 
     def accepted(
@@ -64,10 +74,7 @@ class Stamp:
         answer_to: UUID | None = None,
         **body: JsonValue,
     ) -> Decision:
-        outcome = CommandOutcome(
-            command_id=answer_to or self.cause.command_id, occurred_at=self.now, result=body
-        )
-        return Decision(tuple(events), tuple(commands), outcome)
+        return Decision(tuple(events), tuple(commands), self.outcome(answer_to, result=body))
 
     def rejected(
         self,
@@ -78,12 +85,8 @@ class Stamp:
         events: tuple[Event, ...] | list[Event] = (),
         **details: JsonValue,
     ) -> Decision:
-        outcome = CommandOutcome(
-            command_id=answer_to or self.cause.command_id,
-            occurred_at=self.now,
-            rejection=Rejection(kind=kind, code=code, message=message, details=details),
-        )
-        return Decision(tuple(events), (), outcome)
+        rejection = Rejection(kind=kind, code=code, message=message, details=details)
+        return Decision(tuple(events), (), self.outcome(answer_to, rejection=rejection))
 
     def pending(
         self,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 
-from harness import Platform, make_district
+from harness import Platform, eventually, make_district
 from journeys import balance_reaches, served
 
 from schemas.common import Role
@@ -87,3 +87,66 @@ async def test_a_retry_gets_the_first_answer_even_when_the_world_moved_on(
     retried = await hamlet.post(path, {"reason": "忙"}, key="decline-1")
     assert declined.status == retried.status == 200
     assert declined.body == retried.body, "not 403, though the request has left this team"
+
+
+async def test_one_key_with_two_bodies_at_the_same_moment_is_one_201_and_one_422(
+    platform: Platform,
+) -> None:
+    district = await make_district(platform)
+    resident = platform.as_(Role.RESIDENT, "R-race")
+    outcomes = []
+    for n in range(20):
+        bodies = [{"service_type": "groceries", "area": district.hamlet, "address": f"{n}-{b}栋"}
+                  for b in ("A", "B")]
+        replies = await asyncio.gather(*(resident.post("/api/v1/requests", body,
+                                                       key=f"race-{n}") for body in bodies))
+        outcomes.append(sorted((r.status, r.error_code) for r in replies))
+    assert outcomes == [[(201, None), (422, "idempotency_key_reused")]] * 20
+    mine = await resident.get("/api/v1/requests?limit=50")
+    assert len(mine.body["requests"]) == 20
+
+
+async def test_one_key_for_two_volunteers_redeems_for_one_and_refuses_the_other(
+    platform: Platform,
+) -> None:
+    district = await make_district(platform)
+    first, second = district.teams["hamlet"].volunteers[:2]
+    await served(platform, district, "R-race2", [(first, 4), (second, 4)])
+    for volunteer in (first, second):
+        await balance_reaches(platform, volunteer, 4)
+    item = f"cup-{district.county}"
+    await district.staff.post("/api/v1/catalog",
+                              {"item_id": item, "name": "杯子", "points": 3, "stock": 10})
+    codes = {}
+    for volunteer in (first, second):
+        reply = await platform.as_(Role.VOLUNTEER, volunteer).post(
+            f"/api/v1/volunteers/{volunteer}/redeem-code")
+        codes[volunteer] = reply.body["code"]
+    kiosk = platform.as_(Role.KIOSK, "K-race")
+    replies = await asyncio.gather(*(kiosk.post(
+        "/api/v1/redemptions", {"volunteer_id": v, "item_id": item, "code": codes[v]},
+        key="same-kiosk-key") for v in (first, second)))
+    assert sorted((r.status, r.error_code) for r in replies) == [
+        (201, None), (422, "idempotency_key_reused")]
+    staff = district.staff
+
+    async def balances() -> list[int] | None:
+        found = sorted([(await staff.get(f"/api/v1/volunteers/{v}/points")).body["balance"]
+                        for v in (first, second)])
+        return found if found == [1, 4] else None
+
+    assert await eventually(balances) == [1, 4], "one was charged, the other not at all"
+
+
+async def test_a_command_the_gateway_refused_leaves_no_trace_of_its_key(
+    platform: Platform,
+) -> None:
+    district = await make_district(platform)
+    staff = district.staff
+    body = {"volunteer_id": f"V{district.county}-late", "name": "迟到", "team_id": "T-none"}
+    refused = await staff.post("/api/v1/volunteers", body, key="fix-and-retry")
+    assert (refused.status, refused.error_code) == (422, "unknown_team")
+    fixed = await staff.post("/api/v1/volunteers",
+                             {**body, "team_id": district.teams["town"].team_id},
+                             key="fix-and-retry")
+    assert fixed.status == 201
