@@ -267,7 +267,8 @@ def _review(d: _Decider, c: cmd.ReviewRequest) -> Decision:
     d.transition(request, Action.REVIEW)
     assert request.team_id is not None
     d.emit(ev.RequestReviewed, request_id=c.request_id, team_id=request.team_id,
-           rating=c.rating, comment=c.comment)
+           rating=c.rating, comment=c.comment, area=request.area,
+           service_type=request.service_type)
     if not request.confirmed:
         _confirmation(d, d.state.requests[c.request_id], "review")
     return d.status(c.request_id)

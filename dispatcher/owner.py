@@ -15,23 +15,18 @@ from schemas.base import Command, Event
 from schemas.commands import CountyCommand
 from schemas.decision import Decision
 from schemas.events import CountyEvent
-from schemas.topics import DISPATCH_COMMANDS, DISPATCH_EVENTS
+from schemas.records import HeldStates
+from schemas.topics import COUNTY
 
 
-class DispatchOwner:
+class DispatchOwner(HeldStates[DispatchState]):
     name = "dispatcher"
-    command_topic = DISPATCH_COMMANDS
-    event_topic = DISPATCH_EVENTS
+    family = COUNTY
 
     def __init__(self, policy: DispatchPolicy | None = None) -> None:
+        super().__init__(DispatchState)
         self.policy = policy or DispatchPolicy()
-        self.counties: dict[str, DispatchState] = {}
-
-    def state_of(self, county: str) -> DispatchState:
-        state = self.counties.get(county)
-        if state is None:
-            state = self.counties[county] = DispatchState()
-        return state
+        self.counties = self.states
 
     def decide(self, command: Command, now: datetime) -> Decision:
         assert isinstance(command, CountyCommand)

@@ -9,11 +9,11 @@ from aiohttp import web
 
 from gateway.config import GatewayConfig
 from gateway.errors import errors_middleware
-from gateway.http import BUS, CONFIG, OPENAPI, VIEWS, bind
+from gateway.http import BUS, CONFIG, HEALTH, OPENAPI, VIEWS, bind
 from gateway.metrics import METRICS, Metrics, metrics_middleware
 from gateway.openapi import build_openapi
 from gateway.pages import add_pages
-from gateway.ports import CommandBus, Views
+from gateway.ports import CommandBus, HealthCheck, Views
 from gateway.routes import ROUTES
 from gateway.stream import CLOSING, close_streams
 
@@ -25,7 +25,8 @@ def version() -> str:
         return "0.0.0"
 
 
-def create_app(config: GatewayConfig, bus: CommandBus, views: Views) -> web.Application:
+def create_app(config: GatewayConfig, bus: CommandBus, views: Views, health: HealthCheck,
+               metrics: Metrics | None = None) -> web.Application:
     app = web.Application(
         middlewares=[metrics_middleware, errors_middleware],
         client_max_size=config.body_limit_bytes,
@@ -33,7 +34,8 @@ def create_app(config: GatewayConfig, bus: CommandBus, views: Views) -> web.Appl
     app[CONFIG] = config
     app[BUS] = bus
     app[VIEWS] = views
-    app[METRICS] = Metrics()
+    app[HEALTH] = health
+    app[METRICS] = metrics or Metrics()
     app[OPENAPI] = build_openapi(ROUTES, version())
     app[CLOSING] = asyncio.Event()
     app.on_shutdown.append(close_streams)

@@ -21,7 +21,7 @@ from pydantic import BaseModel, ValidationError
 from gateway.auth import BadToken, Principal, verify_token
 from gateway.config import GatewayConfig
 from gateway.errors import ApiError, validation_details
-from gateway.ports import CommandBus, Views
+from gateway.ports import CommandBus, HealthCheck, Views
 from schemas.api import PendingOut
 from schemas.base import Actor, Command, CommandOutcome
 
@@ -30,6 +30,7 @@ B = TypeVar("B", bound=BaseModel)
 CONFIG = web.AppKey("config", GatewayConfig)
 BUS = web.AppKey("bus", CommandBus)
 VIEWS = web.AppKey("views", Views)
+HEALTH = web.AppKey("health", HealthCheck)
 OPENAPI = web.AppKey("openapi", dict[str, Any])
 
 KIND_STATUS = {"invalid": 422, "not_found": 404, "forbidden": 403, "conflict": 409}

@@ -1,7 +1,9 @@
-"""What the gateway needs from a run mode: a way to send commands and read derived state.
+"""What the gateway needs from a run mode: a way to send commands, read derived state, and
+say whether the platform is healthy.
 
-The embedded mode answers from the in-process owners and the SQLite log; the scaled mode
-from Kafka and Redis. The gateway never changes state itself.
+The runtime implements them once over its store (`runtime.views`), with a command bus per
+mode (the SQLite log embedded, Kafka scaled); the other ports are in `runtime.ports`. The
+gateway never changes state itself.
 """
 
 from __future__ import annotations
@@ -73,7 +75,11 @@ class Views(Protocol):
 
     async def notifications(self, recipient: str) -> list[Notification]: ...
 
-    async def health(self) -> dict[str, object]: ...
-
     async def live_moved(self, position: int, timeout_s: float) -> None:
         """Return once the live flow has folded events beyond `position`, or on timeout."""
+
+
+class HealthCheck(Protocol):
+    async def report(self) -> tuple[bool, dict[str, object]]:
+        """Whether the platform can do its work now (the log takes writes, every owner and
+        projection runs), and what was checked."""

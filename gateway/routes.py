@@ -18,9 +18,10 @@ from pydantic import BaseModel
 
 from consumers.ledger.rules import quarter_of
 from gateway.errors import ApiError
-from gateway.http import OPENAPI, Call, Handler, Route, answer, execute
+from gateway.http import HEALTH, OPENAPI, Call, Handler, Route, answer, execute
 from gateway.masking import mask_address, mask_name, mask_phone
 from gateway.metrics import METRICS
+from gateway.ports import Unavailable
 from gateway.stream import live_stream
 from schemas import api
 from schemas import commands as cmd
@@ -28,6 +29,7 @@ from schemas.base import Command, CommandOutcome
 from schemas.common import RequestStatus, Role, area_level, county_of
 from schemas.views import AccountView, RequestView, TeamView
 
+HEALTH_RETRY_AFTER_S = 5
 ASCII_NUMBER = re.compile(r"[0-9]{1,9}")
 ROUTES: list[Route] = []
 """The contract's route table; it builds the router and the OpenAPI document."""
@@ -519,9 +521,19 @@ async def command_status(call: Call) -> web.StreamResponse:
                                        result=outcome.result))
 
 
-@route("GET", "/healthz", "Health of the gateway and its log", roles=None, tag="operations")
+@route("GET", "/healthz", "Whether the platform can do its work now: 200 when the log takes "
+       "writes and every owner and projection runs, else 503 with Retry-After and the "
+       "problems found", roles=None, errors=(503,), tag="operations")
 async def healthz(call: Call) -> web.StreamResponse:
-    return _json({"status": "ok", **(await call.views.health())})
+    try:
+        ok, details = await call.request.app[HEALTH].report()
+    except Unavailable as e:
+        ok, details = False, {"problems": {"health": str(e)}}
+    if ok:
+        return _json({"status": "ok", **details})
+    response = _json({"status": "unavailable", **details}, 503)
+    response.headers["Retry-After"] = str(HEALTH_RETRY_AFTER_S)
+    return response
 
 
 @route("GET", "/metrics", "Prometheus metrics", roles=None, tag="operations",

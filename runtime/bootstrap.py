@@ -9,9 +9,10 @@ from aiohttp import web
 
 from gateway.app import create_app
 from gateway.config import GatewayConfig
-from runtime.embedded import Clock, EmbeddedPlatform, utcnow
-from runtime.memory_views import MemoryViews
+from gateway.metrics import Metrics
+from runtime.embedded import Clock, EmbeddedHealth, EmbeddedPlatform, utcnow
 from runtime.settings import Settings
+from runtime.views import StoreViews
 
 PLATFORM = web.AppKey("platform", EmbeddedPlatform)
 # Collect the young generation every 10,000 allocations, the middle one every 20 young
@@ -55,8 +56,11 @@ def embedded_app(settings: Settings, clock: Clock = utcnow, settle: bool = True
 
     `settle` tunes the collector for a long-running server; tests that build many apps in
     one process leave it off."""
-    platform = EmbeddedPlatform(settings, clock)
-    app = create_app(gateway_config(settings, clock), platform, MemoryViews(platform))
+    metrics = Metrics()
+    platform = EmbeddedPlatform(settings, clock, metrics.registry)
+    app = create_app(gateway_config(settings, clock), platform.commands,
+                     StoreViews(platform.store, settings.notifications_max),
+                     EmbeddedHealth(platform), metrics)
     app[PLATFORM] = platform
 
     async def run_platform(app: web.Application) -> AsyncIterator[None]:
@@ -74,15 +78,16 @@ def kafka_gateway_app(settings: Settings) -> web.Application:
     """A gateway of the scaled mode: commands to Kafka, reads and answers from Redis."""
     from redis.asyncio import Redis
 
-    from runtime.kafka_bus import KafkaCommandBus
-    from runtime.redis_state import RedisStore
-    from runtime.redis_views import RedisViews
+    from runtime.kafka_bus import KafkaCommandBus, ScaledHealth
+    from runtime.redis_store import RedisStore
 
     redis = Redis.from_url(settings.redis_url)
     store = RedisStore(redis, settings.namespace, settings.marker_ttl_s)
     bus = KafkaCommandBus(settings, store)
+    metrics = Metrics()
+    health = ScaledHealth(store, bus, metrics.registry)
     app = create_app(gateway_config(settings), bus,
-                     RedisViews(store, settings.notifications_max))
+                     StoreViews(store, settings.notifications_max), health, metrics)
 
     async def connect(app: web.Application) -> AsyncIterator[None]:
         await bus.start()

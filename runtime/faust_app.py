@@ -1,40 +1,48 @@
-"""faust-streaming workers of the scaled mode: decode, hand to the worker, acknowledge.
+"""faust-streaming workers of the scaled mode: decode, hand to the host, acknowledge.
 
-One codec wraps the pydantic models of every topic. A message that does not validate is
-handed on as `Undecodable` and dead-lettered instead of stopping the agent. Topics are
-created by `scripts/topics`, never declared by the workers.
+Each owner runs in the same `runtime.host.Host` as in the embedded mode, bound here to
+`RedisStore` and to `KafkaBus` (outputs produced with acks=all, answers kept and published in
+Redis). An agent is a short loop: take a batch, `host.apply` it (which returns only when
+every command is applied or set aside), and faust acknowledges the offsets. One codec wraps
+the pydantic models of every topic; a message that does not validate is handed on as
+`Undecodable` and dead-lettered instead of stopping the agent. Topics are created by
+`scripts/topics`, never declared by the workers. Each worker beats a heartbeat into Redis
+(its tasks and what is wrong) that the gateways' `/healthz` and `/metrics` read.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import socket
 import uuid
 from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Any
 
 import faust
+from aiokafka.errors import KafkaError
 from aiokafka.partitioner import murmur2
 from faust.serializers import codecs
 from pydantic import ValidationError
 from redis.asyncio import Redis
 
+from consumers.ledger.handlers import credits_for
 from consumers.ledger.owner import LedgerOwner, StockOwner
 from dispatcher.owner import DispatchOwner
-from runtime.embedded import Owner, utcnow
-from runtime.redis_state import RedisStore
-from runtime.scaled import LiveProjector, OwnerHost, Undecodable, route_credits
+from runtime.embedded import utcnow
+from runtime.health import Backoff, HealthBoard, Supervisor
+from runtime.host import Host, dead_letter
+from runtime.ports import Incoming, Owner, Unavailable, Undecodable
+from runtime.projections import LiveProjector
+from runtime.redis_store import RedisStore
 from runtime.settings import Settings
-from schemas.base import LogMessage
+from schemas.base import CommandOutcome, Event, LogMessage
 from schemas.topics import (
     CATALOGUE,
+    COUNTY,
     DEAD_LETTERS,
-    DISPATCH_COMMANDS,
     DISPATCH_EVENTS,
-    LEDGER_COMMANDS,
-    LEDGER_EVENTS,
-    STOCK_COMMANDS,
-    STOCK_EVENTS,
+    FAMILIES,
     Topic,
     encode,
     topic_of,
@@ -48,6 +56,7 @@ ROLES = ("dispatcher", "ledger", "live")
 # the whole batch is applied and its outputs acknowledged by the broker.
 BATCH_MAX = 500
 BATCH_WAIT_S = 0.005
+HEARTBEAT_S = 2.0
 
 
 class PydanticCodec(faust.Codec):  # type: ignore[misc]  # faust is untyped here
@@ -62,6 +71,27 @@ class PydanticCodec(faust.Codec):  # type: ignore[misc]  # faust is untyped here
             return next(t for t in CATALOGUE if t.name == topic).adapter.validate_json(s)
         except ValidationError as e:
             return Undecodable(topic, s, str(e))
+
+
+class BrokerUnavailable(Unavailable):
+    """The broker did not acknowledge what was produced."""
+
+
+class KafkaBus:
+    """The scaled mode's `Bus`: every output produced (the producer batches them) and all
+    acknowledged by the broker, then the answers kept and published in Redis. Offsets are
+    acknowledged by the agent once `Host.apply` returns, so `upto` has nothing to do here."""
+
+    def __init__(self, produce: Callable[[Sequence[LogMessage]], Any], store: RedisStore
+                 ) -> None:
+        self.produce = produce
+        self.store = store
+
+    async def deliver(self, outputs: Sequence[LogMessage], upto: int | None = None) -> None:
+        await self.produce(outputs)
+        outcomes = [m for m in outputs if isinstance(m, CommandOutcome)]
+        if outcomes:
+            await self.store.announce(outcomes)
 
     def _dumps(self, s: Any) -> bytes:
         return encode(s)
@@ -79,6 +109,7 @@ class Workers:
             raise ValueError(f"unknown worker {role!r}; one of {', '.join(ROLES)}")
         self.settings = settings
         self.role = role
+        self.worker_id = f"{socket.gethostname()}-{uuid.uuid4().hex[:6]}"
         group = settings.group_id(role)
         if role == "live":
             group += f"-{uuid.uuid4().hex[:8]}"
@@ -103,21 +134,43 @@ class Workers:
             partitions=t.partitions, internal=False,
         ) for t in CATALOGUE}
         self.topic_names = {t.name: settings.topic_name(t.name) for t in CATALOGUE}
-        self.store: RedisStore | None = None
+        self.board = HealthBoard()
+        self.supervisor = Supervisor(self.board)
+        self.store = RedisStore(Redis.from_url(settings.redis_url), settings.namespace,
+                                settings.marker_ttl_s)
+        self.bus = KafkaBus(self.send, self.store)
         self._connected = asyncio.Event()
         getattr(self, f"_bind_{role}")()
-        self.app.task(self._open_store)
+        self.app.task(self._start)
 
-    async def _open_store(self) -> None:
-        redis = Redis.from_url(self.settings.redis_url)
-        await redis.ping()
-        self.store = RedisStore(redis, self.settings.namespace, self.settings.marker_ttl_s)
+    async def _start(self) -> None:
+        """Wait for Redis as long as it takes; then the agents start and the heartbeat."""
+        backoff = Backoff(max_s=5.0)
+        while True:
+            try:
+                await self.store.redis.ping()
+                break
+            except Exception as e:
+                self.board.trouble("redis", f"not reachable: {e!r}")
+                await backoff.wait()
+        self.board.clear("redis")
         self._connected.set()
         log.info("%s worker connected to Redis", self.role)
+        self.supervisor.spawn("heartbeat", self._beat)
+
+    async def _beat(self) -> None:
+        while True:
+            report = {"role": self.role, "worker": self.worker_id,
+                      "tasks": self.supervisor.report(), "problems": self.board.report(),
+                      "restarts": dict(self.supervisor.restart_counts)}
+            try:
+                await self.store.beat(self.role, self.worker_id, report)
+            except Unavailable:
+                log.warning("could not beat the heartbeat: Redis is not reachable")
+            await asyncio.sleep(HEARTBEAT_S)
 
     async def _ready_store(self) -> RedisStore:
         await self._connected.wait()
-        assert self.store is not None
         return self.store
 
     async def send(self, messages: Sequence[LogMessage]) -> None:
@@ -130,60 +183,77 @@ class Workers:
         """
         if not messages:
             return
-        producer = await self.app.maybe_start_producer()
-        deliveries = [await producer.send(self.topic_names[topic_of(m).name],
-                                          m.partition_key.encode(), encode(m), None, None, None)
-                      for m in messages]
-        await asyncio.gather(*deliveries)
+        try:
+            producer = await self.app.maybe_start_producer()
+            deliveries = [await producer.send(self.topic_names[topic_of(m).name],
+                                              m.partition_key.encode(), encode(m), None, None,
+                                              None)
+                          for m in messages]
+            await asyncio.wait_for(asyncio.gather(*deliveries),
+                                   self.settings.produce_timeout_s)
+        except (KafkaError, TimeoutError, OSError) as e:
+            raise BrokerUnavailable(f"the broker did not take the outputs: {e!r}") from e
 
-    def _host(self, name: str, owner: Callable[[], Owner], family: str) -> OwnerHost:
-        """The store is attached once the worker has connected to Redis."""
-        return OwnerHost(name, owner, family, store=None, send=self.send, clock=utcnow,
-                         retries_max=self.settings.worker_retries_max)
+    def _host(self, owner: Owner) -> Host:
+        return Host(owner, self.store, self.bus, utcnow, self.board,
+                    self.settings.worker_retries_max)
 
-    def _agent(self, topic: Topic, name: str, host: OwnerHost) -> None:
+    def _agent(self, topic: Topic, host: Host) -> None:
         async def consume(stream: Any) -> None:
-            host.store = await self._ready_store()
+            await self._ready_store()
             async for batch in stream.take(BATCH_MAX, within=BATCH_WAIT_S):
-                await host.handle(batch)
+                await host.apply([Incoming(m) for m in batch])
 
+        name = f"decide_{host.name}"
         consume.__name__ = name
         self.app.agent(self.topics[topic.name], name=name)(consume)
 
     # -- the three roles ---------------------------------------------------------------
 
     def _bind_dispatcher(self) -> None:
-        policy = self.settings.dispatch_policy()
-        host = self._host("dispatcher", lambda: DispatchOwner(policy), "county")
-        self._agent(DISPATCH_COMMANDS, "decide_dispatch", host)
-        partitions = DISPATCH_COMMANDS.partitions
+        host = self._host(DispatchOwner(self.settings.dispatch_policy()))
+        self._agent(COUNTY.command_topic, host)
+        partitions = COUNTY.command_topic.partitions
 
         async def fire_deadlines() -> None:
-            if host.store is not None:
+            if not self._connected.is_set():
+                return
+            try:
                 await host.fire_timers()
+            except Unavailable as e:
+                self.board.trouble("timers", str(e))
+                return
+            self.board.clear("timers")
 
         self.app.timer(interval=self.settings.timer_tick_s)(fire_deadlines)
 
         async def on_assigned(app: Any, assigned: Any, **kwargs: Any) -> None:
             """Own counties are loaded at once, so their deadlines fire without a command."""
-            store = await self._ready_store()
-            host.store = store
+            await self._ready_store()
             host.reset()
-            name = self.settings.topic_name(DISPATCH_COMMANDS.name)
+            name = self.settings.topic_name(COUNTY.command_topic.name)
             mine = {tp.partition for tp in assigned if tp.topic == name}
-            for county in await store.registered("county"):
-                if (murmur2(county.encode()) & 0x7FFFFFFF) % partitions in mine:
-                    await host.ensure(county)
+            backoff = Backoff()
+            while True:
+                try:
+                    counties = await host.store.registered(COUNTY.name)
+                    await host.ensure([c for c in counties
+                                       if (murmur2(c.encode()) & 0x7FFFFFFF) % partitions
+                                       in mine])
+                    break
+                except Unavailable as e:
+                    self.board.trouble("assignment", str(e))
+                    await backoff.wait()
+            self.board.clear("assignment")
             log.info("dispatcher owns partitions %s", sorted(mine))
 
         self.app.on_partitions_assigned.connect(on_assigned)
 
     def _bind_ledger(self) -> None:
-        points = self.settings.points_policy()
-        ledger = self._host("ledger", lambda: LedgerOwner(points), "volunteer")
-        stock = self._host("stock", StockOwner, "item")
-        self._agent(LEDGER_COMMANDS, "decide_ledger", ledger)
-        self._agent(STOCK_COMMANDS, "decide_stock", stock)
+        ledger = self._host(LedgerOwner(self.settings.points_policy()))
+        stock = self._host(StockOwner())
+        self._agent(ledger.owner.family.command_topic, ledger)
+        self._agent(stock.owner.family.command_topic, stock)
 
         async def reset(app: Any, assigned: Any, **kwargs: Any) -> None:
             ledger.reset()
@@ -192,8 +262,26 @@ class Workers:
         self.app.on_partitions_assigned.connect(reset)
 
         async def credits(stream: Any) -> None:
+            """Confirmed services become one credit command per volunteer; an event the
+            routing cannot take is dead-lettered; the broker's absence is waited out."""
+            backoff = Backoff()
             async for events in stream.take(BATCH_MAX, within=BATCH_WAIT_S):
-                await route_credits(events, self.send)
+                outputs: list[LogMessage] = []
+                for event in events:
+                    if isinstance(event, Event):
+                        outputs += credits_for(event)
+                    elif isinstance(event, Undecodable):
+                        outputs.append(dead_letter("credits", event.topic, "?", "?",
+                                                   event.body, event.reason, utcnow()))
+                while True:
+                    try:
+                        await self.send(outputs)
+                        break
+                    except Unavailable as e:
+                        self.board.trouble("credits", str(e))
+                        await backoff.wait()
+                self.board.clear("credits")
+                backoff.reset()
 
         self.app.agent(self.topics[DISPATCH_EVENTS.name], name="route_credits")(credits)
 
@@ -204,15 +292,23 @@ class Workers:
             nonlocal projector
             store = await self._ready_store()
             if projector is None:
-                projector = LiveProjector(store, utcnow, self.settings.live_recent_max,
-                                          self.settings.notifications_max)
+                s = self.settings
+                projector = LiveProjector(store, utcnow, s.live_recent_max,
+                                          s.notifications_max, s.live_closed_window_s)
             return projector
 
-        for topic in (DISPATCH_EVENTS, LEDGER_EVENTS, STOCK_EVENTS, DEAD_LETTERS):
-            async def fold(stream: AsyncIterator[Any]) -> None:
+        for topic in [f.event_topic for f in FAMILIES] + [DEAD_LETTERS]:
+            async def fold(stream: AsyncIterator[Any], topic: Topic = topic) -> None:
                 live = await ready()
                 async for message in stream:
-                    live.fold(message)
+                    if isinstance(message, Undecodable):
+                        await self._set_aside("live", topic, message.body, message.reason)
+                        continue
+                    try:
+                        live.fold(message)
+                    except Exception as e:
+                        log.exception("the live board could not fold a %s message", topic.name)
+                        await self._set_aside("live", topic, encode(message), repr(e))
 
             fold.__name__ = f"fold_{topic.name.replace('-', '_')}"
             self.app.agent(self.topics[topic.name], name=fold.__name__)(fold)
@@ -223,9 +319,27 @@ class Workers:
             nonlocal ticks
             ticks += 1
             live = await ready()
-            await live.save(force=ticks % max(1, round(1 / self.settings.live_coalesce_s)) == 0)
+            try:
+                await live.save(force=ticks % max(1, round(1 / self.settings.live_coalesce_s))
+                                == 0)
+            except Unavailable as e:
+                self.board.trouble("live-board", str(e))
+                return
+            self.board.clear("live-board")
 
         self.app.timer(interval=self.settings.live_coalesce_s)(save_live)
+
+    async def _set_aside(self, consumer: str, topic: Topic, body: bytes, reason: str) -> None:
+        """A message a projection cannot take becomes a dead letter; the fold goes on."""
+        letter = dead_letter(consumer, topic.name, "?", "?", body, reason, utcnow())
+        backoff = Backoff()
+        while True:
+            try:
+                await self.send([letter])
+                return
+            except Unavailable as e:
+                self.board.trouble(consumer, str(e))
+                await backoff.wait()
 
     def run(self) -> None:
         worker = faust.Worker(self.app, loglevel="INFO", quiet=True, redirect_stdouts=False)

@@ -47,9 +47,14 @@ class Settings(BaseModel):
     worker_retries_max: int = 3
     timer_tick_s: float = 1.0
     live_recent_max: int = 50
+    live_closed_window_s: float = Field(24 * 3600, gt=0, description="How long the live "
+                                        "board keeps a closed request (its counts stay)")
     live_coalesce_s: float = 0.5
     notifications_max: int = 100
     sqlite_synchronous: Literal["NORMAL", "FULL"] = "FULL"
+    log_max_bytes: int = Field(0, ge=0, description="The embedded log takes no write that "
+                               "would grow it past this size (503 instead); 0: no limit but "
+                               "the disk's")
 
     review_required: bool = False
     accept_window_s: int = 30 * 60

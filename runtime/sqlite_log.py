@@ -12,13 +12,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import AsyncIterator, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
+from gateway.ports import Unavailable
 from schemas.base import LogMessage
-from schemas.topics import encode, topic_of
+from schemas.topics import Topic, decode, encode, topic_of
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS messages (
@@ -61,11 +63,12 @@ MOVE = ("INSERT INTO positions (consumer, position) VALUES (?, ?) "
         "ON CONFLICT (consumer) DO UPDATE SET position = excluded.position")
 
 
-class LogUnavailable(Exception):
+class LogUnavailable(Unavailable):
     """The log cannot take writes now (disk full, file locked): callers answer 503."""
 
 
 Row = tuple[str, str, str, str, bytes]
+PROBE = "health-probe"
 
 
 @dataclass
@@ -95,15 +98,20 @@ class SQLiteLog:
     """
 
     def __init__(self, path: Path, synchronous: str = "FULL", group_max: int = 1000,
-                 fresh_max: int = 10_000) -> None:
+                 fresh_max: int = 10_000, max_bytes: int = 0) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
         self.group_max = group_max
         self.fresh_max = fresh_max
+        self.writable = True
+        """False from a refused write until a write (or `probe`) succeeds again."""
         self._fresh: dict[int, LogMessage] = {}
         self._db = self._connect(path, synchronous)
         self._db.executescript(SCHEMA)
         self._writer = self._connect(path, synchronous)
+        if max_bytes:
+            page_size = int(self._writer.execute("PRAGMA page_size").fetchone()[0])
+            self._writer.execute(f"PRAGMA max_page_count={max(1, max_bytes // page_size)}")
         self._syncer = ThreadPoolExecutor(1, thread_name_prefix="vd-log-commit")
         self._pending: list[_Unit] = []
         self._flusher: asyncio.Task[None] | None = None
@@ -166,10 +174,12 @@ class SQLiteLog:
                     results = self._stage(units)
                 await loop.run_in_executor(self._syncer, self._finish)
             except Exception as error:
+                self.writable = False
                 for unit in units:
                     if unit.done is not None and not unit.done.done():
                         unit.done.set_exception(error)
                 continue
+            self.writable = True
             for unit, added in zip(units, self._committed(units, results), strict=True):
                 if unit.done is not None and not unit.done.done():
                     unit.done.set_result(added)
@@ -178,9 +188,27 @@ class SQLiteLog:
         """A write outside the group commit, for tools and tests, not beside a running one."""
         if self._flusher is not None and not self._flusher.done():
             raise RuntimeError("a group commit is under way: use append_async / commit_async")
-        with self._transaction():
-            results = self._stage(units)
+        try:
+            with self._transaction():
+                results = self._stage(units)
+        except LogUnavailable:
+            self.writable = False
+            raise
+        self.writable = True
         return self._committed(units, results)
+
+    def probe(self) -> bool:
+        """Whether the log takes a write now: after a refused write, a tiny real write (a
+        position row of its own) tells when the disk has room again."""
+        if self.writable or (self._flusher is not None and not self._flusher.done()):
+            return self.writable
+        try:
+            with self._transaction():
+                self._writer.execute(MOVE, (PROBE, 0))
+        except LogUnavailable:
+            return False
+        self.writable = True
+        return True
 
     @staticmethod
     def _unit(messages: Sequence[LogMessage], consumer: str | None, position: int,
@@ -219,18 +247,19 @@ class SQLiteLog:
         self._wake(units)
         return [[p is not None for p in positions] for positions in results]
 
-    def _insert(self, message: LogMessage) -> bool:
-        row = (topic_of(message).name, message.partition_key, str(message.message_id),
-               type(message).__name__, encode(message))
-        return self._writer.execute(INSERT, row).rowcount == 1
-
     def _finish(self) -> None:
-        """COMMIT the open transaction (on any thread); roll it back if that fails."""
+        """COMMIT the open transaction (on any thread); roll it back if that fails (SQLite
+        may already have rolled it back itself, as it does when the disk is full)."""
         try:
             self._writer.execute("COMMIT")
-        except sqlite3.OperationalError as e:
-            self._writer.execute("ROLLBACK")
+        except sqlite3.Error as e:
+            self._rollback()
             raise LogUnavailable(str(e)) from e
+
+    def _rollback(self) -> None:
+        if self._writer.in_transaction:
+            with contextlib.suppress(sqlite3.Error):
+                self._writer.execute("ROLLBACK")
 
     class _Tx:
         """BEGIN IMMEDIATE; on leaving, ROLLBACK after an error, else COMMIT (unless the
@@ -243,7 +272,7 @@ class SQLiteLog:
         def __enter__(self) -> None:
             try:
                 self.log._writer.execute("BEGIN IMMEDIATE")
-            except sqlite3.OperationalError as e:
+            except sqlite3.Error as e:
                 raise LogUnavailable(str(e)) from e
 
         def __exit__(self, kind: object, error: object, tb: object) -> None:
@@ -251,8 +280,8 @@ class SQLiteLog:
                 if self.commit:
                     self.log._finish()
                 return
-            self.log._writer.execute("ROLLBACK")
-            if isinstance(error, sqlite3.OperationalError):
+            self.log._rollback()
+            if isinstance(error, sqlite3.Error) and not isinstance(error, sqlite3.IntegrityError):
                 raise LogUnavailable(str(error)) from error
 
     def _transaction(self, commit: bool = True) -> SQLiteLog._Tx:
@@ -334,3 +363,20 @@ class SQLiteLog:
         """Return when something was appended since `watch` was taken, or after the timeout."""
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(watch.wait(), timeout_s)
+
+
+class SQLiteLogReader:
+    """The embedded log as a `runtime.ports.LogReader`: every topic in one global order."""
+
+    def __init__(self, log: SQLiteLog, batch: int = 5000) -> None:
+        self.log = log
+        self.batch = batch
+
+    async def total(self, topics: Sequence[Topic]) -> int:
+        return sum(self.log.count(t.name) for t in topics)
+
+    async def scan(self, topics: Sequence[Topic]) -> AsyncIterator[tuple[Topic, Any]]:
+        by_name = {t.name: t for t in topics}
+        for record in self.log.scan(list(by_name), self.batch):
+            topic = by_name[record.topic]
+            yield topic, record.message or decode(topic, record.body)

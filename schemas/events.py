@@ -166,6 +166,9 @@ class RequestReviewed(RequestEvent):
     team_id: Identifier
     rating: int = Field(ge=1, le=5)
     comment: str = ""
+    area: AreaCode | None = Field(None, description="The request's area and type, so that a "
+                                  "board which has forgotten the request counts it all the same")
+    service_type: ServiceType | None = None
 
 
 class ServiceConfirmed(RequestEvent):

@@ -6,10 +6,11 @@ together with the marker of the command that changed them.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from typing import TypeVar
+from collections.abc import Callable, Iterator, Mapping
+from typing import Generic, TypeVar
 
 V = TypeVar("V")
+S = TypeVar("S")
 
 
 class Records(Mapping[str, V]):
@@ -42,3 +43,24 @@ class Records(Mapping[str, V]):
         changes = {k: self._rows[k] for k in self._dirty}
         self._dirty.clear()
         return changes
+
+
+class HeldStates(Generic[S]):
+    """The states of the aggregates an owner holds in memory, one per key: made empty on
+    first use, dropped when the host forgets them (they are loaded again from the store)."""
+
+    def __init__(self, make: Callable[[], S]) -> None:
+        self._make = make
+        self.states: dict[str, S] = {}
+
+    def state_of(self, key: str) -> S:
+        state = self.states.get(key)
+        if state is None:
+            state = self.states[key] = self._make()
+        return state
+
+    def forget(self, key: str) -> None:
+        self.states.pop(key, None)
+
+    def held(self) -> list[str]:
+        return list(self.states)

@@ -78,6 +78,29 @@ CATALOGUE: tuple[Topic, ...] = (
 BY_NAME = {t.name: t for t in CATALOGUE}
 
 
+@dataclass(frozen=True)
+class Family:
+    """A kind of aggregate: one owner decides its commands, one key names each aggregate,
+    and everything one aggregate changes in one step is stored under one tag."""
+
+    name: str
+    tag_letter: str
+    command_topic: Topic
+    event_topic: Topic
+    listed: bool
+    """Its keys are kept in a registry (few enough to list them all: counties, gifts)."""
+
+    def tag(self, key: str) -> str:
+        """The aggregate's storage tag: a Redis Cluster hash tag, so one step is one slot."""
+        return f"{{{self.tag_letter}:{key}}}"
+
+
+COUNTY = Family("county", "c", DISPATCH_COMMANDS, DISPATCH_EVENTS, listed=True)
+VOLUNTEER = Family("volunteer", "v", LEDGER_COMMANDS, LEDGER_EVENTS, listed=False)
+ITEM = Family("item", "i", STOCK_COMMANDS, STOCK_EVENTS, listed=True)
+FAMILIES: tuple[Family, ...] = (COUNTY, VOLUNTEER, ITEM)
+
+
 def topic_of(message: object) -> Topic:
     """The one topic a message belongs to, by its family."""
     from schemas import commands, events

@@ -2,14 +2,21 @@
 
 Only codes, types, statuses and times are kept: the board never holds a resident's name,
 phone or address, so it cannot leak them.
+
+Bounded by design (DESIGN §8): a request is tracked while it is open and for
+`closed_window_s` after it closed (completed, reviewed or cancelled), then forgotten — its
+counts stay. Overdue and escalated requests come from indexes ordered by due time and by
+time of escalation, so a snapshot costs the same whatever the backlog.
 """
 
 from __future__ import annotations
 
 import statistics
 from collections import Counter, defaultdict, deque
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
+
+from sortedcontainers import SortedList
 
 from schemas import events as ev
 from schemas.base import Event
@@ -36,17 +43,22 @@ FUNNEL = (
     RequestStatus.ESCALATED,
 )
 TIMING_SAMPLES_MAX = 2000
+LISTED_MAX = 200
+"""Overdue and escalated requests shown, the most pressing first."""
 OPEN = {RequestStatus.SUBMITTED, RequestStatus.IN_REVIEW, RequestStatus.DISPATCHED,
         RequestStatus.ACCEPTED, RequestStatus.ESCALATED}
+CLOSED = {RequestStatus.COMPLETED, RequestStatus.REVIEWED, RequestStatus.CANCELLED}
 
 
 class _Tracked:
     __slots__ = (
         "accepted_at",
         "area",
+        "closed_at",
         "dispatched_at",
         "due",
         "reason",
+        "request_id",
         "service_type",
         "since",
         "status",
@@ -56,6 +68,7 @@ class _Tracked:
     )
 
     def __init__(self, e: ev.RequestSubmitted) -> None:
+        self.request_id = e.request_id
         self.area = e.area
         self.service_type = e.service_type
         self.urgency = e.urgency
@@ -67,6 +80,7 @@ class _Tracked:
         self.due: datetime | None = None
         self.team_id: str | None = None
         self.reason: str | None = None
+        self.closed_at: datetime | None = None
 
 
 class _Team:
@@ -85,7 +99,8 @@ class _Team:
 
 
 class LiveFlow:
-    def __init__(self, recent_max: int = 50) -> None:
+    def __init__(self, recent_max: int = 50, closed_window_s: float = 24 * 3600) -> None:
+        self.closed_window = timedelta(seconds=closed_window_s)
         self.position = 0
         self.area_names: dict[str, str] = {}
         self.requests: dict[str, _Tracked] = {}
@@ -100,13 +115,17 @@ class LiveFlow:
             name: deque(maxlen=TIMING_SAMPLES_MAX) for name in ("dispatch", "accept", "complete")
         }
         self.recent: deque[LiveEvent] = deque(maxlen=recent_max)
+        self.by_due: SortedList[tuple[datetime, str]] = SortedList()
+        self.escalated: SortedList[tuple[datetime, str]] = SortedList()
+        self.closing: deque[tuple[datetime, str]] = deque()
         self.dead_letters = 0
         self.events = 0
 
     # -- folding -----------------------------------------------------------------------
 
-    def evolve(self, event: Event, position: int = 0) -> None:
-        self.position = max(self.position, position)
+    def evolve(self, event: Event) -> None:
+        """Fold one event; `position` counts every message folded, in every mode."""
+        self.position += 1
         self.events += 1
         if isinstance(event, ev.AreaRegistered):
             self.area_names[event.code] = event.name
@@ -114,6 +133,15 @@ class LiveFlow:
             self.teams[event.team_id] = _Team(event)
         elif isinstance(event, ev.RequestEvent):
             self._request(event)
+            self.forget_closed(event.occurred_at)
+
+    def forget_closed(self, now: datetime) -> None:
+        """Stop tracking requests closed longer than the window ago (their counts stay)."""
+        while self.closing and self.closing[0][0] + self.closed_window <= now:
+            closed_at, request_id = self.closing.popleft()
+            tracked = self.requests.get(request_id)
+            if tracked is not None and tracked.closed_at == closed_at:
+                del self.requests[request_id]
 
     def _request(self, e: ev.RequestEvent) -> None:
         if isinstance(e, ev.RequestSubmitted):
@@ -123,6 +151,8 @@ class LiveFlow:
             return
         tracked_or_none = self.requests.get(e.request_id)
         if tracked_or_none is None:
+            if isinstance(e, ev.RequestReviewed):
+                self._reviewed_after_forgotten(e)
             return
         tracked = tracked_or_none
         at = e.occurred_at
@@ -131,7 +161,7 @@ class LiveFlow:
         elif isinstance(e, ev.RequestApproved | ev.RequestQueued):
             self._enter(tracked, RequestStatus.SUBMITTED, at)
             if isinstance(e, ev.RequestQueued):
-                tracked.due = e.wait_until
+                self._due(e.request_id, tracked, e.wait_until)
         elif isinstance(e, ev.RequestDispatched):
             if tracked.team_id is not None and tracked.team_id in self.teams:
                 self.teams[tracked.team_id].load -= 1
@@ -139,56 +169,85 @@ class LiveFlow:
                 tracked.dispatched_at = at
                 self._time("dispatch", at, tracked.submitted_at)
             tracked.team_id = e.team_id
-            tracked.due = e.accept_by
+            self._due(e.request_id, tracked, e.accept_by)
             self._team(e.team_id, load=1)
             self._enter(tracked, RequestStatus.DISPATCHED, at)
         elif isinstance(e, ev.RequestAccepted):
             tracked.accepted_at = at
             if tracked.dispatched_at is not None:
                 self._time("accept", at, tracked.dispatched_at)
-            tracked.due = e.complete_by
+            self._due(e.request_id, tracked, e.complete_by)
             self._team(e.team_id, accepted=1)
             self._enter(tracked, RequestStatus.ACCEPTED, at)
         elif isinstance(e, ev.RequestDeclined | ev.AcceptDeadlinePassed):
             self._team(e.team_id, load=-1, refused=1)
             tracked.team_id = None
-            tracked.due = None
+            self._due(e.request_id, tracked, None)
             self._enter(tracked, RequestStatus.SUBMITTED, at)
         elif isinstance(e, ev.RequestEscalated):
             tracked.reason = e.reason
-            tracked.due = None
+            self._due(e.request_id, tracked, None)
             self._enter(tracked, RequestStatus.ESCALATED, at)
         elif isinstance(e, ev.RequestCancelled):
             if tracked.team_id is not None and tracked.status in OPEN:
                 self._team(tracked.team_id, load=-1)
-            tracked.due = None
+            self._due(e.request_id, tracked, None)
             self._enter(tracked, RequestStatus.CANCELLED, at)
         elif isinstance(e, ev.RequestCompleted):
             self._team(e.team_id, load=-1, completed=1)
             self._time("complete", at, tracked.accepted_at or tracked.submitted_at)
-            tracked.due = None
+            self._due(e.request_id, tracked, None)
             self._enter(tracked, RequestStatus.COMPLETED, at)
         elif isinstance(e, ev.RequestReviewed):
             self._team(e.team_id, rating_sum=e.rating, rating_count=1)
             self._enter(tracked, RequestStatus.REVIEWED, at)
         self._remember(e, tracked)
 
+    def _reviewed_after_forgotten(self, e: ev.RequestReviewed) -> None:
+        """A review long after completion: the request is no longer tracked, but the event
+        names its area and type, so the counts move as if it were."""
+        if e.area is None or e.service_type is None:
+            return
+        self._count(e.area, e.service_type, RequestStatus.COMPLETED, -1)
+        self._count(e.area, e.service_type, RequestStatus.REVIEWED, +1)
+        self._reach(RequestStatus.REVIEWED, e.occurred_at)
+        self._team(e.team_id, rating_sum=e.rating, rating_count=1)
+
+    def _due(self, request_id: str, t: _Tracked, due: datetime | None) -> None:
+        if t.due is not None:
+            self.by_due.discard((t.due, request_id))
+        t.due = due
+        if due is not None:
+            self.by_due.add((due, request_id))
+
     def _enter(self, t: _Tracked, status: RequestStatus, at: datetime, first: bool = False) -> None:
         if not first:
-            self._count(t, t.status, -1)
-        self._count(t, status, +1)
+            self._count(t.area, t.service_type, t.status, -1)
+        self._count(t.area, t.service_type, status, +1)
         if status is not t.status or first:
-            self.reached[status] += 1
-            if self._is_today(at):
-                self.reached_today[status] += 1
+            self._reach(status, at)
+        request_id = t.request_id
+        if t.status is RequestStatus.ESCALATED and not first:
+            self.escalated.discard((t.since, request_id))
+        if status is RequestStatus.ESCALATED:
+            self.escalated.add((at, request_id))
         t.status = status
         t.since = at
+        if status in CLOSED:
+            t.closed_at = at
+            self.closing.append((at, request_id))
 
-    def _count(self, t: _Tracked, status: RequestStatus, delta: int) -> None:
+    def _reach(self, status: RequestStatus, at: datetime) -> None:
+        self.reached[status] += 1
+        if self._is_today(at):
+            self.reached_today[status] += 1
+
+    def _count(self, area: str, service_type: ServiceType, status: RequestStatus,
+               delta: int) -> None:
         self.current[status] += delta
-        for code in ancestors(t.area):
+        for code in ancestors(area):
             self.by_area[code][status.value] += delta
-        self.by_type[t.service_type.value][status.value] += delta
+        self.by_type[service_type.value][status.value] += delta
 
     def _is_today(self, at: datetime) -> bool:
         day = at.astimezone(LOCAL_ZONE).date()
@@ -213,6 +272,7 @@ class LiveFlow:
         ))
 
     def note_dead_letter(self) -> None:
+        self.position += 1
         self.dead_letters += 1
 
     # -- reading -----------------------------------------------------------------------
@@ -221,13 +281,14 @@ class LiveFlow:
         if self.today is not None and now.astimezone(LOCAL_ZONE).date() > self.today:
             self.today = now.astimezone(LOCAL_ZONE).date()
             self.reached_today.clear()
+        self.forget_closed(now)
         overdue: list[LiveRequest] = []
-        escalated: list[LiveRequest] = []
-        for request_id, t in self.requests.items():
-            if t.status is RequestStatus.ESCALATED:
-                escalated.append(self._live(request_id, t))
-            elif t.status in OPEN and t.due is not None and t.due < now:
-                overdue.append(self._live(request_id, t))
+        for due, request_id in self.by_due:
+            if due >= now or len(overdue) == LISTED_MAX:
+                break
+            overdue.append(self._live(request_id, self.requests[request_id]))
+        escalated = [self._live(request_id, self.requests[request_id])
+                     for _, request_id in self.escalated.islice(0, LISTED_MAX)]
         return LiveSnapshot(
             generated_at=now,
             position=self.position,
@@ -242,8 +303,8 @@ class LiveFlow:
             time_to_dispatch=_percentiles(self.timings["dispatch"]),
             time_to_accept=_percentiles(self.timings["accept"]),
             time_to_complete=_percentiles(self.timings["complete"]),
-            overdue=tuple(sorted(overdue, key=lambda r: r.due or r.since)[:200]),
-            escalated=tuple(sorted(escalated, key=lambda r: r.since)[:200]),
+            overdue=tuple(overdue),
+            escalated=tuple(escalated),
             recent=tuple(reversed(self.recent)),
             teams=tuple(sorted(
                 (self._standing(team_id, team) for team_id, team in self.teams.items()),

@@ -1,9 +1,11 @@
-"""A fold of events into each person's inbox: leaders hear of new tasks, residents of their
-request's progress, volunteers of the points they earned. Inboxes are bounded."""
+"""A fold of events into notifications for each person's inbox: leaders hear of new tasks,
+residents of their request's progress, volunteers of the points they earned.
+
+The fold keeps only what it needs to address a notification (a team's leader, an open
+request's resident); the inboxes themselves live in the store, each bounded there.
+"""
 
 from __future__ import annotations
-
-from collections import deque
 
 from schemas import events as ev
 from schemas.base import Event
@@ -18,22 +20,20 @@ STATUS_TEXT = {
 }
 
 
+LAST_NOTICE = ("RequestCompleted", "RequestCancelled")
+"""After these a resident hears nothing more of the request: its address is dropped."""
+
+
 class Inboxes:
-    def __init__(self, per_recipient_max: int = 100, keep_fresh: bool = False) -> None:
-        self.per_recipient_max = per_recipient_max
-        self.keep_fresh = keep_fresh
+    def __init__(self) -> None:
         self.fresh: list[Notification] = []
         self.leader_of_team: dict[str, str] = {}
         self.resident_of_request: dict[str, str] = {}
-        self.inboxes: dict[str, deque[Notification]] = {}
 
     def drain_fresh(self) -> list[Notification]:
-        """Notifications made since the last drain (kept only when `keep_fresh`)."""
+        """Notifications made since the last drain."""
         fresh, self.fresh = self.fresh, []
         return fresh
-
-    def for_recipient(self, recipient: str) -> list[Notification]:
-        return list(reversed(self.inboxes.get(recipient, ())))
 
     def evolve(self, event: Event) -> None:
         if isinstance(event, ev.TeamRegistered):
@@ -50,6 +50,8 @@ class Inboxes:
             if resident is not None:
                 zh, en = STATUS_TEXT[type(event).__name__]
                 self._send(event, resident, "request_status", event.request_id, zh, en)
+            if type(event).__name__ in LAST_NOTICE:
+                self.resident_of_request.pop(event.request_id, None)
         if isinstance(event, ev.PointsCredited):
             self._send(event, event.volunteer_id, "points_credited", event.request_id,
                        f"服务时长 {event.hours:g} 小时，获得 {event.points} 积分",
@@ -57,11 +59,7 @@ class Inboxes:
 
     def _send(self, event: Event, recipient: str, kind: str, request_id: str | None,
               zh: str, en: str) -> None:
-        inbox = self.inboxes.setdefault(recipient, deque(maxlen=self.per_recipient_max))
-        note = Notification(
+        self.fresh.append(Notification(
             notification_id=event.event_id, at=event.occurred_at, recipient=recipient, kind=kind,
             request_id=request_id, text_zh=zh, text_en=en,
-        )
-        inbox.append(note)
-        if self.keep_fresh:
-            self.fresh.append(note)
+        ))

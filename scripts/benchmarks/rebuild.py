@@ -28,7 +28,7 @@ from services import ScaledPlatform
 from benchmarks.common import BenchConfig, Goal, Report
 from benchmarks.embedded import SECRET
 from benchmarks.pipe import Offsets, broker_and_redis, load, span_after
-from runtime.redis_state import text
+from runtime.redis_store import text
 from schemas.base import SYSTEM
 from schemas.commands import CreditPoints
 from schemas.topics import COMMAND_OUTCOMES, LEDGER_COMMANDS, encode

@@ -72,7 +72,7 @@ def test_a_consumer_position_moves_only_with_its_outputs(log: SQLiteLog) -> None
 
     bad = area_event()
     with pytest.raises(Boom), log._transaction():
-        log._insert(bad)
+        log._stage([log._unit([bad], None, 0, None)])
         raise Boom
     assert log.count(DISPATCH_EVENTS.name) == 1, "a failed commit leaves nothing behind"
 

@@ -73,7 +73,7 @@ from consumers.ledger.state import LedgerState, StockState
 from dispatcher.matching import NoMatch, choose_team
 from dispatcher.policy import DispatchPolicy
 from dispatcher.state import DispatchState
-from runtime.redis_state import ROWS
+from runtime.redis_store import ROWS
 from schemas import commands as cmd
 from schemas import events as ev
 from schemas.base import SYSTEM, Command

@@ -1,25 +1,28 @@
-"""Derived state of the scaled mode in Redis.
+"""The store of the scaled mode, in Redis (`runtime.ports.Store`, and what the Kafka mode
+adds: answers for waiting gateways and the workers' heartbeats).
 
 Keys are laid out for Redis Cluster: everything one owner changes in one step shares a hash
 tag — `{c:<county>}` for the directory and requests, `{v:<volunteer>}` for an account,
-`{i:<item>}` for a gift — so the rows it changed and the marker "this command is applied"
+`{i:<item>}` for a gift — so the rows it changed and the markers "this command is applied"
 are written by one script call (atomic, one hash slot); a worker's batch sends every
-aggregate's call in one pipelined round trip. Outcomes, fingerprints and registries are single
-keys, written after that step and rewritten whenever a redelivered command finds its marker.
+aggregate's call in one pipelined round trip. Every Redis error leaves as `StoreUnavailable`.
 """
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import json
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
-from typing import Any
+import time
+from collections.abc import Callable, Coroutine, Iterable, Sequence
+from typing import Any, ParamSpec, TypeVar
 from uuid import UUID
 
 from pydantic import TypeAdapter
 from redis.asyncio import Redis
-from redis.exceptions import NoScriptError
+from redis.exceptions import NoScriptError, RedisError
 
+from runtime.ports import Step, Unavailable
 from schemas.base import CommandOutcome, LogMessage
 from schemas.topics import BY_NAME, COMMAND_OUTCOMES, encode, topic_of
 from schemas.views import (
@@ -44,7 +47,8 @@ ROWS: dict[str, TypeAdapter[Any]] = {
     "accounts": TypeAdapter(AccountView),
     "items": TypeAdapter(CatalogItemView),
 }
-FAMILY_TAG = {"county": "c", "volunteer": "v", "item": "i"}
+LIVE_POLL_S = 0.2
+HEARTBEAT_TTL_S = 10
 
 # One aggregate's step, atomically: its changed rows (HSET) and applied markers (SET with a
 # TTL). KEYS are the row hashes, then the markers; ARGV[1] is the markers' TTL, ARGV[2] the
@@ -70,32 +74,31 @@ end
 return #KEYS
 """
 
-
-@dataclass
-class Step:
-    """What one aggregate's commands changed in a batch: rows, and the markers (command id →
-    what it produced) to write with them."""
-
-    tag: str
-    rows: dict[str, dict[str, Any]] = field(default_factory=dict)
-    markers: dict[UUID, Sequence[LogMessage]] = field(default_factory=dict)
-
-    def add(self, changes: dict[str, dict[str, Any]]) -> None:
-        for name, changed in changes.items():
-            if changed:
-                self.rows.setdefault(name, {}).update(changed)
+P = ParamSpec("P")
+T = TypeVar("T")
 
 
-@dataclass(frozen=True)
+class StoreUnavailable(Unavailable):
+    """Redis did not answer, or refused: the caller waits and tries again."""
+
+
+def infrastructure(method: Callable[P, Coroutine[Any, Any, T]]
+                   ) -> Callable[P, Coroutine[Any, Any, T]]:
+    """Every Redis (or connection) error of a store call leaves as `StoreUnavailable`."""
+
+    @functools.wraps(method)
+    async def guarded(*args: P.args, **kwargs: P.kwargs) -> T:
+        try:
+            return await method(*args, **kwargs)
+        except (RedisError, OSError, TimeoutError) as e:
+            raise StoreUnavailable(f"the state store is not reachable: {e!r}") from e
+
+    return guarded
+
+
 class Keys:
-    namespace: str
-
-    @property
-    def ns(self) -> str:
-        return self.namespace or "vd"
-
-    def tag(self, family: str, key: str) -> str:
-        return f"{{{FAMILY_TAG[family]}:{key}}}"
+    def __init__(self, namespace: str) -> None:
+        self.ns = namespace or "vd"
 
     def rows(self, tag: str, collection: str) -> str:
         return f"{self.ns}:{tag}:rows:{collection}"
@@ -112,21 +115,16 @@ class Keys:
     def inbox(self, recipient: str) -> str:
         return f"{self.ns}:{{n:{recipient}}}:inbox"
 
+    def heartbeat(self, role: str, worker: str) -> str:
+        return f"{self.ns}:heartbeat:{role}:{worker}"
+
     @property
     def live(self) -> str:
         return f"{self.ns}:live"
 
     @property
-    def live_position(self) -> str:
-        return f"{self.ns}:live:position"
-
-    @property
     def outcomes_channel(self) -> str:
         return f"{self.ns}:outcomes"
-
-    @property
-    def dead_letters(self) -> str:
-        return f"{self.ns}:dead-letters"
 
     def pattern(self) -> str:
         return f"{self.ns}:*"
@@ -153,22 +151,19 @@ class RedisStore:
         self.marker_ttl_s = marker_ttl_s
         self._commit_sha: str | None = None
 
-    # -- an owner's rows -------------------------------------------------------------------
+    # -- the owners' side ------------------------------------------------------------------
 
-    async def load(self, tag: str, collections: Iterable[str]) -> dict[str, dict[str, Any]]:
-        names = list(collections)
-        async with self.redis.pipeline(transaction=False) as pipe:
-            for name in names:
-                pipe.hgetall(self.keys.rows(tag, name))
-            found = await pipe.execute()
-        return {
-            name: {k.decode(): ROWS[name].validate_json(v) for k, v in rows.items()}
-            for name, rows in zip(names, found, strict=True)
-        }
+    @infrastructure
+    async def applied(self, markers: Sequence[tuple[str, UUID]]
+                      ) -> list[list[LogMessage] | None]:
+        if not markers:
+            return []
+        raw = await self.redis.mget([self.keys.applied(tag, c) for tag, c in markers])
+        return [None if r is None else decode_outputs(r) for r in raw]
 
-    async def load_many(self, tags: Sequence[str], collections: Sequence[str]
-                        ) -> list[dict[str, dict[str, Any]]]:
-        """`load` for many aggregates in one round trip."""
+    @infrastructure
+    async def load(self, tags: Sequence[str], collections: Sequence[str]
+                   ) -> list[dict[str, dict[str, Any]]]:
         if not tags:
             return []
         async with self.redis.pipeline(transaction=False) as pipe:
@@ -180,18 +175,9 @@ class RedisStore:
                         for k, v in next(found).items()} for name in collections}
                 for _ in tags]
 
-    async def applied_many(self, markers: Sequence[tuple[str, UUID]]
-                           ) -> list[list[LogMessage] | None]:
-        """`applied` for many commands in one round trip."""
-        if not markers:
-            return []
-        raw = await self.redis.mget([self.keys.applied(tag, c) for tag, c in markers])
-        return [None if r is None else decode_outputs(r) for r in raw]
-
-    async def commit_steps(self, steps: Iterable[Step],
-                           registrations: Iterable[tuple[str, str]] = ()) -> None:
-        """Each step atomically (one script call), all of them in one round trip; new
-        aggregates are added to their family's registry first."""
+    @infrastructure
+    async def commit(self, steps: Sequence[Step],
+                     registrations: Sequence[tuple[str, str]] = ()) -> None:
         if self._commit_sha is None:
             self._commit_sha = text(await self.redis.script_load(COMMIT_LUA))
         async with self.redis.pipeline(transaction=False) as pipe:
@@ -218,53 +204,66 @@ class RedisStore:
                 self._commit_sha = None  # Redis restarted or was flushed: load it again
                 raise
 
+    @infrastructure
     async def registered(self, family: str) -> list[str]:
         return sorted(text(m) for m in await self.redis.smembers(self.keys.registry(family)))
 
-    # -- outcomes and fingerprints -----------------------------------------------------------
+    # -- the readers' side -----------------------------------------------------------------
 
-    async def announce(self, outcomes: Iterable[CommandOutcome]) -> None:
-        """Keep each outcome for later look-ups and tell the waiting gateways."""
+    @infrastructure
+    async def row(self, tag: str, collection: str, key: str) -> Any | None:
+        raw = await self.redis.hget(self.keys.rows(tag, collection), key)
+        return None if raw is None else ROWS[collection].validate_json(raw)
+
+    @infrastructure
+    async def rows(self, tag: str, collection: str, keys: Sequence[str]) -> list[Any | None]:
+        if not keys:
+            return []
+        raw = await self.redis.hmget(self.keys.rows(tag, collection), list(keys))
+        return [None if r is None else ROWS[collection].validate_json(r) for r in raw]
+
+    @infrastructure
+    async def row_across(self, tags: Sequence[str], collection: str, key: str
+                         ) -> list[Any | None]:
+        if not tags:
+            return []
         async with self.redis.pipeline(transaction=False) as pipe:
-            for outcome in outcomes:
-                body = encode(outcome)
-                pipe.set(self.keys.outcome(outcome.command_id), body, ex=self.marker_ttl_s)
-                pipe.publish(self.keys.outcomes_channel, body)
-            await pipe.execute()
+            for tag in tags:
+                pipe.hget(self.keys.rows(tag, collection), key)
+            found = await pipe.execute()
+        return [None if r is None else ROWS[collection].validate_json(r) for r in found]
 
-    async def announce_quietly(self, outcomes: Iterable[CommandOutcome]) -> None:
-        """Keep outcomes for look-ups without telling anyone (a rebuild)."""
+    @infrastructure
+    async def all_rows(self, tags: Sequence[str], collection: str) -> list[Any]:
+        if not tags:
+            return []
         async with self.redis.pipeline(transaction=False) as pipe:
-            for outcome in outcomes:
-                pipe.set(self.keys.outcome(outcome.command_id), encode(outcome),
-                         ex=self.marker_ttl_s)
-            await pipe.execute()
+            for tag in tags:
+                pipe.hvals(self.keys.rows(tag, collection))
+            found = await pipe.execute()
+        return [ROWS[collection].validate_json(raw) for rows in found for raw in rows]
 
-    async def outcome(self, command_id: UUID) -> CommandOutcome | None:
-        raw = await self.redis.get(self.keys.outcome(command_id))
-        if raw is None:
-            return None
-        found: CommandOutcome = COMMAND_OUTCOMES.adapter.validate_json(raw)
-        return found
+    # -- projections -----------------------------------------------------------------------
 
-    # -- the live board and inboxes ------------------------------------------------------------
-
+    @infrastructure
     async def save_live(self, snapshot: LiveSnapshot) -> None:
-        async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.set(self.keys.live, snapshot.model_dump_json())
-            pipe.set(self.keys.live_position, snapshot.position)
-            await pipe.execute()
+        await self.redis.set(self.keys.live, snapshot.model_dump_json())
 
+    @infrastructure
     async def live(self) -> LiveSnapshot | None:
         raw = await self.redis.get(self.keys.live)
         return None if raw is None else LiveSnapshot.model_validate_json(raw)
 
-    async def live_position(self) -> int:
-        raw = await self.redis.get(self.keys.live_position)
-        return int(raw or 0)
+    async def live_saved(self, position: int, timeout_s: float) -> None:
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            snapshot = await self.live()
+            if snapshot is not None and snapshot.position != position:
+                return
+            await asyncio.sleep(LIVE_POLL_S)
 
+    @infrastructure
     async def notify(self, notes: Sequence[Notification], keep: int) -> None:
-        """Add to inboxes; the same notification twice is one entry (ZADD of one member)."""
         async with self.redis.pipeline(transaction=False) as pipe:
             for note in notes:
                 key = self.keys.inbox(note.recipient)
@@ -272,19 +271,15 @@ class RedisStore:
                 pipe.zremrangebyrank(key, 0, -keep - 1)
             await pipe.execute()
 
+    @infrastructure
     async def inbox(self, recipient: str, limit: int) -> list[Notification]:
         raw = await self.redis.zrevrange(self.keys.inbox(recipient), 0, limit - 1)
         return [Notification.model_validate_json(text(r)) for r in raw]
 
-    async def dead_letter(self, body: bytes) -> None:
-        await self.redis.lpush(self.keys.dead_letters, body)
-
-    async def dead_letters(self) -> int:
-        return int(await self.redis.llen(self.keys.dead_letters))
-
+    @infrastructure
     async def drop_all(self) -> int:
-        """Delete every key of this namespace (rebuild starts from nothing), a SCAN page per
-        round trip; one UNLINK per key, as keys of different hash slots cannot share one."""
+        """Delete every key of this namespace, a SCAN page per round trip; one UNLINK per
+        key, as keys of different hash slots cannot share one."""
         dropped, cursor = 0, 0
         while True:
             cursor, page = await self.redis.scan(cursor, match=self.keys.pattern(), count=1000)
@@ -295,3 +290,46 @@ class RedisStore:
                     dropped += sum(int(n) for n in await pipe.execute())
             if cursor == 0:
                 return dropped
+
+    # -- answers for waiting gateways (the scaled mode's part of the bus) ----------------------
+
+    @infrastructure
+    async def announce(self, outcomes: Iterable[CommandOutcome], publish: bool = True) -> None:
+        """Keep each answer for later look-ups and (unless a rebuild) tell the gateways."""
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for outcome in outcomes:
+                body = encode(outcome)
+                pipe.set(self.keys.outcome(outcome.command_id), body, ex=self.marker_ttl_s)
+                if publish:
+                    pipe.publish(self.keys.outcomes_channel, body)
+            await pipe.execute()
+
+    @infrastructure
+    async def outcome(self, command_id: UUID) -> CommandOutcome | None:
+        raw = await self.redis.get(self.keys.outcome(command_id))
+        if raw is None:
+            return None
+        found: CommandOutcome = COMMAND_OUTCOMES.adapter.validate_json(raw)
+        return found
+
+    # -- workers' heartbeats -----------------------------------------------------------------
+
+    @infrastructure
+    async def beat(self, role: str, worker: str, report: dict[str, Any]) -> None:
+        await self.redis.set(self.keys.heartbeat(role, worker), json.dumps(report),
+                             ex=HEARTBEAT_TTL_S)
+
+    @infrastructure
+    async def heartbeats(self) -> list[dict[str, Any]]:
+        """Every live worker's last report (a worker that stopped beating is gone)."""
+        found: list[dict[str, Any]] = []
+        cursor = 0
+        while True:
+            cursor, page = await self.redis.scan(
+                cursor, match=f"{self.keys.ns}:heartbeat:*", count=1000)
+            if page:
+                for raw in await self.redis.mget(page):
+                    if raw is not None:
+                        found.append(json.loads(raw))
+            if cursor == 0:
+                return found

@@ -1,0 +1,137 @@
+"""The store of the embedded mode, in the process's memory (rebuilt from the log at start).
+
+A real implementation of `runtime.ports.Store`, not a fake: rows are kept by tag and
+collection as Redis keeps hashes, a step is applied whole or not at all, markers expire after
+their time to live, inboxes keep their newest entries. `tests/contract/test_store.py` holds
+it to the same suite as `RedisStore`. Values are the read models themselves (immutable), so
+nothing is encoded on the way in or out.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from typing import Any
+from uuid import UUID
+
+from runtime.ports import Step
+from schemas.base import LogMessage
+from schemas.views import LiveSnapshot, Notification
+
+MARKERS_MAX = 200_000
+"""Markers kept at most, the oldest dropped first. The embedded log refuses a second command
+with an id it holds, forever, and its consumers resume exactly where they committed, so a
+marker is only needed between a step and the delivery of its outputs: a bound far above
+what is ever in flight keeps memory flat."""
+
+
+class MemoryStore:
+    def __init__(self, marker_ttl_s: float, monotonic: Callable[[], float] = time.monotonic,
+                 markers_max: int = MARKERS_MAX) -> None:
+        self.marker_ttl_s = marker_ttl_s
+        self.monotonic = monotonic
+        self.markers_max = markers_max
+        self._rows: dict[tuple[str, str], dict[str, Any]] = {}
+        self._markers: OrderedDict[tuple[str, UUID], tuple[float, list[LogMessage]]] = (
+            OrderedDict())
+        self._registry: dict[str, set[str]] = {}
+        self._live: LiveSnapshot | None = None
+        self._live_saved = asyncio.Event()
+        self._inboxes: dict[str, dict[UUID, Notification]] = {}
+
+    # -- the owners' side ------------------------------------------------------------------
+
+    async def applied(self, markers: Sequence[tuple[str, UUID]]
+                      ) -> list[list[LogMessage] | None]:
+        now = self.monotonic()
+        found: list[list[LogMessage] | None] = []
+        for marker in markers:
+            entry = self._markers.get(marker)
+            found.append(None if entry is None or entry[0] <= now else list(entry[1]))
+        return found
+
+    async def load(self, tags: Sequence[str], collections: Sequence[str]
+                   ) -> list[dict[str, dict[str, Any]]]:
+        return [{name: dict(self._rows.get((tag, name), {})) for name in collections}
+                for tag in tags]
+
+    async def commit(self, steps: Sequence[Step],
+                     registrations: Sequence[tuple[str, str]] = ()) -> None:
+        for family, key in registrations:
+            self._registry.setdefault(family, set()).add(key)
+        expires = self.monotonic() + self.marker_ttl_s
+        for step in steps:
+            for name, rows in step.rows.items():
+                self._rows.setdefault((step.tag, name), {}).update(rows)
+            for command_id, outputs in step.markers.items():
+                self._markers[(step.tag, command_id)] = (expires, list(outputs))
+                self._markers.move_to_end((step.tag, command_id))
+        self._evict()
+
+    def _evict(self) -> None:
+        now = self.monotonic()
+        while self._markers:
+            marker, (expires, _) = next(iter(self._markers.items()))
+            if expires > now and len(self._markers) <= self.markers_max:
+                return
+            del self._markers[marker]
+
+    async def registered(self, family: str) -> list[str]:
+        return sorted(self._registry.get(family, ()))
+
+    # -- the readers' side -----------------------------------------------------------------
+
+    async def row(self, tag: str, collection: str, key: str) -> Any | None:
+        return self._rows.get((tag, collection), {}).get(key)
+
+    async def rows(self, tag: str, collection: str, keys: Sequence[str]) -> list[Any | None]:
+        found = self._rows.get((tag, collection), {})
+        return [found.get(k) for k in keys]
+
+    async def row_across(self, tags: Sequence[str], collection: str, key: str
+                         ) -> list[Any | None]:
+        return [self._rows.get((tag, collection), {}).get(key) for tag in tags]
+
+    async def all_rows(self, tags: Sequence[str], collection: str) -> list[Any]:
+        return [v for tag in tags for v in self._rows.get((tag, collection), {}).values()]
+
+    # -- projections -----------------------------------------------------------------------
+
+    async def save_live(self, snapshot: LiveSnapshot) -> None:
+        self._live = snapshot
+        self._live_saved.set()
+        self._live_saved = asyncio.Event()
+
+    async def live(self) -> LiveSnapshot | None:
+        return self._live
+
+    async def live_saved(self, position: int, timeout_s: float) -> None:
+        if self._live is not None and self._live.position != position:
+            return
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._live_saved.wait(), timeout_s)
+
+    async def notify(self, notes: Sequence[Notification], keep: int) -> None:
+        for note in notes:
+            inbox = self._inboxes.setdefault(note.recipient, {})
+            inbox[note.notification_id] = note
+            if len(inbox) > keep:
+                newest = sorted(inbox.values(), key=lambda n: n.at)[-keep:]
+                self._inboxes[note.recipient] = {n.notification_id: n for n in newest}
+
+    async def inbox(self, recipient: str, limit: int) -> list[Notification]:
+        notes = self._inboxes.get(recipient, {}).values()
+        return sorted(notes, key=lambda n: n.at, reverse=True)[:limit]
+
+    async def drop_all(self) -> int:
+        dropped = (len(self._rows) + len(self._markers) + len(self._registry)
+                   + len(self._inboxes) + (self._live is not None))
+        self._rows.clear()
+        self._markers.clear()
+        self._registry.clear()
+        self._inboxes.clear()
+        self._live = None
+        return dropped

@@ -1,0 +1,146 @@
+"""The gateway's read models (`gateway.ports.Views`), answered from a store: written once for
+both run modes, over `MemoryStore` embedded and `RedisStore` scaled.
+
+A county's rows sit under its own tag, so a look-up by an id that does not name its county
+(a team, a leader, a volunteer) asks every registered county in one round trip; a city or
+province has tens to a few hundred counties.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from runtime.ports import Store
+from schemas.common import county_of
+from schemas.topics import COUNTY, ITEM, VOLUNTEER
+from schemas.views import (
+    AccountView,
+    AreaView,
+    CatalogItemView,
+    LiveSnapshot,
+    Notification,
+    Percentiles,
+    RequestView,
+    TeamView,
+    VolunteerView,
+)
+
+
+def empty_snapshot(now: datetime) -> LiveSnapshot:
+    nothing = Percentiles(count=0, p50_s=None, p90_s=None)
+    return LiveSnapshot(generated_at=now, position=0, funnel=(), by_area={},
+                        by_service_type={}, time_to_dispatch=nothing, time_to_accept=nothing,
+                        time_to_complete=nothing, overdue=(), escalated=(), recent=(),
+                        teams=())
+
+
+class StoreViews:
+    def __init__(self, store: Store, notifications_max: int = 100) -> None:
+        self.store = store
+        self.notifications_max = notifications_max
+
+    async def _counties(self) -> list[str]:
+        return [COUNTY.tag(c) for c in await self.store.registered(COUNTY.name)]
+
+    async def _anywhere(self, collection: str, key: str) -> tuple[str, Any] | None:
+        """The first county holding a row with this key, and the row."""
+        tags = await self._counties()
+        for tag, row in zip(tags, await self.store.row_across(tags, collection, key),
+                            strict=True):
+            if row is not None:
+                return tag, row
+        return None
+
+    async def _requests(self, tag: str, ids: list[str]) -> list[RequestView]:
+        return [r for r in await self.store.rows(tag, "requests", ids) if r is not None]
+
+    async def area(self, code: str) -> AreaView | None:
+        found: AreaView | None = await self.store.row(COUNTY.tag(county_of(code)), "areas",
+                                                      code)
+        return found
+
+    async def areas(self) -> list[AreaView]:
+        found: list[AreaView] = await self.store.all_rows(await self._counties(), "areas")
+        return sorted(found, key=lambda a: a.code)
+
+    async def team(self, team_id: str) -> TeamView | None:
+        found = await self._anywhere("teams", team_id)
+        return None if found is None else found[1]
+
+    async def teams(self) -> list[TeamView]:
+        found: list[TeamView] = await self.store.all_rows(await self._counties(), "teams")
+        return sorted(found, key=lambda t: t.team_id)
+
+    async def team_of_leader(self, leader_id: str) -> TeamView | None:
+        found = await self._anywhere("leaders", leader_id)
+        if found is None:
+            return None
+        team: TeamView | None = await self.store.row(found[0], "teams", found[1])
+        return team
+
+    async def volunteer(self, volunteer_id: str) -> VolunteerView | None:
+        found = await self._anywhere("volunteers", volunteer_id)
+        return None if found is None else found[1]
+
+    async def team_volunteers(self, team_id: str) -> list[VolunteerView]:
+        team = await self.team(team_id)
+        if team is None:
+            return []
+        volunteers: list[VolunteerView] = await self.store.all_rows(
+            [COUNTY.tag(team.county)], "volunteers")
+        return sorted((v for v in volunteers if v.team_id == team_id),
+                      key=lambda v: v.volunteer_id)
+
+    async def request(self, request_id: str) -> RequestView | None:
+        found: RequestView | None = await self.store.row(COUNTY.tag(county_of(request_id)),
+                                                         "requests", request_id)
+        return found
+
+    async def requests_of_resident(self, resident_id: str, limit: int) -> list[RequestView]:
+        tags = await self._counties()
+        mine: list[RequestView] = []
+        for tag, ids in zip(tags, await self.store.row_across(tags, "residents", resident_id),
+                            strict=True):
+            if ids:
+                mine += await self._requests(tag, list(ids))
+        return sorted(mine, key=lambda r: r.submitted_at, reverse=True)[:limit]
+
+    async def requests(self, status: str | None, limit: int) -> list[RequestView]:
+        found: list[RequestView] = await self.store.all_rows(await self._counties(),
+                                                             "requests")
+        found = [r for r in found if status is None or r.status.value == status]
+        return sorted(found, key=lambda r: r.submitted_at, reverse=True)[:limit]
+
+    async def tasks(self, team_id: str) -> list[RequestView]:
+        team = await self.team(team_id)
+        if team is None:
+            return []
+        tag = COUNTY.tag(team.county)
+        ids = await self.store.row(tag, "tasks", team_id)
+        return await self._requests(tag, list(ids or ()))
+
+    async def account(self, volunteer_id: str) -> AccountView | None:
+        found: AccountView | None = await self.store.row(VOLUNTEER.tag(volunteer_id),
+                                                         "accounts", volunteer_id)
+        return found
+
+    async def catalog(self) -> list[CatalogItemView]:
+        items = await self.store.registered(ITEM.name)
+        found: list[CatalogItemView] = [
+            i for i in await self.store.all_rows([ITEM.tag(i) for i in items], "items")]
+        return sorted(found, key=lambda i: i.item_id)
+
+    async def catalog_item(self, item_id: str) -> CatalogItemView | None:
+        found: CatalogItemView | None = await self.store.row(ITEM.tag(item_id), "items",
+                                                             item_id)
+        return found
+
+    async def live(self, now: datetime) -> LiveSnapshot:
+        return await self.store.live() or empty_snapshot(now)
+
+    async def live_moved(self, position: int, timeout_s: float) -> None:
+        await self.store.live_saved(position, timeout_s)
+
+    async def notifications(self, recipient: str) -> list[Notification]:
+        return await self.store.inbox(recipient, self.notifications_max)
