@@ -14,8 +14,16 @@ from dispatcher.matching import TeamIndex
 from schemas import events as ev
 from schemas.base import Event
 from schemas.common import RequestStatus, Urgency
-from schemas.records import Records
+from schemas.records import Journal, Ranking, Records
 from schemas.views import AreaView, HistoryItem, RequestView, TeamView, VolunteerView
+
+REQUESTS = "requests"
+"""The ranking of every request of the county by time of submission; `status:<status>`
+ranks those in one status the same way."""
+
+
+def status_index(status: RequestStatus) -> str:
+    return f"status:{status.value}"
 
 STATUS_AFTER: dict[type[Event], RequestStatus] = {
     ev.RequestSubmitted: RequestStatus.SUBMITTED,
@@ -42,6 +50,9 @@ class DispatchState:
         self.team_of_leader: Records[str] = Records()
         self.tasks: Records[tuple[str, ...]] = Records()
         self.by_resident: Records[tuple[str, ...]] = Records()
+        self.members: Records[tuple[str, ...]] = Records()
+        self.history: Journal[HistoryItem] = Journal()
+        self.ranks = Ranking()
         self.index = TeamIndex()
         self.queued: dict[str, None] = {}
         self._timers: list[tuple[datetime, str]] = []
@@ -51,8 +62,15 @@ class DispatchState:
         return {
             "areas": self.areas, "teams": self.teams, "volunteers": self.volunteers,
             "requests": self.requests, "leaders": self.team_of_leader, "tasks": self.tasks,
-            "residents": self.by_resident,
+            "residents": self.by_resident, "members": self.members,
         }
+
+    def journals(self) -> dict[str, Journal[Any]]:
+        """Each request's history: written as it happens, never read back by the rules."""
+        return {"history": self.history}
+
+    def ranking(self) -> Ranking:
+        return self.ranks
 
     def restore(self, rows: dict[str, dict[str, Any]]) -> None:
         """Take in rows read back from storage and derive the matching index, the queue and
@@ -112,6 +130,8 @@ class DispatchState:
             self.index.add(team)
             self.team_of_leader.put(team.leader_id, team.team_id)
         elif isinstance(event, ev.VolunteerRegistered):
+            members = self.members.get(event.team_id, ())
+            self.members.put(event.team_id, tuple(sorted((*members, event.volunteer_id))))
             self.volunteers.put(
                 event.volunteer_id,
                 VolunteerView(
@@ -199,10 +219,20 @@ class DispatchState:
             actor_role=event.actor.role, team_id=getattr(event, "team_id", None) or team_now,
             note=note,
         )
-        change["history"] = (*request.history, item)
+        self.history.append(request.request_id, item)
         updated = request.model_copy(update=change)
         self.requests.put(request.request_id, updated)
+        self._rank(request, updated, first=isinstance(event, ev.RequestSubmitted))
         self._index_task(previous_team, updated)
+
+    def _rank(self, before: RequestView, after: RequestView, first: bool) -> None:
+        score = after.submitted_at.timestamp()
+        if first:
+            self.ranks.rank(REQUESTS, after.request_id, score)
+        elif before.status is not after.status:
+            self.ranks.unrank(status_index(before.status), after.request_id)
+        if first or before.status is not after.status:
+            self.ranks.rank(status_index(after.status), after.request_id, score)
 
     def _index_task(self, previous_team: str | None, request: RequestView) -> None:
         """Keep each team's inbox: the requests dispatched to it or accepted by it."""

@@ -8,6 +8,7 @@ gateway never changes state itself.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Protocol
 from uuid import UUID
@@ -17,6 +18,8 @@ from schemas.views import (
     AccountView,
     AreaView,
     CatalogItemView,
+    HistoryItem,
+    LedgerEntry,
     LiveSnapshot,
     Notification,
     RequestView,
@@ -61,7 +64,17 @@ class Views(Protocol):
 
     async def requests_of_resident(self, resident_id: str, limit: int) -> list[RequestView]: ...
 
-    async def requests(self, status: str | None, limit: int) -> list[RequestView]: ...
+    async def requests(self, status: str | None, limit: int,
+                       after: tuple[float, str] | None = None) -> list[RequestView]:
+        """The newest first, strictly after the cursor (submitted at as a timestamp, id)."""
+
+    async def histories(self, requests: Sequence[RequestView], limit: int
+                        ) -> list[tuple[list[HistoryItem], int]]:
+        """Each request's history, oldest first and at most `limit` items, with its length."""
+
+    async def entries(self, volunteer_id: str, limit: int, before_seq: int | None = None
+                      ) -> list[LedgerEntry]:
+        """A volunteer's ledger entries, newest first, before a place in the ledger."""
 
     async def tasks(self, team_id: str) -> list[RequestView]: ...
 

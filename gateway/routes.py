@@ -3,9 +3,11 @@ the owner of the state it changes, or reads a derived view."""
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import json
+import math
 import re
 from collections.abc import Callable, Sequence
 from datetime import timedelta
@@ -27,7 +29,7 @@ from schemas import api
 from schemas import commands as cmd
 from schemas.base import Command, CommandOutcome
 from schemas.common import RequestStatus, Role, area_level, county_of
-from schemas.views import AccountView, RequestView, TeamView
+from schemas.views import AccountView, HistoryItem, RequestView, TeamView
 
 HEALTH_RETRY_AFTER_S = 5
 ASCII_NUMBER = re.compile(r"[0-9]{1,9}")
@@ -185,7 +187,15 @@ def _may_see_personal(call: Call, request: RequestView, team: TeamView | None) -
     return who.role is Role.LEADER and team is not None and team.leader_id == who.subject
 
 
-async def _request_out(call: Call, request: RequestView) -> api.RequestOut:
+async def _requests_out(call: Call, requests: list[RequestView]) -> list[api.RequestOut]:
+    """Requests as this caller may see them, each with its history (read in one go)."""
+    histories = await call.views.histories(requests, call.config.page_size_max)
+    return [await _request_out(call, request, history)
+            for request, history in zip(requests, histories, strict=True)]
+
+
+async def _request_out(call: Call, request: RequestView,
+                       history: tuple[list[HistoryItem], int]) -> api.RequestOut:
     team = await call.views.team(request.team_id) if request.team_id else None
     full = _may_see_personal(call, request, team)
     area = await call.views.area(request.area)
@@ -201,7 +211,8 @@ async def _request_out(call: Call, request: RequestView) -> api.RequestOut:
         attempt=request.attempt, refusals=request.refusals, submitted_at=request.submitted_at,
         accept_by=request.accept_by, complete_by=request.complete_by,
         volunteers=list(request.volunteers), rating=request.rating, comment=request.comment,
-        escalation_reason=request.escalation_reason, history=list(request.history),
+        escalation_reason=request.escalation_reason, history=history[0],
+        history_total=history[1],
     )
 
 
@@ -244,26 +255,54 @@ async def submit_request(call: Call) -> web.StreamResponse:
     return response
 
 
-@route("GET", "/api/v1/requests", "A resident's own requests, or (staff) the latest requests",
+@route("GET", "/api/v1/requests", "A resident's own requests, or (staff) the newest requests, "
+       "a page at a time: pass `next_cursor` back as `cursor` for the next page",
        roles=(Role.RESIDENT, Role.STAFF), answer=api.RequestListOut, errors=(400, 401, 403),
-       tag="requests", query=(("status", "only this status (staff)"), ("limit", "1-200")))
+       tag="requests", query=(("status", "only this status (staff)"), ("limit", "1-200"),
+                              ("cursor", "from the previous page's next_cursor (staff)")))
 async def list_requests(call: Call) -> web.StreamResponse:
     limit = _limit(call)
+    next_cursor = None
     if call.who.role is Role.RESIDENT:
         found = await call.views.requests_of_resident(call.who.subject, limit)
     else:
         status = call.request.query.get("status")
         if status is not None and status not in {s.value for s in RequestStatus}:
             raise ApiError(400, "bad_status", "unknown status")
-        found = await call.views.requests(status, limit)
-    return answer(api.RequestListOut(requests=[await _request_out(call, r) for r in found]))
+        found = await call.views.requests(status, limit, _request_cursor(call))
+        if len(found) == limit:
+            last = found[-1]
+            next_cursor = _encode_cursor(last.submitted_at.timestamp(), last.request_id)
+    return answer(api.RequestListOut(requests=await _requests_out(call, found),
+                                     next_cursor=next_cursor))
 
 
-@route("GET", "/api/v1/requests/{request_id}", "A request with its status and history",
+def _encode_cursor(score: float, key: str) -> str:
+    return base64.urlsafe_b64encode(f"{score!r}|{key}".encode()).decode().rstrip("=")
+
+
+def _request_cursor(call: Call) -> tuple[float, str] | None:
+    raw = call.request.query.get("cursor")
+    if raw is None:
+        return None
+    try:
+        score, _, key = base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)).decode(
+            ).partition("|")
+        found = (float(score), key)
+    except (ValueError, UnicodeDecodeError) as e:
+        raise ApiError(400, "bad_cursor", "the cursor is not one this platform gave") from e
+    if not math.isfinite(found[0]) or not key:
+        raise ApiError(400, "bad_cursor", "the cursor is not one this platform gave")
+    return found
+
+
+@route("GET", "/api/v1/requests/{request_id}", "A request with its status and history (oldest "
+       "first, at most 200 items; history_total says how many there are)",
        roles=(Role.RESIDENT, Role.LEADER, Role.STAFF), answer=api.RequestOut,
        errors=(401, 403, 404), tag="requests")
 async def get_request(call: Call) -> web.StreamResponse:
-    return answer(await _request_out(call, await _visible_request(call)))
+    [out] = await _requests_out(call, [await _visible_request(call)])
+    return answer(out)
 
 
 async def _lifecycle(call: Call, command_type: type[cmd.RequestCommand],
@@ -293,7 +332,7 @@ async def list_tasks(call: Call) -> web.StreamResponse:
     tasks = await call.views.tasks(team.team_id)
     volunteers = await call.views.team_volunteers(team.team_id)
     return answer(api.TasksOut(
-        team=_team_out(team), tasks=[await _request_out(call, t) for t in tasks],
+        team=_team_out(team), tasks=await _requests_out(call, tasks),
         volunteers=[api.VolunteerOut(volunteer_id=v.volunteer_id, name=v.name,
                                      team_id=v.team_id) for v in volunteers],
     ))
@@ -380,18 +419,24 @@ async def _known_volunteer(call: Call, volunteer_id: str) -> str | None:
 
 
 @route("GET", "/api/v1/volunteers/{volunteer_id}/points",
-       "Balance, lifetime hours and ledger entries (newest first)",
+       "Balance, lifetime hours and ledger entries (newest first, a page at a time: pass "
+       "`next_cursor` back as `cursor`)",
        roles=(Role.VOLUNTEER, Role.KIOSK, Role.STAFF), answer=api.PointsOut,
-       errors=(400, 401, 403, 404), tag="points", query=(("limit", "entries, 1-200"),))
+       errors=(400, 401, 403, 404), tag="points",
+       query=(("limit", "entries, 1-200"), ("cursor", "from the previous page's next_cursor")))
 async def get_points(call: Call) -> web.StreamResponse:
     volunteer_id = call.match("volunteer_id")
     if call.who.role is Role.VOLUNTEER and call.who.subject != volunteer_id:
         raise ApiError(403, "forbidden", "volunteers may see only their own points")
     limit = _limit(call)
+    raw_cursor = call.request.query.get("cursor")
+    if raw_cursor is not None and not ASCII_NUMBER.fullmatch(raw_cursor):
+        raise ApiError(400, "bad_cursor", "the cursor is not one this platform gave")
     name = await _known_volunteer(call, volunteer_id)
     quarter = quarter_of(call.config.clock())
     account = await call.views.account(volunteer_id) or AccountView(volunteer_id=volunteer_id)
-    entries = list(reversed(account.entries))
+    entries = await call.views.entries(volunteer_id, limit,
+                                       None if raw_cursor is None else int(raw_cursor))
     used = quarter in account.redeemed_quarters or any(h.quarter == quarter
                                                        for h in account.holds)
     return answer(api.PointsOut(
@@ -399,7 +444,9 @@ async def get_points(call: Call) -> web.StreamResponse:
         name=name if call.who.role is not Role.KIOSK else mask_name(name or ""),
         balance=account.balance, available=account.available,
         lifetime_hours=account.lifetime_hours, quarter=quarter, redeemed_this_quarter=used,
-        entries=entries[:limit], entries_total=len(entries),
+        entries=entries, entries_total=account.entries_count,
+        next_cursor=str(entries[-1].seq) if len(entries) == limit and entries[-1].seq > 1
+        else None,
     ))
 
 

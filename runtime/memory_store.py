@@ -17,6 +17,8 @@ from collections.abc import Callable, Sequence
 from typing import Any
 from uuid import UUID
 
+from sortedcontainers import SortedList
+
 from runtime.ports import Step
 from schemas.base import LogMessage
 from schemas.views import LiveSnapshot, Notification
@@ -35,6 +37,9 @@ class MemoryStore:
         self.monotonic = monotonic
         self.markers_max = markers_max
         self._rows: dict[tuple[str, str], dict[str, Any]] = {}
+        self._journals: dict[tuple[str, str, str], list[Any]] = {}
+        self._scores: dict[tuple[str, str], dict[str, float]] = {}
+        self._ranked: dict[tuple[str, str], SortedList[tuple[float, str]]] = {}
         self._markers: OrderedDict[tuple[str, UUID], tuple[float, list[LogMessage]]] = (
             OrderedDict())
         self._registry: dict[str, set[str]] = {}
@@ -66,10 +71,26 @@ class MemoryStore:
         for step in steps:
             for name, rows in step.rows.items():
                 self._rows.setdefault((step.tag, name), {}).update(rows)
+            for name, lists in step.appends.items():
+                for key, items in lists.items():
+                    self._journals.setdefault((step.tag, name, key), []).extend(items)
+            for index, moves in step.ranks.items():
+                self._move((step.tag, index), moves)
             for command_id, outputs in step.markers.items():
                 self._markers[(step.tag, command_id)] = (expires, list(outputs))
                 self._markers.move_to_end((step.tag, command_id))
         self._evict()
+
+    def _move(self, index: tuple[str, str], moves: dict[str, float | None]) -> None:
+        scores = self._scores.setdefault(index, {})
+        ranked = self._ranked.setdefault(index, SortedList())
+        for member, score in moves.items():
+            old = scores.pop(member, None)
+            if old is not None:
+                ranked.discard((old, member))
+            if score is not None:
+                scores[member] = score
+                ranked.add((score, member))
 
     def _evict(self) -> None:
         now = self.monotonic()
@@ -97,6 +118,24 @@ class MemoryStore:
 
     async def all_rows(self, tags: Sequence[str], collection: str) -> list[Any]:
         return [v for tag in tags for v in self._rows.get((tag, collection), {}).values()]
+
+    async def journals(self, tag: str, name: str, keys: Sequence[str], limit: int
+                       ) -> list[tuple[list[Any], int]]:
+        found = [self._journals.get((tag, name, key), []) for key in keys]
+        return [(items[:limit], len(items)) for items in found]
+
+    async def ranked(self, tags: Sequence[str], index: str, limit: int,
+                     after: tuple[float, str] | None = None) -> list[tuple[float, str, str]]:
+        found: list[tuple[float, str, str]] = []
+        for tag in tags:
+            ranked = self._ranked.get((tag, index))
+            if not ranked:
+                continue
+            stop = len(ranked) if after is None else ranked.bisect_left(after)
+            found += [(score, member, tag)
+                      for score, member in ranked.islice(max(0, stop - limit), stop)]
+        found.sort(key=lambda f: (f[0], f[1]), reverse=True)
+        return found[:limit]
 
     # -- projections -----------------------------------------------------------------------
 
@@ -127,9 +166,13 @@ class MemoryStore:
         return sorted(notes, key=lambda n: n.at, reverse=True)[:limit]
 
     async def drop_all(self) -> int:
-        dropped = (len(self._rows) + len(self._markers) + len(self._registry)
-                   + len(self._inboxes) + (self._live is not None))
+        dropped = (len(self._rows) + len(self._journals) + len(self._scores)
+                   + len(self._markers) + len(self._registry) + len(self._inboxes)
+                   + (self._live is not None))
         self._rows.clear()
+        self._journals.clear()
+        self._scores.clear()
+        self._ranked.clear()
         self._markers.clear()
         self._registry.clear()
         self._inboxes.clear()

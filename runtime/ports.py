@@ -32,7 +32,7 @@ from uuid import UUID
 from gateway.ports import Unavailable
 from schemas.base import Command, LogMessage
 from schemas.decision import Decision
-from schemas.records import Records
+from schemas.records import Journal, Ranking, Records
 from schemas.topics import Family, Topic
 from schemas.views import LiveSnapshot, Notification
 
@@ -41,10 +41,16 @@ __all__ = ["Bus", "Incoming", "LogReader", "Owner", "OwnerState", "Step", "Store
 
 
 class OwnerState(Protocol):
-    """One aggregate's state (or several, for owners that keep them together)."""
+    """One aggregate's state: rows it reads (loaded), journals and rankings it only writes."""
 
     def collections(self) -> dict[str, Records[Any]]:
-        """Every persisted collection by name; changes are drained from these."""
+        """Every persisted collection of rows by name."""
+
+    def journals(self) -> dict[str, Journal[Any]]:
+        """Every list the state appends to, by name."""
+
+    def ranking(self) -> Ranking:
+        """The sorted indexes the state keeps for readers."""
 
     def restore(self, rows: dict[str, dict[str, Any]]) -> None:
         """Take in rows read back from the store (not changes)."""
@@ -94,11 +100,14 @@ class Incoming:
 
 @dataclass
 class Step:
-    """What one aggregate's commands of a batch changed: its rows, and the markers (command
-    id → what it produced) written with them in one atomic write."""
+    """What one aggregate's commands of a batch changed — its rows, what they appended to
+    its journals, how they moved it in its rankings — and the markers (command id → what it
+    produced), all written in one atomic write."""
 
     tag: str
     rows: dict[str, dict[str, Any]] = field(default_factory=dict)
+    appends: dict[str, dict[str, list[Any]]] = field(default_factory=dict)
+    ranks: dict[str, dict[str, float | None]] = field(default_factory=dict)
     markers: dict[UUID, Sequence[LogMessage]] = field(default_factory=dict)
 
     def add(self, changes: dict[str, dict[str, Any]]) -> None:
@@ -110,6 +119,15 @@ class Step:
         """Drain the state's changes into this step."""
         self.add({name: records.drain_changes()
                   for name, records in state.collections().items()})
+        for name, journal in state.journals().items():
+            for key, items in journal.drain_changes().items():
+                self.appends.setdefault(name, {}).setdefault(key, []).extend(items)
+        for index, moves in state.ranking().drain_changes().items():
+            self.ranks.setdefault(index, {}).update(moves)
+
+    @property
+    def empty(self) -> bool:
+        return not (self.rows or self.appends or self.ranks or self.markers)
 
 
 class Store(Protocol):
@@ -146,6 +164,16 @@ class Store(Protocol):
 
     async def all_rows(self, tags: Sequence[str], collection: str) -> list[Any]:
         """Every row of a collection of several aggregates: for small collections only."""
+
+    async def journals(self, tag: str, name: str, keys: Sequence[str], limit: int
+                       ) -> list[tuple[list[Any], int]]:
+        """For each key, the first `limit` items of its list (oldest first) and how many it
+        has, in one round trip."""
+
+    async def ranked(self, tags: Sequence[str], index: str, limit: int,
+                     after: tuple[float, str] | None = None) -> list[tuple[float, str, str]]:
+        """The highest-ranked members of the index across several aggregates, highest
+        first, strictly after the cursor `(score, member)`: (score, member, tag) each."""
 
     # -- projections -----------------------------------------------------------------------
 

@@ -25,6 +25,7 @@ from runtime.projections import LiveProjector
 from runtime.replay import Replay
 from runtime.settings import Settings
 from schemas.base import CommandOutcome
+from schemas.views import AccountView, LedgerEntry
 
 
 def check_invariants(owners: Sequence[Owner]) -> list[str]:
@@ -33,7 +34,8 @@ def check_invariants(owners: Sequence[Owner]) -> list[str]:
         if isinstance(owner, LedgerOwner):
             for state in owner.accounts.values():
                 for account in state.accounts.values():
-                    problems += _account_problems(account)
+                    problems += _account_problems(account,
+                                                  state.entries_of(account.volunteer_id))
         elif isinstance(owner, StockOwner):
             problems += [f"{item.item_id}: negative stock" for state in owner.items.values()
                          for item in state.items.values() if item.stock < 0]
@@ -46,17 +48,14 @@ def check_invariants(owners: Sequence[Owner]) -> list[str]:
     return problems
 
 
-def _account_problems(account: object) -> list[str]:
-    from schemas.views import AccountView
-
-    assert isinstance(account, AccountView)
+def _account_problems(account: AccountView, entries: list[LedgerEntry]) -> list[str]:
     problems = []
-    folded = sum(e.points for e in account.entries)
+    folded = sum(e.points for e in entries)
     if folded != account.balance:
         problems.append(f"{account.volunteer_id}: balance {account.balance} != {folded}")
     if account.balance < 0 or account.available < 0:
         problems.append(f"{account.volunteer_id}: negative balance")
-    hours = [e.hours for e in account.entries if e.kind == "credit"]
+    hours = [e.hours for e in entries if e.kind == "credit"]
     if abs(sum(hours) - account.lifetime_hours) > 1e-6:
         problems.append(f"{account.volunteer_id}: lifetime hours differ from credits")
     return problems

@@ -29,6 +29,8 @@ from schemas.views import (
     AccountView,
     AreaView,
     CatalogItemView,
+    HistoryItem,
+    LedgerEntry,
     LiveSnapshot,
     Notification,
     RequestView,
@@ -44,32 +46,54 @@ ROWS: dict[str, TypeAdapter[Any]] = {
     "leaders": TypeAdapter(str),
     "tasks": TypeAdapter(tuple[str, ...]),
     "residents": TypeAdapter(tuple[str, ...]),
+    "members": TypeAdapter(tuple[str, ...]),
     "accounts": TypeAdapter(AccountView),
+    "entries": TypeAdapter(LedgerEntry),
     "items": TypeAdapter(CatalogItemView),
 }
 LIVE_POLL_S = 0.2
 HEARTBEAT_TTL_S = 10
 
-# One aggregate's step, atomically: its changed rows (HSET) and applied markers (SET with a
-# TTL). KEYS are the row hashes, then the markers; ARGV[1] is the markers' TTL, ARGV[2] the
-# number of hashes, then per hash its field count and field/value pairs, then one value per
-# marker. A script rather than MULTI so that many aggregates' steps share one pipelined
-# round trip while each stays atomic and within one hash slot (Redis Cluster).
+JOURNALS: dict[str, TypeAdapter[Any]] = {
+    "history": TypeAdapter(HistoryItem),
+}
+
+# One aggregate's step, atomically: its changed rows (HSET), what it appended to its lists
+# (RPUSH), how it moved in its rankings (ZADD, or ZREM for "-"), and its applied markers
+# (SET with a TTL). ARGV[1] is the markers' TTL; then per key of KEYS an operation letter,
+# a count, and that many arguments (pairs for hashes and rankings). A script rather than
+# MULTI so that many aggregates' steps share one pipelined round trip while each stays
+# atomic and within one hash slot (Redis Cluster).
 COMMIT_LUA = """
 local ttl = tonumber(ARGV[1])
-local hashes = tonumber(ARGV[2])
-local at = 3
-for i = 1, hashes do
-  local n = tonumber(ARGV[at])
-  at = at + 1
-  for _ = 1, n do
-    redis.call('HSET', KEYS[i], ARGV[at], ARGV[at + 1])
-    at = at + 2
+local at = 2
+for i = 1, #KEYS do
+  local op = ARGV[at]
+  local n = tonumber(ARGV[at + 1])
+  at = at + 2
+  if op == 'h' then
+    for _ = 1, n do
+      redis.call('HSET', KEYS[i], ARGV[at], ARGV[at + 1])
+      at = at + 2
+    end
+  elseif op == 'l' then
+    for _ = 1, n do
+      redis.call('RPUSH', KEYS[i], ARGV[at])
+      at = at + 1
+    end
+  elseif op == 'z' then
+    for _ = 1, n do
+      if ARGV[at + 1] == '-' then
+        redis.call('ZREM', KEYS[i], ARGV[at])
+      else
+        redis.call('ZADD', KEYS[i], ARGV[at + 1], ARGV[at])
+      end
+      at = at + 2
+    end
+  else
+    redis.call('SET', KEYS[i], ARGV[at], 'EX', ttl)
+    at = at + 1
   end
-end
-for i = hashes + 1, #KEYS do
-  redis.call('SET', KEYS[i], ARGV[at], 'EX', ttl)
-  at = at + 1
 end
 return #KEYS
 """
@@ -102,6 +126,12 @@ class Keys:
 
     def rows(self, tag: str, collection: str) -> str:
         return f"{self.ns}:{tag}:rows:{collection}"
+
+    def journal(self, tag: str, name: str, key: str) -> str:
+        return f"{self.ns}:{tag}:journal:{name}:{key}"
+
+    def ranking(self, tag: str, index: str) -> str:
+        return f"{self.ns}:{tag}:rank:{index}"
 
     def applied(self, tag: str, command_id: UUID) -> str:
         return f"{self.ns}:{tag}:applied:{command_id}"
@@ -184,18 +214,7 @@ class RedisStore:
             for family, key in registrations:
                 pipe.sadd(self.keys.registry(family), key)
             for step in steps:
-                keys: list[str] = []
-                args: list[Any] = [self.marker_ttl_s, 0]
-                for name, rows in step.rows.items():
-                    adapter = ROWS[name]
-                    keys.append(self.keys.rows(step.tag, name))
-                    args.append(len(rows))
-                    for k, v in rows.items():
-                        args += (k, adapter.dump_json(v))
-                args[1] = len(keys)
-                for command_id, outputs in step.markers.items():
-                    keys.append(self.keys.applied(step.tag, command_id))
-                    args.append(encode_outputs(outputs))
+                keys, args = self._step_arguments(step)
                 if keys:
                     pipe.evalsha(self._commit_sha, len(keys), *keys, *args)
             try:
@@ -203,6 +222,30 @@ class RedisStore:
             except NoScriptError:
                 self._commit_sha = None  # Redis restarted or was flushed: load it again
                 raise
+
+    def _step_arguments(self, step: Step) -> tuple[list[str], list[Any]]:
+        keys: list[str] = []
+        args: list[Any] = [self.marker_ttl_s]
+        for name, rows in step.rows.items():
+            adapter = ROWS[name]
+            keys.append(self.keys.rows(step.tag, name))
+            args += ("h", len(rows))
+            for k, v in rows.items():
+                args += (k, adapter.dump_json(v))
+        for name, lists in step.appends.items():
+            adapter = JOURNALS[name]
+            for key, items in lists.items():
+                keys.append(self.keys.journal(step.tag, name, key))
+                args += ("l", len(items), *(adapter.dump_json(i) for i in items))
+        for index, moves in step.ranks.items():
+            keys.append(self.keys.ranking(step.tag, index))
+            args += ("z", len(moves))
+            for member, score in moves.items():
+                args += (member, "-" if score is None else repr(score))
+        for command_id, outputs in step.markers.items():
+            keys.append(self.keys.applied(step.tag, command_id))
+            args += ("m", 1, encode_outputs(outputs))
+        return keys, args
 
     @infrastructure
     async def registered(self, family: str) -> list[str]:
@@ -242,6 +285,47 @@ class RedisStore:
                 pipe.hvals(self.keys.rows(tag, collection))
             found = await pipe.execute()
         return [ROWS[collection].validate_json(raw) for rows in found for raw in rows]
+
+    @infrastructure
+    async def journals(self, tag: str, name: str, keys: Sequence[str], limit: int
+                       ) -> list[tuple[list[Any], int]]:
+        if not keys:
+            return []
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for key in keys:
+                pipe.lrange(self.keys.journal(tag, name, key), 0, limit - 1)
+                pipe.llen(self.keys.journal(tag, name, key))
+            found = await pipe.execute()
+        adapter = JOURNALS[name]
+        return [([adapter.validate_json(raw) for raw in found[2 * n]], int(found[2 * n + 1]))
+                for n in range(len(keys))]
+
+    @infrastructure
+    async def ranked(self, tags: Sequence[str], index: str, limit: int,
+                     after: tuple[float, str] | None = None) -> list[tuple[float, str, str]]:
+        """Per aggregate, the highest scores below the cursor's and the ties at it (members
+        of one score come in order of their names, as they do in memory)."""
+        if not tags:
+            return []
+        top = "+inf" if after is None else f"({after[0]!r}"
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for tag in tags:
+                key = self.keys.ranking(tag, index)
+                pipe.zrevrangebyscore(key, top, "-inf", start=0, num=limit, withscores=True)
+                if after is not None:
+                    pipe.zrangebyscore(key, after[0], after[0], withscores=True)
+            found = await pipe.execute()
+        results: list[tuple[float, str, str]] = []
+        step = 1 if after is None else 2
+        for n, tag in enumerate(tags):
+            for member, score in found[n * step]:
+                results.append((float(score), text(member), tag))
+            if after is not None:
+                results += [(float(score), text(member), tag)
+                            for member, score in found[n * step + 1]
+                            if (float(score), text(member)) < after]
+        results.sort(key=lambda r: (r[0], r[1]), reverse=True)
+        return results[:limit]
 
     # -- projections -----------------------------------------------------------------------
 

@@ -8,9 +8,11 @@ province has tens to a few hundred counties.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from dispatcher.state import REQUESTS
 from runtime.ports import Store
 from schemas.common import county_of
 from schemas.topics import COUNTY, ITEM, VOLUNTEER
@@ -18,6 +20,8 @@ from schemas.views import (
     AccountView,
     AreaView,
     CatalogItemView,
+    HistoryItem,
+    LedgerEntry,
     LiveSnapshot,
     Notification,
     Percentiles,
@@ -87,10 +91,11 @@ class StoreViews:
         team = await self.team(team_id)
         if team is None:
             return []
-        volunteers: list[VolunteerView] = await self.store.all_rows(
-            [COUNTY.tag(team.county)], "volunteers")
-        return sorted((v for v in volunteers if v.team_id == team_id),
-                      key=lambda v: v.volunteer_id)
+        tag = COUNTY.tag(team.county)
+        members = await self.store.row(tag, "members", team_id) or ()
+        found: list[VolunteerView | None] = await self.store.rows(tag, "volunteers",
+                                                                  list(members))
+        return [v for v in found if v is not None]
 
     async def request(self, request_id: str) -> RequestView | None:
         found: RequestView | None = await self.store.row(COUNTY.tag(county_of(request_id)),
@@ -106,11 +111,42 @@ class StoreViews:
                 mine += await self._requests(tag, list(ids))
         return sorted(mine, key=lambda r: r.submitted_at, reverse=True)[:limit]
 
-    async def requests(self, status: str | None, limit: int) -> list[RequestView]:
-        found: list[RequestView] = await self.store.all_rows(await self._counties(),
-                                                             "requests")
-        found = [r for r in found if status is None or r.status.value == status]
-        return sorted(found, key=lambda r: r.submitted_at, reverse=True)[:limit]
+    async def requests(self, status: str | None, limit: int,
+                       after: tuple[float, str] | None = None) -> list[RequestView]:
+        """The newest requests (of one status), across counties, from their rankings: a
+        page costs the same however many requests there are."""
+        index = REQUESTS if status is None else f"status:{status}"
+        ranked = await self.store.ranked(await self._counties(), index, limit, after)
+        by_tag: dict[str, list[str]] = {}
+        for _, request_id, tag in ranked:
+            by_tag.setdefault(tag, []).append(request_id)
+        found: dict[str, RequestView] = {}
+        for tag, ids in by_tag.items():
+            found |= {r.request_id: r for r in await self._requests(tag, ids)}
+        return [found[request_id] for _, request_id, _ in ranked if request_id in found]
+
+    async def histories(self, requests: Sequence[RequestView], limit: int
+                        ) -> list[tuple[list[HistoryItem], int]]:
+        """Each request's history (oldest first, at most `limit`) and its length."""
+        by_tag: dict[str, list[str]] = {}
+        for request in requests:
+            by_tag.setdefault(COUNTY.tag(county_of(request.request_id)), []).append(
+                request.request_id)
+        found: dict[str, tuple[list[HistoryItem], int]] = {}
+        for tag, ids in by_tag.items():
+            pages = await self.store.journals(tag, "history", ids, limit)
+            found |= dict(zip(ids, pages, strict=True))
+        return [found[r.request_id] for r in requests]
+
+    async def entries(self, volunteer_id: str, limit: int, before_seq: int | None = None
+                      ) -> list[LedgerEntry]:
+        """A volunteer's ledger entries, newest first, before the place `before_seq`."""
+        tag = VOLUNTEER.tag(volunteer_id)
+        after = None if before_seq is None else (float(before_seq), "")
+        ranked = await self.store.ranked([tag], "entries", limit, after)
+        found: list[LedgerEntry | None] = await self.store.rows(
+            tag, "entries", [entry_id for _, entry_id, _ in ranked])
+        return [e for e in found if e is not None]
 
     async def tasks(self, team_id: str) -> list[RequestView]:
         team = await self.team(team_id)

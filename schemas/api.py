@@ -154,10 +154,14 @@ class RequestOut(Frozen):
     comment: str
     escalation_reason: str | None
     history: list[HistoryItem]
+    history_total: int = Field(0, description="How many history items the request has; "
+                               "`history` holds the first 200")
 
 
 class RequestListOut(Frozen):
     requests: list[RequestOut]
+    next_cursor: str | None = Field(None, description="Pass as `cursor` for the next page; "
+                                    "none when this page was the last")
 
 
 class VolunteerOut(Frozen):
@@ -234,6 +238,7 @@ class PointsOut(Frozen):
     redeemed_this_quarter: bool
     entries: list[LedgerEntry]
     entries_total: int
+    next_cursor: str | None = Field(None, description="Pass as `cursor` for older entries")
 
 
 class RedeemCodeOut(Frozen):

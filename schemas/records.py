@@ -1,7 +1,11 @@
-"""A keyed collection of read models that remembers which keys changed.
+"""What owners keep their state in, each remembering what changed since it was last drained,
+so the host writes only that, together with the marker of the command that changed it.
 
-Owners keep their state in these; the scaled mode writes only the changed rows to Redis
-together with the marker of the command that changed them.
+- `Records`: rows by key, loaded with the aggregate (what the rules read).
+- `Journal`: lists that only grow (a request's history), written and never read back by
+  the owner; only what was appended since the last drain is in memory.
+- `Ranking`: sorted indexes (member → score) kept for readers who page newest first; only
+  the changes since the last drain are in memory.
 """
 
 from __future__ import annotations
@@ -42,6 +46,34 @@ class Records(Mapping[str, V]):
         """The rows changed since the last drain, and forget them."""
         changes = {k: self._rows[k] for k in self._dirty}
         self._dirty.clear()
+        return changes
+
+
+class Journal(Generic[V]):
+    def __init__(self) -> None:
+        self._fresh: dict[str, list[V]] = {}
+
+    def append(self, key: str, item: V) -> None:
+        self._fresh.setdefault(key, []).append(item)
+
+    def drain_changes(self) -> dict[str, list[V]]:
+        fresh, self._fresh = self._fresh, {}
+        return fresh
+
+
+class Ranking:
+    def __init__(self) -> None:
+        self._changes: dict[str, dict[str, float | None]] = {}
+
+    def rank(self, index: str, member: str, score: float) -> None:
+        self._changes.setdefault(index, {})[member] = score
+
+    def unrank(self, index: str, member: str) -> None:
+        self._changes.setdefault(index, {})[member] = None
+
+    def drain_changes(self) -> dict[str, dict[str, float | None]]:
+        """Index → member → its new score, or None where it left the index."""
+        changes, self._changes = self._changes, {}
         return changes
 
 

@@ -87,13 +87,14 @@ class RequestView(Frozen):
     rating: int | None = None
     comment: str = ""
     escalation_reason: str | None = None
-    history: tuple[HistoryItem, ...] = ()
 
 
 class LedgerEntry(Frozen):
     """One immutable line of a volunteer's points ledger, naming the events it comes from."""
 
     entry_id: UUID
+    volunteer_id: str = ""
+    seq: int = Field(0, description="Its place in the volunteer's ledger, from 1")
     kind: Literal["credit", "redemption"]
     points: int = Field(description="Signed: credits positive, redemptions negative")
     hours: float = 0.0
@@ -123,7 +124,8 @@ class AccountView(Frozen):
     volunteer_id: str
     balance: int = 0
     lifetime_hours: float = 0.0
-    entries: tuple[LedgerEntry, ...] = ()
+    entries_count: int = Field(0, description="Ledger entries so far (they are kept apart, "
+                               "each written once)")
     redeemed_quarters: tuple[str, ...] = ()
     holds: tuple[Hold, ...] = ()
     code: RedeemCode | None = Field(None, description="The one code that may be used now")

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -11,6 +12,7 @@ from typing import Any
 
 from aiohttp import web
 from aiohttp.test_utils import TestClient
+from harness import Reply
 
 from gateway.auth import issue_token
 from runtime.bootstrap import PLATFORM
@@ -41,13 +43,36 @@ class Gateway:
     async def call(self, method: str, path: str, role: Role, subject: str,
                    body: Any = None, raw: bytes | None = None,
                    key: str | None = None) -> tuple[int, Any]:
-        headers = self.headers(role, subject, key)
+        reply = await self.reply(method, path, role, subject, body, raw, key)
+        return reply.status, reply.body
+
+    async def reply(self, method: str, path: str, role: Role | None = None, subject: str = "",
+                    body: Any = None, raw: bytes | None = None,
+                    key: str | None = None) -> Reply:
+        headers = {} if role is None else self.headers(role, subject, key)
         if raw is not None:
             headers["Content-Type"] = "application/json"
         response = await self.client.request(method, path, headers=headers, data=raw,
                                              json=body if raw is None else None)
         text = await response.text()
-        return response.status, (await response.json() if text.startswith(("{", "[")) else text)
+        parsed = json.loads(text) if text.startswith(("{", "[")) else text
+        return Reply(response.status, parsed, dict(response.headers))
+
+    async def seed(self, county: str = "430511") -> None:
+        """A county with a town, a hamlet, and a team serving groceries there."""
+        staff = (Role.STAFF, "S-seed")
+        for code, name in ((county, "北塔区"), (county + "001", "街道"),
+                           (county + "001001", "社区"), (county + "001001001", "小区")):
+            status, body = await self.call("POST", "/api/v1/areas", *staff,
+                                           {"code": code, "name": name})
+            assert status == 201, body
+        status, body = await self.call("POST", "/api/v1/teams", *staff, {
+            "team_id": "T1", "name": "一队", "leader_id": "L1", "service_types": ["groceries"],
+            "areas": [county + "001"], "capacity": 1000})
+        assert status == 201, body
+        status, body = await self.call("POST", "/api/v1/volunteers", *staff,
+                                       {"volunteer_id": "V1", "name": "志愿者", "team_id": "T1"})
+        assert status == 201, body
 
 
 def settings_for(data_dir: Path, **overrides: Any) -> Settings:

@@ -9,7 +9,7 @@ not ledger entries, so a redemption that fails leaves the ledger untouched.
 from __future__ import annotations
 
 from datetime import datetime
-from uuid import NAMESPACE_URL, uuid5
+from uuid import NAMESPACE_URL, UUID, uuid5
 
 from consumers.ledger.rules import PointsPolicy, quarter_of
 from consumers.ledger.state import LedgerState, StockState
@@ -28,6 +28,11 @@ REFUSAL_MESSAGES = {
 def entry_id_for(request_id: str, volunteer_id: str) -> str:
     """One credit per volunteer per request, whatever path confirmed it and however often."""
     return str(uuid5(NAMESPACE_URL, f"credit:{request_id}:{volunteer_id}"))
+
+
+def redemption_entry_id(redemption_id: str) -> str:
+    """One ledger entry per redemption, however often it is settled."""
+    return str(uuid5(NAMESPACE_URL, f"redemption:{redemption_id}"))
 
 
 def decide_ledger(state: LedgerState, command: Command, now: datetime,
@@ -50,7 +55,7 @@ def decide_ledger(state: LedgerState, command: Command, now: datetime,
 
 def _credit(state: LedgerState, c: cmd.CreditPoints, stamp: Stamp,
             policy: PointsPolicy) -> Decision:
-    if str(c.entry_id) in state.entry_ids:
+    if str(c.entry_id) in state.entries:
         account = state.account(c.volunteer_id)
         return stamp.accepted(volunteer_id=c.volunteer_id, balance=account.balance,
                               duplicate=True)
@@ -74,8 +79,8 @@ def _redeem(state: LedgerState, c: cmd.RedeemPoints, stamp: Stamp) -> Decision:
     if code.expires_at <= stamp.now:
         return stamp.rejected("forbidden", "code_expired",
                               "the redeem code has expired; ask for a new one")
-    if any(h.redemption_id == c.redemption_id for h in account.holds) or any(
-        e.redemption_id == c.redemption_id for e in account.entries
+    if any(h.redemption_id == c.redemption_id for h in account.holds) or (
+        redemption_entry_id(c.redemption_id) in state.entries
     ):
         return stamp.rejected("conflict", "redemption_exists",
                               f"redemption {c.redemption_id} already exists")
@@ -113,7 +118,7 @@ def _settle(state: LedgerState, c: cmd.SettleRedemption, stamp: Stamp) -> Decisi
                               answer_to=c.origin_command_id, events=[voided])
     redeemed = stamp.event(
         ev.PointsRedeemed, volunteer_id=c.volunteer_id,
-        entry_id=uuid5(NAMESPACE_URL, f"redemption:{c.redemption_id}"),
+        entry_id=UUID(redemption_entry_id(c.redemption_id)),
         redemption_id=c.redemption_id, item_id=hold.item_id, points=hold.points,
         quarter=hold.quarter, source_event_ids=(c.stock_event_id,),
     )

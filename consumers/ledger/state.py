@@ -1,4 +1,9 @@
-"""Volunteers' accounts and gift stock: folds of the ledger and stock events."""
+"""Volunteers' accounts and gift stock: folds of the ledger and stock events.
+
+An account row holds the balance, hours, holds and code; each ledger entry is a row of its
+own (keyed by its id, written once), so a credit writes one new entry rather than the whole
+ledger again, and a ranking by place in the ledger lets readers page it newest first.
+"""
 
 from __future__ import annotations
 
@@ -6,25 +11,43 @@ from typing import Any
 
 from schemas import events as ev
 from schemas.base import Event
-from schemas.records import Records
+from schemas.records import Journal, Ranking, Records
 from schemas.views import AccountView, CatalogItemView, Hold, LedgerEntry, RedeemCode
 
 
 class LedgerState:
     def __init__(self) -> None:
         self.accounts: Records[AccountView] = Records()
-        self.entry_ids: set[str] = set()
+        self.entries: Records[LedgerEntry] = Records()
+        self.ranks = Ranking()
 
     def collections(self) -> dict[str, Records[Any]]:
-        return {"accounts": self.accounts}
+        return {"accounts": self.accounts, "entries": self.entries}
+
+    def journals(self) -> dict[str, Journal[Any]]:
+        return {}
+
+    def ranking(self) -> Ranking:
+        return self.ranks
 
     def restore(self, rows: dict[str, dict[str, Any]]) -> None:
         for key, account in rows.get("accounts", {}).items():
             self.accounts.load(key, account)
-            self.entry_ids.update(str(e.entry_id) for e in account.entries)
+        for key, entry in rows.get("entries", {}).items():
+            self.entries.load(key, entry)
 
     def account(self, volunteer_id: str) -> AccountView:
         return self.accounts.get(volunteer_id) or AccountView(volunteer_id=volunteer_id)
+
+    def entries_of(self, volunteer_id: str) -> list[LedgerEntry]:
+        """A volunteer's whole ledger in order (for checks and tests; readers page it)."""
+        return sorted((e for e in self.entries.values() if e.volunteer_id == volunteer_id),
+                      key=lambda e: e.seq)
+
+    def _post(self, account: AccountView, entry: LedgerEntry) -> AccountView:
+        self.entries.put(str(entry.entry_id), entry)
+        self.ranks.rank("entries", str(entry.entry_id), entry.seq)
+        return account.model_copy(update={"entries_count": entry.seq})
 
     def evolve(self, event: Event) -> None:
         if not isinstance(event, ev.VolunteerEvent):
@@ -36,15 +59,14 @@ class LedgerState:
             )
         elif isinstance(event, ev.PointsCredited):
             entry = LedgerEntry(
-                entry_id=event.entry_id, kind="credit", points=event.points, hours=event.hours,
-                at=event.occurred_at, request_id=event.request_id,
+                entry_id=event.entry_id, volunteer_id=event.volunteer_id,
+                seq=account.entries_count + 1, kind="credit", points=event.points,
+                hours=event.hours, at=event.occurred_at, request_id=event.request_id,
                 source_event_ids=(*event.source_event_ids, event.event_id),
             )
-            self.entry_ids.add(str(event.entry_id))
-            account = account.model_copy(update={
+            account = self._post(account, entry).model_copy(update={
                 "balance": account.balance + event.points,
                 "lifetime_hours": round(account.lifetime_hours + event.hours, 4),
-                "entries": (*account.entries, entry),
             })
         elif isinstance(event, ev.RedemptionHeld):
             hold = Hold(
@@ -58,14 +80,13 @@ class LedgerState:
             account = account.model_copy(update={"holds": (*account.holds, hold), "code": code})
         elif isinstance(event, ev.PointsRedeemed):
             entry = LedgerEntry(
-                entry_id=event.entry_id, kind="redemption", points=-event.points,
+                entry_id=event.entry_id, volunteer_id=event.volunteer_id,
+                seq=account.entries_count + 1, kind="redemption", points=-event.points,
                 at=event.occurred_at, redemption_id=event.redemption_id, item_id=event.item_id,
                 source_event_ids=(*event.source_event_ids, event.event_id),
             )
-            self.entry_ids.add(str(event.entry_id))
-            account = account.model_copy(update={
+            account = self._post(account, entry).model_copy(update={
                 "balance": account.balance - event.points,
-                "entries": (*account.entries, entry),
                 "holds": tuple(h for h in account.holds if h.redemption_id != event.redemption_id),
                 "redeemed_quarters": (*account.redeemed_quarters, event.quarter),
             })
@@ -84,9 +105,16 @@ class LedgerState:
 class StockState:
     def __init__(self) -> None:
         self.items: Records[CatalogItemView] = Records()
+        self.ranks = Ranking()
 
     def collections(self) -> dict[str, Records[Any]]:
         return {"items": self.items}
+
+    def journals(self) -> dict[str, Journal[Any]]:
+        return {}
+
+    def ranking(self) -> Ranking:
+        return self.ranks
 
     def restore(self, rows: dict[str, dict[str, Any]]) -> None:
         for key, item in rows.get("items", {}).items():

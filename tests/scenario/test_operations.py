@@ -158,3 +158,48 @@ async def test_the_live_stream_shows_a_request_falling_overdue_without_any_event
         assert snapshot["position"] == settled["position"], "no event moved it: the clock did"
         overdue = next(r for r in snapshot["overdue"] if r["request_id"] == request_id)
         assert overdue["status"] == "accepted"
+
+
+async def test_a_message_that_does_not_validate_is_dead_lettered_and_counted(
+    platform: Platform,
+) -> None:
+    anyone = platform.anonymous()
+    before = (await anyone.get("/healthz")).body["dead_letters"]
+    assert platform.raw_log is not None
+    await platform.raw_log("dispatch-commands", "430511", b'{"type": "NoSuchCommand"}')
+
+    async def counted() -> Any:
+        health = await anyone.get("/healthz")
+        return health.body if health.body["dead_letters"] == before + 1 else None
+
+    health = await eventually(counted, timeout_s=20)
+    assert health["status"] == "ok", "a dead letter is for the office to look at, not an outage"
+    staff = platform.as_(Role.STAFF, "S-dead")
+    live = (await staff.get("/api/v1/live")).body
+    assert live["dead_letters"] == before + 1
+
+
+async def test_the_live_position_counts_what_the_board_folded_in_both_modes(
+    platform: Platform,
+) -> None:
+    staff = platform.as_(Role.STAFF, "S-position")
+    district = await make_district(platform)
+
+    async def settled() -> Any:
+        first = (await staff.get("/api/v1/live")).body
+        await asyncio.sleep(1.2)
+        again = (await staff.get("/api/v1/live")).body
+        return again if again["position"] == first["position"] else None
+
+    before = await eventually(settled, timeout_s=30)
+    assert before["position"] == before["events"] + before["dead_letters"]
+    r = await district.staff.post("/api/v1/areas", {"code": district.county + "009",
+                                                    "name": "新镇"})
+    assert r.status == 201
+
+    async def moved() -> Any:
+        now = (await staff.get("/api/v1/live")).body
+        return now if now["events"] == before["events"] + 1 else None
+
+    after = await eventually(moved, timeout_s=20)
+    assert after["position"] == before["position"] + 1

@@ -44,10 +44,10 @@ def account(kiosk: Kiosk, volunteer_id: str = V1) -> AccountView:
 
 def refused(kiosk: Kiosk, command: Command, now: datetime | None = None) -> Rejection:
     """Decide a ledger command that must be refused, and check that it left no trace."""
-    before = (dict(kiosk.ledger.accounts.items()), set(kiosk.ledger.entry_ids))
+    before = (dict(kiosk.ledger.accounts.items()), dict(kiosk.ledger.entries.items()))
     decision = kiosk.run_ledger(command, now)
     assert decision.events == () and decision.commands == ()
-    assert (dict(kiosk.ledger.accounts.items()), kiosk.ledger.entry_ids) == before
+    assert (dict(kiosk.ledger.accounts.items()), dict(kiosk.ledger.entries.items())) == before
     return rejection_of(decision)
 
 
@@ -126,7 +126,7 @@ def test_a_credit_adds_points_and_lifetime_hours() -> None:
     assert (event.points, event.hours, event.entry_id) == (3, 2.5, command.entry_id)
     mine = account(kiosk)
     assert (mine.balance, mine.lifetime_hours) == (3, 2.5)
-    (entry,) = mine.entries
+    (entry,) = kiosk.ledger.entries_of(V1)
     assert (entry.kind, entry.points, entry.hours, entry.request_id) == ("credit", 3, 2.5, rid(7))
     assert entry.source_event_ids == (*command.source_event_ids, event.event_id)
 
@@ -140,7 +140,7 @@ def test_a_credit_is_applied_once_per_entry_id() -> None:
     assert decision.events == ()
     assert ok_body(decision) == {"volunteer_id": V1, "balance": 2, "duplicate": True}
     mine = account(kiosk)
-    assert (mine.balance, mine.lifetime_hours, len(mine.entries)) == (2, 2.0, 1)
+    assert (mine.balance, mine.lifetime_hours, len(kiosk.ledger.entries_of(V1))) == (2, 2.0, 1)
     ok_body(kiosk.run_ledger(credit(V1, rid(2), 1.0)))
     assert account(kiosk).balance == 3
 
@@ -214,7 +214,7 @@ def test_a_redemption_holds_the_points_then_settles_into_a_negative_entry() -> N
     mine = account(kiosk)
     assert (mine.balance, mine.held, mine.available) == (10, 5, 5)
     assert mine.code is not None and mine.code.used
-    assert mine.entries[-1].kind == "credit", "a hold is not a ledger entry"
+    assert kiosk.ledger.entries_of(V1)[-1].kind == "credit", "a hold is not a ledger entry"
 
     (reserve,) = held.commands
     assert isinstance(reserve, cmd.ReserveStock)
@@ -237,10 +237,10 @@ def test_a_redemption_holds_the_points_then_settles_into_a_negative_entry() -> N
     mine = account(kiosk)
     assert (mine.balance, mine.held, mine.lifetime_hours) == (5, 0, 10.0)
     assert mine.redeemed_quarters == ("2026Q1",)
-    entry = mine.entries[-1]
+    entry = kiosk.ledger.entries_of(V1)[-1]
     assert (entry.kind, entry.points, entry.hours, entry.item_id) == ("redemption", -5, 0.0, "rice")
     assert entry.source_event_ids == (stock_event.event_id, redeemed.event_id)
-    assert sum(e.points for e in mine.entries) == mine.balance
+    assert sum(e.points for e in kiosk.ledger.entries_of(V1)) == mine.balance
 
 
 def test_a_redemption_may_spend_the_whole_balance() -> None:
@@ -333,6 +333,7 @@ def test_a_refused_reservation_voids_the_hold_and_restores_the_code(
 ) -> None:
     kiosk = funded(10, stock=0)
     before = account(kiosk)
+    entries_before = kiosk.ledger.entries_of(V1)
     command = redeem(V1, item_id, points)
     decision = kiosk.redeem(command)
     rejection = rejection_of(decision)
@@ -342,7 +343,7 @@ def test_a_refused_reservation_voids_the_hold_and_restores_the_code(
     assert isinstance(voided, ev.RedemptionVoided) and voided.reason == reason
     after = account(kiosk)
     assert after.balance == before.balance == 10
-    assert after.entries == before.entries
+    assert kiosk.ledger.entries_of(V1) == entries_before
     assert after.redeemed_quarters == () and after.holds == ()
     assert after.code == before.code and after.code is not None and not after.code.used
     assert kiosk.stock.items["rice"].stock == 0
@@ -409,5 +410,5 @@ def test_the_ledger_state_is_a_fold_of_its_events() -> None:
         ledger.evolve(event)
         stock.evolve(event)
     assert dict(ledger.accounts.items()) == dict(kiosk.ledger.accounts.items())
-    assert ledger.entry_ids == kiosk.ledger.entry_ids
+    assert dict(ledger.entries.items()) == dict(kiosk.ledger.entries.items())
     assert dict(stock.items.items()) == dict(kiosk.stock.items.items())

@@ -516,14 +516,16 @@ class World:
         assert all(n == 1 for n in credited.values()), credited
         assert all(n == 1 for n in redeemed.values()), redeemed
         for volunteer_id, account in self.kiosk.ledger.accounts.items():
+            entries = self.kiosk.ledger.entries_of(volunteer_id)
             assert account.balance >= 0 and account.available >= 0, account
-            assert account.balance == sum(e.points for e in account.entries)
-            credited_hours = sum(e.hours for e in account.entries if e.kind == "credit")
+            assert account.balance == sum(e.points for e in entries)
+            assert [e.seq for e in entries] == list(range(1, account.entries_count + 1))
+            credited_hours = sum(e.hours for e in entries if e.kind == "credit")
             assert abs(account.lifetime_hours - credited_hours) < 1e-6
             assert account.lifetime_hours >= self.lifetime.get(volunteer_id, 0.0)
             self.lifetime[volunteer_id] = account.lifetime_hours
             assert len(set(account.redeemed_quarters)) == len(account.redeemed_quarters)
-            assert len({e.entry_id for e in account.entries}) == len(account.entries)
+            assert len({e.entry_id for e in entries}) == len(entries)
             quarters = [*account.redeemed_quarters, *(h.quarter for h in account.holds)]
             assert len(set(quarters)) == len(quarters), "two redemptions in one quarter"
 
@@ -546,7 +548,7 @@ class World:
         folded.kiosk_events = len(self.kiosk.events)
         assert dispatch_snapshot(folded.dispatch) == dispatch_snapshot(self.state)
         assert dict(folded.ledger.accounts.items()) == dict(self.kiosk.ledger.accounts.items())
-        assert folded.ledger.entry_ids == self.kiosk.ledger.entry_ids
+        assert dict(folded.ledger.entries.items()) == dict(self.kiosk.ledger.entries.items())
         assert dict(folded.stock.items.items()) == dict(self.kiosk.stock.items.items())
 
 
@@ -613,7 +615,7 @@ def test_a_state_restored_from_its_stored_rows_decides_as_the_live_one(
     two.kiosk.stock.restore(restored_rows(one.kiosk.stock.collections()))
     two.county.owner.counties[COUNTY] = dispatch
     assert dispatch_snapshot(dispatch) == dispatch_snapshot(one.state)
-    assert two.kiosk.ledger.entry_ids == one.kiosk.ledger.entry_ids
+    assert dict(two.kiosk.ledger.entries.items()) == dict(one.kiosk.ledger.entries.items())
     sent = len(one.sent)
     for step in after:
         one.apply(step)
