@@ -183,14 +183,17 @@ class Workers:
         """
         if not messages:
             return
-        try:
+
+        async def produce() -> None:
             producer = await self.app.maybe_start_producer()
             deliveries = [await producer.send(self.topic_names[topic_of(m).name],
                                               m.partition_key.encode(), encode(m), None, None,
                                               None)
                           for m in messages]
-            await asyncio.wait_for(asyncio.gather(*deliveries),
-                                   self.settings.produce_timeout_s)
+            await asyncio.gather(*deliveries)
+
+        try:
+            await asyncio.wait_for(produce(), self.settings.produce_timeout_s)
         except (KafkaError, TimeoutError, OSError) as e:
             raise BrokerUnavailable(f"the broker did not take the outputs: {e!r}") from e
 

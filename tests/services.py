@@ -36,6 +36,10 @@ class Services:
                            capture_output=True, timeout=60, check=False)
 
 
+def why_not_redis() -> str | None:
+    return None if shutil.which("redis-server") else "`redis-server` is not installed"
+
+
 def why_not_scaled() -> str | None:
     """What is missing on this machine for a real broker and Redis, if anything."""
     for tool in ("java", "redis-server"):
@@ -58,14 +62,16 @@ def missing_service(what: str, why: str) -> None:
     pytest.skip(message)
 
 
-def start_services(data_dir: Path, own: bool = False) -> Services:
-    """Use VD_TEST_KAFKA_BOOTSTRAP / VD_TEST_REDIS_URL when given (unless `own`), else
-    start our own."""
+def start_services(data_dir: Path, own: bool = False, redis_url: str | None = None,
+                   kafka: bool = True) -> Services:
+    """Use VD_TEST_KAFKA_BOOTSTRAP / VD_TEST_REDIS_URL (or `redis_url`) when given (unless
+    `own`), else start our own; without `kafka`, Redis only."""
     given_kafka = None if own else os.environ.get("VD_TEST_KAFKA_BOOTSTRAP")
-    given_redis = None if own else os.environ.get("VD_TEST_REDIS_URL")
+    given_redis = None if own else (redis_url or os.environ.get("VD_TEST_REDIS_URL"))
     services = Services(given_kafka or "", given_redis or "", data_dir)
     env = {**os.environ, "VD_DATA_DIR": str(data_dir)}
-    for script, attr in (("redis-local", "redis_url"), ("kafka-local", "kafka_bootstrap")):
+    wanted = (("redis-local", "redis_url"), ("kafka-local", "kafka_bootstrap"))
+    for script, attr in wanted if kafka else wanted[:1]:
         if getattr(services, attr):
             continue
         done = subprocess.run([str(REPO / "scripts" / script), "start"], env=env,

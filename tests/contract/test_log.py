@@ -1,21 +1,28 @@
-"""The log port: append-only, ordered, a message id unique per topic, and a consumer's
-position committed atomically with its outputs. Run against every log backend."""
+"""The log, read through the `LogReader` port (start-up and `vdispatch rebuild` fold it):
+one suite run against the SQLite log and a real Kafka broker — every message comes back
+decoded, in order per key, from every topic asked for, and is counted. Then what only the
+SQLite log promises (it is the embedded mode's whole truth): append-only, a message id
+unique per topic, a consumer's position committed atomically with its outputs, and all of
+it kept across reopening."""
 
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 from uuid import uuid4
 
 import pytest
+from contract.backends import Backend, kafka_backend, sqlite_backend
+from services import Services
 
 from runtime.sqlite_log import SQLiteLog
 from schemas.base import Actor, CommandOutcome
 from schemas.commands import RegisterArea
 from schemas.common import Role
 from schemas.events import AreaRegistered
-from schemas.topics import DISPATCH_COMMANDS, DISPATCH_EVENTS, decode
+from schemas.topics import DISPATCH_COMMANDS, DISPATCH_EVENTS, LEDGER_EVENTS, decode
 
 NOW = datetime(2026, 11, 22, 8, 0, tzinfo=UTC)
 STAFF = Actor(role=Role.STAFF, subject="S1")
@@ -31,6 +38,43 @@ def area_event(code: str = "430511") -> AreaRegistered:
     event_id = uuid4()
     return AreaRegistered(event_id=event_id, occurred_at=NOW, correlation_id=event_id,
                           actor=STAFF, code=code, name="北塔区")
+
+
+def event_for(code: str, n: int) -> AreaRegistered:
+    event_id = uuid4()
+    return AreaRegistered(event_id=event_id, occurred_at=NOW, correlation_id=event_id,
+                          actor=STAFF, code=code, name=f"第{n}")
+
+
+class ReaderContract:
+    async def test_every_message_comes_back_in_order_per_key(self, backend: Backend) -> None:
+        written = [event_for(code, n) for n in range(6) for code in ("430511", "430502")]
+        commands = [area_command(c) for c in ("430511", "430503")]
+        await backend.bus.deliver([*written, *commands])
+        found = [(t, m) async for t, m in backend.reader.scan([DISPATCH_EVENTS,
+                                                                DISPATCH_COMMANDS])]
+        for code in ("430511", "430502"):
+            mine = [m for t, m in found if t is DISPATCH_EVENTS and m.code == code]
+            assert mine == [e for e in written if e.code == code]
+        assert sorted((m.code for t, m in found if t is DISPATCH_COMMANDS)) == [
+            "430503", "430511"]
+        assert await backend.reader.total([DISPATCH_EVENTS, DISPATCH_COMMANDS]) == 14
+        assert [m async for _, m in backend.reader.scan([LEDGER_EVENTS])] == []
+
+
+class TestSQLiteReader(ReaderContract):
+    @pytest.fixture
+    async def backend(self, tmp_path: Path) -> AsyncIterator[Backend]:
+        async for backend in sqlite_backend(tmp_path):
+            yield backend
+
+
+@pytest.mark.kafka
+class TestKafkaReader(ReaderContract):
+    @pytest.fixture
+    async def backend(self, scaled_services: Services) -> AsyncIterator[Backend]:
+        async for backend in kafka_backend(scaled_services):
+            yield backend
 
 
 @pytest.fixture

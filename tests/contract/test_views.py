@@ -1,0 +1,141 @@
+"""The gateway's read models (`gateway.ports.Views`, implemented once in `runtime.views`):
+one suite, run over every store backend — memory and a real Redis.
+
+Proves, for each backend: after the same commands, decided by the real owners in the real
+host, every view answers the same — the area tree, teams and their leaders, volunteers by
+team, a request with its history, a resident's requests, the office's pages of requests by
+status, a team's tasks, a volunteer's ledger newest first, the catalog and its stock. How: a
+`Rig` (the hosts of every owner on the store, follow-ups and credits relayed in memory)
+takes a small district through an order's whole life and a redemption, then each view is
+asked, with expected answers written out once for both backends.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+
+import pytest
+from redis.asyncio import Redis
+from rig import Rig
+from services import Services
+from unit.builders import (
+    COUNTY,
+    HAMLET_A1A,
+    TOWN_A,
+    VILLAGE_A1,
+    accept,
+    complete,
+    issue_code,
+    leader,
+    redeem,
+    register_area,
+    register_team,
+    register_volunteer,
+    review,
+    rid,
+    stock_item,
+    submit,
+)
+
+from runtime.memory_store import MemoryStore
+from runtime.ports import Store
+from runtime.redis_store import RedisStore
+from runtime.views import StoreViews
+from schemas.common import RequestStatus, ServiceType
+
+NOW = datetime.now(UTC)
+
+
+async def district(rig: Rig) -> None:
+    """One county: three areas, a team of two volunteers, three orders (one served), a
+    gift, and a redemption."""
+    for code in (COUNTY, TOWN_A, VILLAGE_A1, HAMLET_A1A):
+        await rig.send(register_area(code, name=f"地{code}", at=NOW))
+    await rig.send(register_team("T1", [TOWN_A], capacity=5, at=NOW))
+    for v in ("V2", "V1"):
+        await rig.send(register_volunteer(v, "T1", at=NOW))
+    for n in (1, 2, 3):
+        await rig.send(submit(rid(n), HAMLET_A1A, ServiceType.GROCERIES, at=NOW))
+    await rig.send(accept(rid(1), leader("L-T1"), at=NOW))
+    await rig.send(complete(rid(1), leader("L-T1"), {"V1": 3.0, "V2": 1.5}, at=NOW))
+    await rig.send(review(rid(1), at=NOW))
+    await rig.send(stock_item("towel", points=2, stock=3, at=NOW))
+    await rig.send(issue_code("V1", "55555555", at=NOW))
+    outcome = await rig.send(redeem("V1", "towel", 2, plain="55555555", at=NOW))
+    assert outcome is not None and outcome.ok, outcome
+
+
+class ViewsContract:
+    async def test_the_directory(self, views: StoreViews) -> None:
+        assert [a.code for a in await views.areas()] == [COUNTY, TOWN_A, VILLAGE_A1,
+                                                          HAMLET_A1A]
+        assert (await views.area(VILLAGE_A1)).parent == TOWN_A  # type: ignore[union-attr]
+        assert await views.area("430599") is None
+        team = await views.team("T1")
+        assert team is not None and team.load == 2 and team.completed == 1
+        assert [t.team_id for t in await views.teams()] == ["T1"]
+        assert await views.team_of_leader("L-T1") == team
+        assert await views.team_of_leader("L-none") is None
+        assert [v.volunteer_id for v in await views.team_volunteers("T1")] == ["V1", "V2"]
+        assert (await views.volunteer("V2")).team_id == "T1"  # type: ignore[union-attr]
+        assert await views.volunteer("V9") is None
+
+    async def test_requests_their_history_and_pages(self, views: StoreViews) -> None:
+        one = await views.request(rid(1))
+        assert one is not None and one.status is RequestStatus.REVIEWED
+        [(history, total)] = await views.histories([one], 100)
+        assert [h.event for h in history] == ["RequestSubmitted", "RequestDispatched",
+                                              "RequestAccepted", "RequestCompleted",
+                                              "RequestReviewed", "ServiceConfirmed"]
+        assert total == 6
+        assert [h.event for h in (await views.histories([one], 2))[0][0]] == [
+            "RequestSubmitted", "RequestDispatched"]
+        mine = await views.requests_of_resident("R001", 10)
+        assert {r.request_id for r in mine} == {rid(1), rid(2), rid(3)}
+        dispatched = await views.requests("dispatched", 10)
+        assert {r.request_id for r in dispatched} == {rid(2), rid(3)}
+        page = await views.requests(None, 2)
+        rest = await views.requests(None, 2, (page[-1].submitted_at.timestamp(),
+                                              page[-1].request_id))
+        assert len({r.request_id for r in page + rest}) == 3
+        assert {r.request_id for r in await views.tasks("T1")} == {rid(2), rid(3)}
+
+    async def test_the_ledger_newest_first(self, views: StoreViews) -> None:
+        account = await views.account("V1")
+        assert account is not None
+        assert (account.balance, account.lifetime_hours, account.entries_count) == (1, 3.0, 2)
+        entries = await views.entries("V1", 10)
+        assert [(e.seq, e.kind, e.points) for e in entries] == [(2, "redemption", -2),
+                                                                 (1, "credit", 3)]
+        assert [e.seq for e in await views.entries("V1", 10, before_seq=2)] == [1]
+        assert (await views.account("V2")).balance == 2  # type: ignore[union-attr]
+        assert await views.account("V9") is None
+
+    async def test_the_catalog(self, views: StoreViews) -> None:
+        [towel] = await views.catalog()
+        assert (towel.item_id, towel.points, towel.stock) == ("towel", 2, 2)
+        assert await views.catalog_item("towel") == towel
+        assert await views.catalog_item("kettle") is None
+
+
+class TestMemoryViews(ViewsContract):
+    @pytest.fixture
+    async def views(self) -> StoreViews:
+        store = MemoryStore(marker_ttl_s=60)
+        await district(Rig(store))
+        return StoreViews(store)
+
+
+@pytest.mark.redis
+class TestRedisViews(ViewsContract):
+    @pytest.fixture
+    async def views(self, redis_service: Services) -> AsyncIterator[StoreViews]:
+        redis = Redis.from_url(redis_service.redis_url)
+        store: Store = RedisStore(redis, f"views{uuid.uuid4().hex[:10]}", marker_ttl_s=60)
+        await district(Rig(store))
+        yield StoreViews(store)
+        await store.drop_all()
+        await redis.aclose()
+
