@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 PORT ?= 8080
 VD_DATA_DIR ?= .vd-data
 
-.PHONY: setup run serve test lint unit scenario fault schemas bench bench-full clean
+.PHONY: setup run serve test lint unit scenario fault soak schemas bench bench-full clean
 
 setup: $(VENV)/.installed
 
@@ -38,6 +38,10 @@ scenario: setup
 
 fault: setup
 	$(BIN)/pytest tests/fault -q
+
+# The deterministic simulation of the host at length (VD_SIM_SEED=... replays a failure).
+soak: setup
+	VD_SIM_STEPS=$${VD_SIM_STEPS:-200000} $(BIN)/pytest tests/simulation -q -s -k survives
 
 bench: setup
 	scripts/bench
