@@ -25,6 +25,7 @@ SECTIONS = {
     "kafka": "benchmarks.kafka",
     "rebuild": "benchmarks.rebuild",
     "memory": "benchmarks.memory",
+    "live": "benchmarks.live",
 }
 
 Section = Callable[[BenchConfig, Report], Coroutine[Any, Any, None]]

@@ -2,13 +2,20 @@
 
 Quality: a synthetic county (benchmarks.city) is registered with the real dispatcher
 (`DispatchOwner.decide`, as the runtime calls it) and a batch of requests is submitted; the
-teams are read from the RequestDispatched events. The baseline is the assignment of least
-total distance from `scipy.optimize.linear_sum_assignment` on the same batch: each team is
-expanded into one column per unit of capacity, pairs the rules forbid (wrong type, area not
-covered) cost a prohibitive amount, and one "unassigned" column per request costs more than
-any real distance, so the optimum first places as many requests as it can and then minimises
-distance. The platform is held to DESIGN §4 (most local level first, then lower load), which
-the optimum ignores: the ratio is the price of those rules.
+teams are read from the RequestDispatched events. The baseline is the optimal assignment of
+the same batch from `scipy.optimize.linear_sum_assignment`: each team is expanded into one
+column per unit of capacity, pairs the rules forbid (wrong type, area not covered) cost a
+prohibitive amount, and one "unassigned" column per request costs more than any real
+assignment, so the optimum first places as many requests as it can.
+
+The objective is the one the rules pursue (DESIGN §4): most local first, then near. A pair
+costs its distance plus a fixed penalty for every level it is widened beyond the most local
+level at which some team could serve the request; the penalty is the county's diameter, so
+widening never pays for itself in kilometres. `matching_cost_ratio` is the platform's cost
+over the optimum of that objective. The platform decides one request at a time as it
+arrives and prefers the less loaded team before the nearer one, which the optimum, seeing
+the whole batch, need not: the ratio is the price of deciding online. The distance-only
+ratio (no penalty: what the old baseline measured) is reported beside it.
 
 Scaling: `choose_team` is timed alone, against the real `TeamIndex` of counties of 100 to
 10,000 teams that already carry the load of a batch, and the slope of log(time per match)
@@ -35,6 +42,7 @@ from dispatcher.matching import choose_team, distance_km, location, team_locatio
 from dispatcher.owner import DispatchOwner
 from dispatcher.state import DispatchState
 from schemas import events as ev
+from schemas.common import area_level
 from schemas.views import RequestView, TeamView
 
 T0 = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
@@ -114,9 +122,26 @@ class Baseline:
         return total, placed
 
 
-def baseline(run: Run) -> Baseline:
-    """Expand teams into capacity slots; forbid the pairs the rules forbid; let each request
-    go unplaced at a price above any real distance."""
+def covering_level(team: TeamView, request: RequestView) -> int:
+    """How local the team's coverage of the request is: 0 county .. 3 hamlet."""
+    return area_level(max((a for a in team.areas if request.area.startswith(a)), key=len))
+
+
+def diameter_km(run: Run) -> float:
+    """The greatest distance between two located areas of the county."""
+    points = [(a.lat, a.lon) for a in run.state.areas.values()
+              if a.lat is not None and a.lon is not None]
+    return max(distance_km(p, q) or 0.0 for p in points for q in points)
+
+
+def pair_cost(km: float, team: TeamView, request: RequestView, best_level: int,
+              penalty_km: float) -> float:
+    return penalty_km * (best_level - covering_level(team, request)) + km
+
+
+def baseline(run: Run, penalty_km: float) -> Baseline:
+    """Expand teams into capacity slots; forbid the pairs the rules forbid; price each pair
+    by the objective; let each request go unplaced at a price above any real pair."""
     state = run.state
     requests = list(state.requests.values())
     slots = [t for t in state.teams.values() for _ in range(t.capacity)]
@@ -129,22 +154,27 @@ def baseline(run: Run) -> Baseline:
     for c, team in enumerate(slots):
         columns[team.team_id].append(c)
     for i, request in enumerate(requests):
-        for team in state.teams.values():
-            if can_serve(team, request):
-                km = distance_km(here[i], base[team.team_id])
-                cost[i, columns[team.team_id]] = FORBIDDEN_KM if km is None else km
+        eligible = [t for t in state.teams.values() if can_serve(t, request)]
+        best = max((covering_level(t, request) for t in eligible), default=0)
+        for team in eligible:
+            km = distance_km(here[i], base[team.team_id])
+            cost[i, columns[team.team_id]] = FORBIDDEN_KM if km is None else pair_cost(
+                km, team, request, best, penalty_km)
     return Baseline(cost, len(slots))
 
 
-def platform_km(run: Run) -> float:
+def platform_cost(run: Run, penalty_km: float) -> float:
+    """The platform's assignment priced by the same objective."""
     state = run.state
     total = 0.0
     for request_id, team_id in run.dispatched.items():
         request = state.requests[request_id]
-        km = distance_km(location(request.area, state.areas),
-                         team_location(state.teams[team_id], state.areas))
+        team = state.teams[team_id]
+        km = distance_km(location(request.area, state.areas), team_location(team, state.areas))
         assert km is not None
-        total += km
+        best = max(covering_level(t, request) for t in state.teams.values()
+                   if can_serve(t, request))
+        total += pair_cost(km, team, request, best, penalty_km)
     return total
 
 
@@ -201,7 +231,9 @@ def lighter_batches(teams: int, seed: int) -> dict[str, float]:
         city = build_city(teams, seed)
         count = round(city.capacity * share)
         run = drive(city, city.demand(count), label=f"dispatch {count}", total=count)
-        out[f"{share:.0%}"] = round(platform_km(run) / baseline(run).optimum()[0], 4)
+        penalty = diameter_km(run)
+        out[f"{share:.0%}"] = round(platform_cost(run, penalty)
+                                    / baseline(run, penalty).optimum()[0], 4)
     return out
 
 
@@ -209,6 +241,7 @@ def quality(config: BenchConfig, report: Report) -> None:
     teams = config.pick(400, 1000)
     seeds = [config.seed + k for k in range(config.pick(1, 3))]
     ratios: list[float] = []
+    km_ratios: list[float] = []
     loads: list[float] = []
     stranded = 0
     runs: list[dict[str, object]] = []
@@ -217,13 +250,18 @@ def quality(config: BenchConfig, report: Report) -> None:
         count = round(city.capacity * DEMAND_SHARE)
         run = drive(city, city.demand(count), label=f"dispatch {count} (seed {seed})",
                     total=count)
-        problem = baseline(run)
-        best_km, best_placed, solver_s = problem.optimum()
-        nearest_km, nearest_placed = problem.nearest_online()
-        ours_km = platform_km(run)
+        penalty = diameter_km(run)
+        problem = baseline(run, penalty)
+        best_cost, best_placed, solver_s = problem.optimum()
+        ours = platform_cost(run, penalty)
+        distance_only = baseline(run, 0.0)
+        best_km, _, _ = distance_only.optimum()
+        nearest_km, nearest_placed = distance_only.nearest_online()
+        ours_km = platform_cost(run, 0.0)
         balance = load_balance(run)
-        ratio = ours_km / best_km
+        ratio = ours / best_cost
         ratios.append(ratio)
+        km_ratios.append(ours_km / best_km)
         loads.append(balance["weighted"])
         stranded += unassigned_with_capacity(run)
         by_level: dict[int, int] = defaultdict(int)
@@ -233,8 +271,11 @@ def quality(config: BenchConfig, report: Report) -> None:
             "seed": seed, "teams": len(city.teams), "areas": len(city.areas),
             "capacity": city.capacity, "requests": count,
             "platform_placed": len(run.dispatched), "optimum_placed": best_placed,
-            "platform_km": round(ours_km, 2), "optimum_km": round(best_km, 2),
+            "penalty_km_per_level": round(penalty, 2),
+            "platform_cost": round(ours, 2), "optimum_cost": round(best_cost, 2),
             "cost_ratio": round(ratio, 4),
+            "platform_km": round(ours_km, 2), "optimum_km": round(best_km, 2),
+            "distance_ratio": round(ours_km / best_km, 4),
             "nearest_online_km": round(nearest_km, 2), "nearest_online_placed": nearest_placed,
             "nearest_online_ratio": round(nearest_km / best_km, 4),
             "placed_by_level": dict(sorted(by_level.items())),
@@ -242,8 +283,11 @@ def quality(config: BenchConfig, report: Report) -> None:
             "load": {k: round(v, 4) for k, v in balance.items()},
         })
     report.detail("matching", cost_ratio_by_demand_share=lighter_batches(teams, seeds[0]))
-    report.add("matching_cost_ratio", max(ratios), "×", Goal("<=", 1.10),
-               what="platform's total km ÷ linear_sum_assignment optimum, same batch")
+    report.add("matching_cost_ratio", max(ratios), "×", Goal("<=", 1.05),
+               what="platform's cost ÷ linear_sum_assignment optimum of the same objective "
+               "(a penalty per widened level, then km), same batch")
+    report.add("matching_distance_ratio", max(km_ratios), "×",
+               what="platform's total km ÷ the optimum of distance alone, same batch")
     report.add("matching_load_max_over_mean", max(loads), "×", Goal("<=", 1.25),
                what="busiest ÷ mean utilisation among teams competing for the same work")
     report.add("matching_unassigned_with_capacity", stranded, "requests", Goal("==", 0),

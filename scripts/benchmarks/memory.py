@@ -2,9 +2,11 @@
 
 A fresh interpreter (so nothing of the benchmark itself is counted) builds a `DispatchOwner`,
 registers a synthetic county (benchmarks.city) and submits the requests through the real
-handlers, so each ends dispatched, queued or escalated with its whole history, inbox entry and
-timers, as in the worker. It reads its own VmRSS from /proc/self/status before the requests
-(the baseline: interpreter, code, county) and after, and prints both as JSON.
+handlers, so each ends dispatched, queued or escalated with its inbox entry and timers, as in
+the worker; after each decision its changes are drained as the host drains them into a store
+step (a request's history goes to the store, not kept in the worker). It reads its own VmRSS
+from /proc/self/status before the requests (the baseline: interpreter, code, county) and
+after, and prints both as JSON.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from benchmarks.city import build_city, setup_commands, submit_command
 from benchmarks.common import REPO, BenchConfig, Report
 from benchmarks.matching import T0
 from dispatcher.owner import DispatchOwner
+from runtime.ports import Step
 
 OPEN_REQUESTS = 100_000
 TEAMS = 2000
@@ -45,6 +48,7 @@ def child(seed: int) -> None:
     for n, demand in enumerate(tqdm(demands, total=OPEN_REQUESTS, desc="submit",
                                     leave=False, mininterval=1.0)):
         decision = owner.decide(submit_command(n, demand, T0), T0)
+        Step("drained").take(owner.state_of(city.county))
         assert decision.outcome is not None and decision.outcome.result is not None
         status = str(decision.outcome.result["status"])
         statuses[status] = statuses.get(status, 0) + 1
