@@ -14,6 +14,7 @@ import contextlib
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -46,6 +47,7 @@ class MemoryStore:
         self._live: LiveSnapshot | None = None
         self._live_saved = asyncio.Event()
         self._inboxes: dict[str, dict[UUID, Notification]] = {}
+        self._inbox_order: dict[str, SortedList[tuple[datetime, UUID]]] = {}
 
     # -- the owners' side ------------------------------------------------------------------
 
@@ -156,14 +158,19 @@ class MemoryStore:
     async def notify(self, notes: Sequence[Notification], keep: int) -> None:
         for note in notes:
             inbox = self._inboxes.setdefault(note.recipient, {})
+            order = self._inbox_order.setdefault(note.recipient, SortedList())
+            if note.notification_id in inbox:
+                continue
             inbox[note.notification_id] = note
-            if len(inbox) > keep:
-                newest = sorted(inbox.values(), key=lambda n: n.at)[-keep:]
-                self._inboxes[note.recipient] = {n.notification_id: n for n in newest}
+            order.add((note.at, note.notification_id))
+            while len(order) > keep:
+                _, oldest = order.pop(0)
+                del inbox[oldest]
 
     async def inbox(self, recipient: str, limit: int) -> list[Notification]:
-        notes = self._inboxes.get(recipient, {}).values()
-        return sorted(notes, key=lambda n: n.at, reverse=True)[:limit]
+        inbox = self._inboxes.get(recipient, {})
+        order = self._inbox_order.get(recipient, ())
+        return [inbox[n] for _, n in reversed(order[-limit:])] if order else []
 
     async def drop_all(self) -> int:
         dropped = (len(self._rows) + len(self._journals) + len(self._scores)
@@ -176,5 +183,6 @@ class MemoryStore:
         self._markers.clear()
         self._registry.clear()
         self._inboxes.clear()
+        self._inbox_order.clear()
         self._live = None
         return dropped
