@@ -41,6 +41,15 @@ STATUS_AFTER: dict[type[Event], RequestStatus] = {
 }
 
 
+def _team_named(event: Event) -> str | None:
+    """The team an event names, if its type has that field (a look-up of the class's fields:
+    a missing attribute of a pydantic model is costly to ask for)."""
+    if "team_id" in type(event).model_fields:
+        team_id: str | None = event.team_id  # type: ignore[attr-defined]
+        return team_id
+    return None
+
+
 class DispatchState:
     def __init__(self) -> None:
         self.areas: Records[AreaView] = Records()
@@ -216,7 +225,7 @@ class DispatchState:
         team_now = change.get("team_id", request.team_id)
         item = HistoryItem(
             at=event.occurred_at, event=type(event).__name__, status=status,
-            actor_role=event.actor.role, team_id=getattr(event, "team_id", None) or team_now,
+            actor_role=event.actor.role, team_id=_team_named(event) or team_now,
             note=note,
         )
         self.history.append(request.request_id, item)

@@ -17,6 +17,7 @@ from aiokafka.errors import KafkaError
 from prometheus_client import CollectorRegistry
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
+from pydantic import ValidationError
 from redis.asyncio.client import PubSub
 from redis.exceptions import RedisError
 
@@ -86,13 +87,17 @@ class KafkaCommandBus:
         while True:
             try:
                 async for message in self._pubsub.listen():
-                    outcome: CommandOutcome = COMMAND_OUTCOMES.adapter.validate_json(
-                        message["data"])
+                    try:
+                        outcome: CommandOutcome = COMMAND_OUTCOMES.adapter.validate_json(
+                            message["data"])
+                    except ValidationError:
+                        log.warning("an answer on the outcomes channel did not validate")
+                        continue
                     for future in self._waiters.pop(outcome.command_id, []):
                         if not future.done():
                             future.set_result(outcome)
-            except RedisError:
-                log.exception("lost the outcomes channel; resubscribing")
+            except Exception:
+                log.exception("lost the outcomes channel; subscribing again")
                 await asyncio.sleep(1.0)
 
     async def send(self, command: Command) -> None:

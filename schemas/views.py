@@ -213,7 +213,9 @@ class TimingPoint(Frozen):
 
 class LiveSnapshot(Frozen):
     generated_at: AwareDatetime
-    position: int = Field(description="Log position of the last event folded in")
+    position: int = Field(description="How many messages the board has folded in (events and "
+                          "dead letters), the same in every mode: it only grows, and the live "
+                          "stream sends it as each message's id")
     events: int = Field(0, description="How many events (of every topic) were folded in")
     funnel: tuple[StageCount, ...]
     by_area: dict[str, dict[str, int]]
