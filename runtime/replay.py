@@ -78,18 +78,17 @@ class Replay:
 
     async def write(self, store: Store, publish_outcomes: Callable[[list[CommandOutcome]], Any]
                     | None = None) -> dict[str, int]:
-        """Every aggregate's rows, with the markers of the commands it applied, one atomic
-        step per aggregate; then the live board and the inboxes."""
+        """Every aggregate's rows, journals and rankings, with the markers of the commands it
+        applied, one atomic step per aggregate; then the live board and the inboxes. The
+        owners were folded from nothing, so what they changed is all there is: the steps are
+        drained from them as the host drains a batch."""
         steps: dict[str, Step] = {}
         registrations: list[tuple[str, str]] = []
         for owner in self.owners.values():
             family = owner.family
             for key in owner.held():
-                state = owner.state_of(key)
                 step = steps.setdefault(family.tag(key), Step(family.tag(key)))
-                step.add({name: dict(records) for name, records in state.collections().items()})
-                for records in state.collections().values():
-                    records.drain_changes()
+                step.take(owner.state_of(key))
                 if family.listed:
                     registrations.append((family.name, key))
         for cause, (owner, key) in self.owner_of.items():

@@ -7,14 +7,17 @@ team, a request with its history, a resident's requests, the office's pages of r
 status, a team's tasks, a volunteer's ledger newest first, the catalog and its stock. How: a
 `Rig` (the hosts of every owner on the store, follow-ups and credits relayed in memory)
 takes a small district through an order's whole life and a redemption, then each view is
-asked, with expected answers written out once for both backends.
+asked, with expected answers written out once for both backends. Then the rig's log is
+folded into a fresh store by the replay of start-up and rebuild, and every view must answer
+exactly as before.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from redis.asyncio import Redis
@@ -39,11 +42,14 @@ from unit.builders import (
     submit,
 )
 
+from runtime.embedded import owners_of
 from runtime.memory_store import MemoryStore
 from runtime.ports import Store
 from runtime.redis_store import RedisStore
+from runtime.replay import Replay
 from runtime.views import StoreViews
 from schemas.common import RequestStatus, ServiceType
+from schemas.topics import Topic, topic_of
 
 NOW = datetime.now(UTC)
 
@@ -65,6 +71,40 @@ async def district(rig: Rig) -> None:
     await rig.send(issue_code("V1", "55555555", at=NOW))
     outcome = await rig.send(redeem("V1", "towel", 2, plain="55555555", at=NOW))
     assert outcome is not None and outcome.ok, outcome
+
+
+class LogOfMemory:
+    """A `LogReader` over what a rig's bus delivered, in order."""
+
+    def __init__(self, log: list[Any]) -> None:
+        self.log = log
+
+    async def total(self, topics: Sequence[Topic]) -> int:
+        return sum(1 for m in self.log if topic_of(m) in topics)
+
+    async def scan(self, topics: Sequence[Topic]) -> AsyncIterator[tuple[Topic, Any]]:
+        for message in self.log:
+            if topic_of(message) in topics:
+                yield topic_of(message), message
+
+
+async def replayed(rig: Rig, store: Store) -> StoreViews:
+    """A fresh store filled by folding the rig's log, as start-up and rebuild do."""
+    replay = Replay(owners_of(rig.settings), None, markers=True)
+    await replay.run(LogOfMemory(rig.bus.log))
+    await replay.write(store)
+    return StoreViews(store)
+
+
+async def answers(views: StoreViews) -> list[Any]:
+    """Every view of the district, as plain data."""
+    one = await views.request(rid(1))
+    assert one is not None
+    return [await views.areas(), await views.teams(), await views.team_volunteers("T1"),
+            await views.requests_of_resident("R001", 10), await views.requests(None, 10),
+            await views.requests("dispatched", 10), await views.histories([one], 100),
+            await views.tasks("T1"), await views.account("V1"), await views.entries("V1", 10),
+            await views.catalog()]
 
 
 class ViewsContract:
@@ -120,22 +160,51 @@ class ViewsContract:
         assert await views.catalog_item("kettle") is None
 
 
+    async def test_a_replay_of_the_log_gives_every_view_again(
+        self, views: StoreViews, fresh: Store, rig: Rig
+    ) -> None:
+        assert await answers(await replayed(rig, fresh)) == await answers(views)
+
+
 class TestMemoryViews(ViewsContract):
     @pytest.fixture
-    async def views(self) -> StoreViews:
-        store = MemoryStore(marker_ttl_s=60)
-        await district(Rig(store))
-        return StoreViews(store)
+    async def rig(self) -> Rig:
+        rig = Rig(MemoryStore(marker_ttl_s=60))
+        await district(rig)
+        return rig
+
+    @pytest.fixture
+    def views(self, rig: Rig) -> StoreViews:
+        return StoreViews(rig.store)
+
+    @pytest.fixture
+    def fresh(self) -> Store:
+        return MemoryStore(marker_ttl_s=60)
 
 
 @pytest.mark.redis
 class TestRedisViews(ViewsContract):
     @pytest.fixture
-    async def views(self, redis_service: Services) -> AsyncIterator[StoreViews]:
-        redis = Redis.from_url(redis_service.redis_url)
-        store: Store = RedisStore(redis, f"views{uuid.uuid4().hex[:10]}", marker_ttl_s=60)
-        await district(Rig(store))
-        yield StoreViews(store)
-        await store.drop_all()
-        await redis.aclose()
+    async def rig(self, redis_service: Services) -> AsyncIterator[Rig]:
+        async for store in redis_store(redis_service):
+            rig = Rig(store)
+            await district(rig)
+            yield rig
+
+    @pytest.fixture
+    def views(self, rig: Rig) -> StoreViews:
+        return StoreViews(rig.store)
+
+    @pytest.fixture
+    async def fresh(self, redis_service: Services) -> AsyncIterator[Store]:
+        async for store in redis_store(redis_service):
+            yield store
+
+
+async def redis_store(redis_service: Services) -> AsyncIterator[Store]:
+    redis = Redis.from_url(redis_service.redis_url)
+    store = RedisStore(redis, f"views{uuid.uuid4().hex[:10]}", marker_ttl_s=60)
+    yield store
+    await store.drop_all()
+    await redis.aclose()
 

@@ -365,7 +365,8 @@ class Simulation:
             assert all(item.stock >= 0 for item in items["items"].values())
 
     async def check_settled(self) -> None:
-        """Nothing half-delivered: the store holds exactly the fold of the events."""
+        """Nothing half-delivered: the store holds exactly the fold of the events — rows,
+        journals and rankings alike."""
         folded = owners_of(self.settings)
         by_topic = {o.family.event_topic.name: o for o in folded}
         seen: set[uuid.UUID] = set()
@@ -381,6 +382,19 @@ class Simulation:
                 mine = {name: dict(records)
                         for name, records in owner.state_of(key).collections().items()}
                 assert rows == mine, f"{owner.name} {key}: the store is not the fold"
+                await self.check_written(owner.family.tag(key), owner.state_of(key))
+
+    async def check_written(self, tag: str, state: Any) -> None:
+        """What a fold from nothing wrote to journals and rankings is all they hold."""
+        step = Step(tag)
+        step.take(state)
+        for name, lists in step.appends.items():
+            found = await self.store.journals(tag, name, list(lists), 10_000)
+            assert [items for items, _ in found] == list(lists.values()), f"{tag} {name}"
+        for index, moves in step.ranks.items():
+            ranked = await self.store.ranked([tag], index, 1_000_000)
+            assert {m: score for score, m, _ in ranked} == {
+                m: score for m, score in moves.items() if score is not None}, f"{tag} {index}"
 
     def digest(self) -> str:
         """What happened, for checking that a seed replays exactly."""
