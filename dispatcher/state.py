@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import heapq
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from dispatcher.matching import TeamIndex
 from schemas import events as ev
@@ -222,8 +222,8 @@ class DispatchState:
             change |= {"rating": event.rating, "comment": event.comment}
         elif isinstance(event, ev.ServiceConfirmed):
             change |= {"confirmed": True, "confirm_by": None}
-        team_now = change.get("team_id", request.team_id)
-        item = HistoryItem(
+        team_now = cast(str | None, change.get("team_id", request.team_id))
+        item = HistoryItem.model_construct(
             at=event.occurred_at, event=type(event).__name__, status=status,
             actor_role=event.actor.role, team_id=_team_named(event) or team_now,
             note=note,

@@ -117,8 +117,10 @@ class Step:
 
     def take(self, state: OwnerState) -> None:
         """Drain the state's changes into this step."""
-        self.add({name: records.drain_changes()
-                  for name, records in state.collections().items()})
+        for name, records in state.collections().items():
+            changed = records.drain_changes()
+            if changed:
+                self.rows.setdefault(name, {}).update(changed)
         for name, journal in state.journals().items():
             for key, items in journal.drain_changes().items():
                 self.appends.setdefault(name, {}).setdefault(key, []).extend(items)

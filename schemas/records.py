@@ -44,6 +44,8 @@ class Records(Mapping[str, V]):
 
     def drain_changes(self) -> dict[str, V]:
         """The rows changed since the last drain, and forget them."""
+        if not self._dirty:
+            return {}
         changes = {k: self._rows[k] for k in self._dirty}
         self._dirty.clear()
         return changes

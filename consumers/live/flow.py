@@ -263,10 +263,12 @@ class LiveFlow:
                 setattr(team, name, getattr(team, name) + delta)
 
     def _time(self, stage: str, at: datetime, since: datetime) -> None:
-        self.timings[stage].append(TimingPoint(at=at, seconds=(at - since).total_seconds()))
+        self.timings[stage].append(TimingPoint.model_construct(
+            at=at, seconds=(at - since).total_seconds()))
 
     def _remember(self, e: ev.RequestEvent, t: _Tracked) -> None:
-        self.recent.append(LiveEvent(
+        """Built without validation: every field is the board's own, already valid."""
+        self.recent.append(LiveEvent.model_construct(
             at=e.occurred_at, type=type(e).__name__, request_id=e.request_id, area=t.area,
             service_type=t.service_type.value, team_id=t.team_id, status=t.status,
         ))

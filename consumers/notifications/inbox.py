@@ -59,7 +59,7 @@ class Inboxes:
 
     def _send(self, event: Event, recipient: str, kind: str, request_id: str | None,
               zh: str, en: str) -> None:
-        self.fresh.append(Notification(
+        self.fresh.append(Notification.model_construct(
             notification_id=event.event_id, at=event.occurred_at, recipient=recipient, kind=kind,
             request_id=request_id, text_zh=zh, text_en=en,
         ))
