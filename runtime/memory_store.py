@@ -24,11 +24,14 @@ from runtime.ports import Step
 from schemas.base import LogMessage
 from schemas.views import LiveSnapshot, Notification
 
-MARKERS_MAX = 200_000
-"""Markers kept at most, the oldest dropped first. The embedded log refuses a second command
-with an id it holds, forever, and its consumers resume exactly where they committed, so a
-marker is only needed between a step and the delivery of its outputs: a bound far above
-what is ever in flight keeps memory flat."""
+MARKERS_MAX = 10_000
+"""Markers kept at most, the oldest dropped first. In the embedded mode a marker is needed
+only between an owner's store step and the delivery of its outputs to the log: the log
+refuses a second command with an id it holds, forever, and an owner never reads a command
+again once its position has passed it. An owner retries one batch (at most
+`VD_WORKER_SLICE_MAX` commands) until it is delivered, so a few hundred markers are ever in
+flight; the bound keeps memory flat, where a week of markers would hold every output of a
+week in memory."""
 
 
 class MemoryStore:
