@@ -20,6 +20,7 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Any
 
 import faust
+from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
 from aiokafka.partitioner import murmur2
 from faust.serializers import codecs
@@ -139,9 +140,12 @@ class Workers:
         self.store = RedisStore(Redis.from_url(settings.redis_url), settings.namespace,
                                 settings.marker_ttl_s)
         self.bus = KafkaBus(self.send, self.store)
+        self._producer: AIOKafkaProducer | None = None
+        self._producer_lock = asyncio.Lock()
         self._connected = asyncio.Event()
         getattr(self, f"_bind_{role}")()
         self.app.task(self._start)
+        self.app.on_before_shutdown.connect(self.stop_producer)
 
     async def _start(self) -> None:
         """Wait for Redis as long as it takes; then the agents start and the heartbeat."""
@@ -177,18 +181,20 @@ class Workers:
         """Produce every message without waiting (the producer batches them), then wait for
         the broker's acknowledgement of all of them.
 
-        Bytes go straight to the app's producer: faust's per-message `Topic.send` path
-        (channel, codec, future wrappers) cost more than the rest of a batch put together.
-        The partition is the producer's default for the key, as with `Topic.send`.
+        The outputs go through a producer of the worker's own, idempotent with acks=all
+        (DESIGN §8: a retried produce after a broker fails over is not written twice);
+        faust's producer cannot be made idempotent outside its transactions, and its
+        per-message `Topic.send` path (channel, codec, future wrappers) cost more than the
+        rest of a batch put together. The partition is the producer's default for the key,
+        as with `Topic.send`.
         """
         if not messages:
             return
 
         async def produce() -> None:
-            producer = await self.app.maybe_start_producer()
-            deliveries = [await producer.send(self.topic_names[topic_of(m).name],
-                                              m.partition_key.encode(), encode(m), None, None,
-                                              None)
+            producer = await self._output_producer()
+            deliveries = [await producer.send(self.topic_names[topic_of(m).name], encode(m),
+                                              key=m.partition_key.encode())
                           for m in messages]
             await asyncio.gather(*deliveries)
 
@@ -196,6 +202,27 @@ class Workers:
             await asyncio.wait_for(produce(), self.settings.produce_timeout_s)
         except (KafkaError, TimeoutError, OSError) as e:
             raise BrokerUnavailable(f"the broker did not take the outputs: {e!r}") from e
+
+    async def _output_producer(self) -> AIOKafkaProducer:
+        async with self._producer_lock:
+            if self._producer is None:
+                producer = AIOKafkaProducer(
+                    bootstrap_servers=self.settings.kafka_bootstrap, acks="all",
+                    enable_idempotence=True, linger_ms=1,
+                    request_timeout_ms=int(self.settings.produce_timeout_s * 1000),
+                    client_id=f"{self.settings.group_id(self.role)}-{self.worker_id}")
+                try:
+                    await producer.start()
+                except BaseException:
+                    await producer.stop()
+                    raise
+                self._producer = producer
+            return self._producer
+
+    async def stop_producer(self, *args: Any, **kwargs: Any) -> None:
+        if self._producer is not None:
+            await self._producer.stop()
+            self._producer = None
 
     def _host(self, owner: Owner) -> Host:
         return Host(owner, self.store, self.bus, utcnow, self.board,

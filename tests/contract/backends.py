@@ -42,8 +42,8 @@ async def sqlite_backend(tmp_path: Path, max_bytes: int = 0) -> AsyncIterator[Ba
 
 async def kafka_backend(services: Services, bootstrap: str | None = None
                         ) -> AsyncIterator[Backend]:
-    """The gateway's Kafka command bus, and the bus of a real ledger worker (its faust app's
-    producer, not started as a worker: only what `KafkaBus` uses)."""
+    """The gateway's Kafka command bus, and the bus of a real ledger worker (not started as
+    a worker: only what `KafkaBus` uses, its own idempotent producer)."""
     settings = Settings(mode="kafka", kafka_bootstrap=bootstrap or services.kafka_bootstrap,
                         redis_url=services.redis_url, namespace=f"c{uuid.uuid4().hex[:10]}",
                         produce_timeout_s=3.0)
@@ -54,8 +54,6 @@ async def kafka_backend(services: Services, bootstrap: str | None = None
     await commands.start()
     yield Backend(commands, worker.bus, KafkaLogReader(settings))
     await commands.stop()
-    producer = worker.app.producer
-    if producer is not None and getattr(producer, "_producer", None) is not None:
-        await producer.stop()
+    await worker.stop_producer()
     await worker.store.drop_all()
     await worker.store.redis.aclose()
