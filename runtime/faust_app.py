@@ -171,6 +171,8 @@ class Workers:
                 await self.store.beat(self.role, self.worker_id, report)
             except Unavailable:
                 log.warning("could not beat the heartbeat: Redis is not reachable")
+            except Exception:
+                log.exception("could not beat the heartbeat")
             await asyncio.sleep(HEARTBEAT_S)
 
     async def _ready_store(self) -> RedisStore:
@@ -250,8 +252,8 @@ class Workers:
                 return
             try:
                 await host.fire_timers()
-            except Unavailable as e:
-                self.board.trouble("timers", str(e))
+            except Exception as e:
+                self._trouble("timers", e)
                 return
             self.board.clear("timers")
 
@@ -271,8 +273,8 @@ class Workers:
                                        if (murmur2(c.encode()) & 0x7FFFFFFF) % partitions
                                        in mine])
                     break
-                except Unavailable as e:
-                    self.board.trouble("assignment", str(e))
+                except Exception as e:
+                    self._trouble("assignment", e)
                     await backoff.wait()
             self.board.clear("assignment")
             log.info("dispatcher owns partitions %s", sorted(mine))
@@ -352,12 +354,19 @@ class Workers:
             try:
                 await live.save(force=ticks % max(1, round(1 / self.settings.live_coalesce_s))
                                 == 0)
-            except Unavailable as e:
-                self.board.trouble("live-board", str(e))
+            except Exception as e:
+                self._trouble("live-board", e)
                 return
             self.board.clear("live-board")
 
         self.app.timer(interval=self.settings.live_coalesce_s)(save_live)
+
+    def _trouble(self, component: str, error: Exception) -> None:
+        """A timer or a rebalance step that failed is on the board (and in the heartbeat);
+        it is tried again at its next turn, never left dead."""
+        if not isinstance(error, Unavailable):
+            log.exception("%s failed", component, exc_info=error)
+        self.board.trouble(component, f"{type(error).__name__}: {error}")
 
     async def _set_aside(self, consumer: str, topic: Topic, body: bytes, reason: str) -> None:
         """A message a projection cannot take becomes a dead letter; the fold goes on."""
