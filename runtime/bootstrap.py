@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import gc
 from collections.abc import AsyncIterator
 
@@ -91,8 +93,12 @@ def kafka_gateway_app(settings: Settings) -> web.Application:
 
     async def connect(app: web.Application) -> AsyncIterator[None]:
         await bus.start()
+        beats = asyncio.create_task(health.refresh(), name="heartbeats")
         settle_heap()
         yield
+        beats.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await beats
         await bus.stop()
         await redis.aclose()
 

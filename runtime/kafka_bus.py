@@ -29,6 +29,7 @@ from schemas.topics import COMMAND_OUTCOMES, encode, topic_of
 
 log = logging.getLogger("vdispatch.kafka_bus")
 WORKER_ROLES = ("dispatcher", "ledger", "live")
+HEARTBEAT_REFRESH_S = 2.0
 
 
 class KafkaCommandBus:
@@ -141,6 +142,16 @@ class ScaledHealth:
         self.bus = bus
         self.beats: list[dict[str, Any]] = []
         registry.register(_WorkerCollector(self))
+
+    async def refresh(self, every_s: float = HEARTBEAT_REFRESH_S) -> None:
+        """Keep the workers' heartbeats fresh for `/metrics` between health checks; a Redis
+        that does not answer is waited for."""
+        while True:
+            try:
+                self.beats = await self.store.heartbeats()
+            except Exception:
+                log.warning("could not read the workers' heartbeats", exc_info=True)
+            await asyncio.sleep(every_s)
 
     async def report(self) -> tuple[bool, dict[str, object]]:
         problems: dict[str, str] = {}

@@ -26,6 +26,19 @@ async def test_health_metrics_and_openapi(platform: Platform) -> None:
     assert metrics.headers["Content-Type"].startswith("text/plain")
     assert 'vd_http_requests_total{method="GET",route="/api/v1/service-types",status="200"}' \
         in metrics.body
+    if platform.mode == "embedded":
+        assert 'vd_task_up{task="dispatcher"} 1.0' in metrics.body
+        assert set(health.body["tasks"]) >= {"dispatcher", "ledger", "stock", "credits",
+                                             "projections", "live-board"}
+    else:
+        assert {w.split("/")[0] for w in health.body["workers"]} == {
+            "dispatcher", "ledger", "live"}
+
+        async def beating() -> bool:
+            body = (await anyone.get("/metrics")).body
+            return 'vd_worker_task_up{role="dispatcher"' in body
+
+        await eventually(beating, timeout_s=10)
 
     doc = (await anyone.get("/openapi.json")).body
     validate(doc)
