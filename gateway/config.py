@@ -20,4 +20,6 @@ class GatewayConfig:
     page_size_max: int = 200
     redeem_code_ttl_s: int = 600
     live_coalesce_s: float = 0.5
+    orders_per_hour_max: int = 10
+    """Orders one resident may place in an hour (0: no limit)."""
     clock: Callable[[], datetime] = utcnow

@@ -21,7 +21,7 @@ from pydantic import BaseModel, ValidationError
 from gateway.auth import BadToken, Principal, verify_token
 from gateway.config import GatewayConfig
 from gateway.errors import ApiError, validation_details
-from gateway.ports import CommandBus, HealthCheck, Views
+from gateway.ports import CommandBus, HealthCheck, RateLimits, Views
 from schemas.api import PendingOut
 from schemas.base import Actor, Command, CommandOutcome
 
@@ -31,6 +31,7 @@ CONFIG = web.AppKey("config", GatewayConfig)
 BUS = web.AppKey("bus", CommandBus)
 VIEWS = web.AppKey("views", Views)
 HEALTH = web.AppKey("health", HealthCheck)
+LIMITS = web.AppKey("limits", RateLimits)
 OPENAPI = web.AppKey("openapi", dict[str, Any])
 
 KIND_STATUS = {"invalid": 422, "not_found": 404, "forbidden": 403, "conflict": 409}
@@ -58,6 +59,17 @@ class Call:
     @property
     def bus(self) -> CommandBus:
         return self.request.app[BUS]
+
+    async def limit(self, rule: str, key: str, limit: int, window_s: int) -> None:
+        """Count an attempt against a limit; over it, 429 with Retry-After (0: no limit)."""
+        if limit <= 0:
+            return
+        retry_after_s = await self.request.app[LIMITS].hit(rule, key, limit, window_s)
+        if retry_after_s is not None:
+            raise ApiError(429, "too_many_requests", "too many attempts; try again later",
+                           {"rule": rule, "limit": limit, "window_s": window_s,
+                            "retry_after_s": int(retry_after_s)},
+                           headers={"Retry-After": str(int(retry_after_s))})
 
     @property
     def who(self) -> Principal:

@@ -15,7 +15,8 @@ STATUS_TEXT = {
     200: "OK", 201: "Created", 202: "Accepted: not answered in time, poll status_url",
     400: "Malformed request", 401: "Missing or bad token", 403: "Not allowed for this caller",
     404: "Not found", 409: "Conflict or illegal transition", 413: "Body too large",
-    422: "Invalid fields", 503: "The log is unavailable; retry after Retry-After seconds",
+    422: "Invalid fields", 429: "Too many attempts; retry after Retry-After seconds",
+    503: "The log is unavailable; retry after Retry-After seconds",
 }
 
 

@@ -96,3 +96,10 @@ class HealthCheck(Protocol):
     async def report(self) -> tuple[bool, dict[str, object]]:
         """Whether the platform can do its work now (the log takes writes, every owner and
         projection runs), and what was checked."""
+
+
+class RateLimits(Protocol):
+    async def hit(self, rule: str, key: str, limit: int, window_s: int) -> float | None:
+        """Count one attempt of `key` under `rule`: None while within `limit` attempts per
+        `window_s`, else the seconds until one more is allowed (nothing is counted then).
+        Shared by every gateway of a platform."""

@@ -239,14 +239,22 @@ def _status(out: dict[str, Any]) -> web.Response:
                                 team_id=out.get("team_id")))
 
 
-@route("POST", "/api/v1/requests", "Order a service (点单)", roles=RESIDENT, body=api.RequestIn,
-       answer=api.StatusOut, status=201, errors=COMMAND_ERRORS, tag="requests")
+@route("POST", "/api/v1/requests", "Order a service (点单); a resident may order at most "
+       "VD_ORDERS_PER_HOUR_MAX (10) times an hour, then 429 with Retry-After",
+       roles=RESIDENT, body=api.RequestIn, answer=api.StatusOut, status=201,
+       errors=(*COMMAND_ERRORS, 429), tag="requests")
 async def submit_request(call: Call) -> web.StreamResponse:
     body: api.RequestIn = call.body
     envelope = call.envelope()
     request_id = f"{county_of(body.area)}-{envelope['command_id'].hex[:16]}"
-    command = cmd.SubmitRequest(**envelope, request_id=request_id, **body.model_dump())
-    out = _result(await execute(call, command))
+
+    async def build() -> Command:
+        """A new order counts against the resident's hourly limit; a retry of an order
+        already taken (the same Idempotency-Key) is answered before this and counts not."""
+        await call.limit("orders", call.who.subject, call.config.orders_per_hour_max, 3600)
+        return cmd.SubmitRequest(**envelope, request_id=request_id, **body.model_dump())
+
+    out = _result(await execute(call, build))
     if isinstance(out, web.Response):
         return out
     response = _status(out)

@@ -13,6 +13,7 @@ from gateway.app import create_app
 from gateway.config import GatewayConfig
 from gateway.metrics import Metrics
 from runtime.embedded import Clock, EmbeddedHealth, EmbeddedPlatform, utcnow
+from runtime.rate_limits import WindowLimits
 from runtime.settings import Settings
 from runtime.views import StoreViews
 
@@ -35,6 +36,7 @@ def gateway_config(settings: Settings, clock: Clock = utcnow) -> GatewayConfig:
         page_size_max=settings.page_size_max,
         redeem_code_ttl_s=settings.redeem_code_ttl_s,
         live_coalesce_s=settings.live_coalesce_s,
+        orders_per_hour_max=settings.orders_per_hour_max,
         clock=clock,
     )
 
@@ -62,7 +64,7 @@ def embedded_app(settings: Settings, clock: Clock = utcnow, settle: bool = True
     platform = EmbeddedPlatform(settings, clock, metrics.registry)
     app = create_app(gateway_config(settings, clock), platform.commands,
                      StoreViews(platform.store, settings.notifications_max),
-                     EmbeddedHealth(platform), metrics)
+                     EmbeddedHealth(platform), WindowLimits.in_memory(), metrics)
     app[PLATFORM] = platform
 
     async def run_platform(app: web.Application) -> AsyncIterator[None]:
@@ -88,8 +90,9 @@ def kafka_gateway_app(settings: Settings) -> web.Application:
     bus = KafkaCommandBus(settings, store)
     metrics = Metrics()
     health = ScaledHealth(store, bus, metrics.registry)
+    limits = WindowLimits.in_redis(settings.redis_url, settings.namespace)
     app = create_app(gateway_config(settings), bus,
-                     StoreViews(store, settings.notifications_max), health, metrics)
+                     StoreViews(store, settings.notifications_max), health, limits, metrics)
 
     async def connect(app: web.Application) -> AsyncIterator[None]:
         await bus.start()

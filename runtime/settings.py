@@ -37,6 +37,8 @@ class Settings(BaseModel):
                                   "two where topics have three replicas, else one")
 
     body_limit_bytes: int = 64 * 1024
+    orders_per_hour_max: int = Field(10, ge=0, description="Orders one resident may place in "
+                                     "an hour; 0: no limit (benchmarks and load tests)")
     outcome_wait_s: float = 5.0
     token_ttl_s: int = 30 * 24 * 3600
     page_size_max: int = 200

@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 REPO = Path(__file__).resolve().parents[2]
+UNLIMITED = {"VD_ORDERS_PER_HOUR_MAX": "0"}
+"""Load is not abuse: benchmarks switch the limits on abuse off (DESIGN §9)."""
 
 
 @dataclass(frozen=True)

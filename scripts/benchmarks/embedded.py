@@ -35,7 +35,7 @@ from typing import Any
 import aiohttp
 from harness import Client, Platform, ServerProcess, eventually
 
-from benchmarks.common import BenchConfig, Goal, Report, percentile
+from benchmarks.common import UNLIMITED, BenchConfig, Goal, Report, percentile
 from benchmarks.loadgen import closed_loop, open_loop
 from schemas.common import Role
 
@@ -165,7 +165,8 @@ class Orders:
 
 async def start_platform(config: BenchConfig, name: str,
                          session: aiohttp.ClientSession) -> tuple[ServerProcess, Platform]:
-    server = ServerProcess(config.workdir / name, {"VD_SECRET": SECRET}, log_name=name)
+    server = ServerProcess(config.workdir / name, {"VD_SECRET": SECRET, **UNLIMITED},
+                           log_name=name)
     server.start()
     try:
         await server.wait_ready()

@@ -31,7 +31,7 @@ from datetime import UTC, datetime
 from harness import Platform
 from services import ScaledPlatform, scaled_platform
 
-from benchmarks.common import BenchConfig, Goal, Report, percentile
+from benchmarks.common import UNLIMITED, BenchConfig, Goal, Report, percentile
 from benchmarks.embedded import (
     SECRET,
     TEAM_CAPACITY,
@@ -64,7 +64,7 @@ async def run(config: BenchConfig, report: Report) -> None:
     async with broker_and_redis(config, "kafka") as services, session_for(256) as session:
         started = time.perf_counter()
         scaled, platform = await scaled_platform(services, config.workdir, session, SECRET,
-                                                 {}, "kafka")
+                                                 UNLIMITED, "kafka")
         try:
             district = await build_district(platform, config.pick(2, 4), config.seed)
             report.detail("kafka", platform_setup_s=round(time.perf_counter() - started, 1),

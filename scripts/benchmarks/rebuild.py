@@ -25,7 +25,7 @@ from datetime import UTC, datetime
 from redis.asyncio import Redis
 from services import ScaledPlatform
 
-from benchmarks.common import BenchConfig, Goal, Report
+from benchmarks.common import UNLIMITED, BenchConfig, Goal, Report
 from benchmarks.embedded import SECRET
 from benchmarks.pipe import Offsets, broker_and_redis, load, span_after
 from runtime.redis_store import text
@@ -73,7 +73,7 @@ async def run(config: BenchConfig, report: Report) -> None:
     count = config.pick(20_000, 1_000_000)
     commands = credit_commands(count, config.seed)
     async with broker_and_redis(config, "rebuild") as services:
-        scaled = ScaledPlatform(services, config.workdir, SECRET, {}, "rebuild")
+        scaled = ScaledPlatform(services, config.workdir, SECRET, UNLIMITED, "rebuild")
         ns, bootstrap = scaled.namespace, services.kafka_bootstrap
         await asyncio.to_thread(scaled.create_topics)
         outcomes = f"{ns}.{COMMAND_OUTCOMES.name}"

@@ -39,7 +39,8 @@ async def health(gateway: Gateway) -> Reply:
 async def test_a_full_disk_is_503_until_it_has_room_and_loses_nothing(
     aiohttp_client: AiohttpClient, tmp_path: Path
 ) -> None:
-    settings = settings_for(tmp_path, log_max_bytes=400_000, outcome_wait_s=0.5)
+    settings = settings_for(tmp_path, log_max_bytes=400_000, outcome_wait_s=0.5,
+                            orders_per_hour_max=0)
     app = embedded_app(settings, settle=False)
     gateway = Gateway(await aiohttp_client(app), app)
     await gateway.seed()

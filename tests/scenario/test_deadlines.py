@@ -54,13 +54,12 @@ async def test_when_every_team_is_busy_the_order_waits_then_escalates(
 ) -> None:
     platform = quick_platform
     district = await make_district(platform)
-    resident = platform.as_(Role.RESIDENT, "R-busy")
     county = district.teams["county"]
     leader = platform.as_(Role.LEADER, county.leader_id)
     staff = district.staff
     placed = []
-    for _ in range(11):
-        r = await resident.post("/api/v1/requests", {
+    for n in range(11):
+        r = await platform.as_(Role.RESIDENT, f"R-busy-{n}").post("/api/v1/requests", {
             "service_type": "bathing", "area": district.hamlet, "address": "2栋"})
         placed.append(r.body)
         if r.body["team_id"] == county.team_id:
@@ -81,14 +80,14 @@ async def test_a_queued_order_is_dispatched_as_soon_as_a_team_frees_up(
     platform: Platform,
 ) -> None:
     district = await make_district(platform)
-    resident = platform.as_(Role.RESIDENT, "R-queue")
     county = district.teams["county"]
     leader = platform.as_(Role.LEADER, county.leader_id)
     ids = []
-    for _ in range(11):
-        r = await resident.post("/api/v1/requests", {
+    for n in range(11):
+        r = await platform.as_(Role.RESIDENT, f"R-queue-{n}").post("/api/v1/requests", {
             "service_type": "repair", "area": district.village, "address": "3栋"})
         ids.append(r.body["request_id"])
+    resident = platform.as_(Role.RESIDENT, "R-queue-10")
     last = await resident.get(f"/api/v1/requests/{ids[-1]}")
     assert last.body["status"] == "submitted" and last.body["team_id"] is None
     await leader.post(f"/api/v1/requests/{ids[0]}/decline", {"reason": "没有工具"})
