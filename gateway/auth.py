@@ -1,4 +1,10 @@
-"""Signed bearer tokens (HS256 JWT) naming a role and a subject."""
+"""Signed bearer tokens (HS256 JWT) naming a role and a subject.
+
+Every token's header names the key that signed it (`kid`). The gateway holds a ring of keys:
+the first signs, every one verifies, so a new key is brought in first, the old one kept until
+its tokens have expired, then dropped — nobody is signed out by a rotation. A token without a
+`kid` (made before keys had ids) is checked against the first key of the ring.
+"""
 
 from __future__ import annotations
 
@@ -29,7 +35,51 @@ class BadToken(Exception):
     pass
 
 
-def issue_token(secret: str, role: Role, subject: str, now: datetime, ttl_s: int) -> str:
+DEFAULT_KID = "k1"
+
+
+@dataclass(frozen=True)
+class KeyRing:
+    """Signing keys by id; the first one signs."""
+
+    keys: tuple[tuple[str, str], ...]
+
+    def __post_init__(self) -> None:
+        if not self.keys:
+            raise ValueError("a key ring needs at least one key")
+        kids = [kid for kid, _ in self.keys]
+        if len(set(kids)) != len(kids):
+            raise ValueError("two signing keys have one id")
+
+    @classmethod
+    def single(cls, secret: str, kid: str = DEFAULT_KID) -> KeyRing:
+        return cls(((kid, secret),))
+
+    @classmethod
+    def parse(cls, text: str) -> KeyRing:
+        """`kid:secret,kid:secret`, the signing key first (VD_SIGNING_KEYS)."""
+        pairs = []
+        for part in (p.strip() for p in text.split(",") if p.strip()):
+            kid, sep, secret = part.partition(":")
+            if not sep or not re.fullmatch(r"[A-Za-z0-9_-]{1,32}", kid) or len(secret) < 32:
+                raise ValueError("each signing key is KID:SECRET, the id letters and digits, "
+                                 "the secret at least 32 characters")
+            pairs.append((kid, secret))
+        return cls(tuple(pairs))
+
+    @property
+    def current(self) -> tuple[str, str]:
+        return self.keys[0]
+
+    def secret_of(self, kid: str | None) -> str | None:
+        if kid is None:
+            return self.keys[0][1]
+        return next((secret for k, secret in self.keys if k == kid), None)
+
+
+def issue_token(keys: KeyRing | str, role: Role, subject: str, now: datetime,
+                ttl_s: int) -> str:
+    """A token signed with the ring's current key (a bare secret is a ring of one)."""
     if role not in PEOPLE:
         raise ValueError(f"tokens are for people: one of {', '.join(PEOPLE)}")
     if not SUBJECT.fullmatch(subject):
@@ -38,24 +88,31 @@ def issue_token(secret: str, role: Role, subject: str, now: datetime, ttl_s: int
         "iss": ISSUER, "sub": subject, "role": role.value,
         "iat": int(now.timestamp()), "exp": int((now + timedelta(seconds=ttl_s)).timestamp()),
     }
-    return jwt.encode(claims, secret, algorithm="HS256")
+    ring = KeyRing.single(keys) if isinstance(keys, str) else keys
+    kid, secret = ring.current
+    return jwt.encode(claims, secret, algorithm="HS256", headers={"kid": kid})
 
 
-def verify_token(secret: str, token: str) -> Principal:
+def verify_token(keys: KeyRing | str, token: str) -> Principal:
     """The token's principal, if it is signed with the secret and has not expired.
 
     A client sends the same token with every call, so the signature check and claim parsing
     are remembered per token (a bounded cache); only the expiry is checked again each time.
     """
-    principal, expires_at = _verified(secret, token)
+    ring = KeyRing.single(keys) if isinstance(keys, str) else keys
+    principal, expires_at = _verified(ring, token)
     if time.time() >= expires_at:
         raise BadToken("the token has expired")
     return principal
 
 
 @functools.lru_cache(maxsize=TOKENS_REMEMBERED)
-def _verified(secret: str, token: str) -> tuple[Principal, float]:
+def _verified(ring: KeyRing, token: str) -> tuple[Principal, float]:
     try:
+        kid = jwt.get_unverified_header(token).get("kid")
+        secret = ring.secret_of(kid if isinstance(kid, str) else None)
+        if secret is None:
+            raise BadToken("the token names a signing key this platform does not hold")
         claims = jwt.decode(token, secret, algorithms=["HS256"], issuer=ISSUER,
                             options={"require": ["exp", "iat", "sub", "iss"]})
         role = Role(str(claims.get("role")))

@@ -6,6 +6,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from gateway.auth import KeyRing
+
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
@@ -14,6 +16,7 @@ def utcnow() -> datetime:
 @dataclass(frozen=True)
 class GatewayConfig:
     secret: str
+    """The platform's secret: keys the hashes of Idempotency-Keys and redeem codes."""
     mode: str = "embedded"
     body_limit_bytes: int = 64 * 1024
     outcome_wait_s: float = 5.0
@@ -23,3 +26,9 @@ class GatewayConfig:
     orders_per_hour_max: int = 10
     """Orders one resident may place in an hour (0: no limit)."""
     clock: Callable[[], datetime] = utcnow
+    signing: KeyRing | None = None
+    """The keys that sign and verify tokens; by default one key, the secret itself."""
+
+    @property
+    def keys(self) -> KeyRing:
+        return self.signing or KeyRing.single(self.secret)

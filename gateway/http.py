@@ -159,7 +159,7 @@ def authenticate(request: web.Request) -> Principal:
         raise ApiError(401, "unauthorized", "a bearer token is required",
                        headers={"WWW-Authenticate": 'Bearer realm="vdispatch"'})
     try:
-        return verify_token(request.app[CONFIG].secret, token.strip())
+        return verify_token(request.app[CONFIG].keys, token.strip())
     except BadToken as e:
         raise ApiError(401, "unauthorized", "the token is invalid or expired",
                        headers={"WWW-Authenticate": 'Bearer error="invalid_token"'}) from e

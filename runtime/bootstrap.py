@@ -38,6 +38,7 @@ def gateway_config(settings: Settings, clock: Clock = utcnow) -> GatewayConfig:
         live_coalesce_s=settings.live_coalesce_s,
         orders_per_hour_max=settings.orders_per_hour_max,
         clock=clock,
+        signing=settings.key_ring(),
     )
 
 

@@ -102,7 +102,7 @@ def cmd_topics(args: argparse.Namespace) -> int:
 def cmd_token(args: argparse.Namespace) -> int:
     settings = _settings(args)
     try:
-        token = issue_token(settings.signing_secret(), Role(args.role), args.subject,
+        token = issue_token(settings.key_ring(), Role(args.role), args.subject,
                             datetime.now(UTC), args.ttl_s or settings.token_ttl_s)
     except ValueError as e:
         print(f"error: {e}", file=sys.stderr)

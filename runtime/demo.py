@@ -42,7 +42,7 @@ class Seeder:
         self.session = aiohttp.ClientSession()
 
     def token(self, role: Role, subject: str) -> str:
-        return issue_token(self.config.secret, role, subject, datetime.now(UTC), 30 * 24 * 3600)
+        return issue_token(self.config.keys, role, subject, datetime.now(UTC), 30 * 24 * 3600)
 
     async def post(self, role: Role, subject: str, path: str, body: dict[str, Any] | None,
                    key: str) -> tuple[int, dict[str, Any]]:
@@ -175,7 +175,7 @@ def print_welcome(base_url: str, config: GatewayConfig, subjects: dict[str, str]
     now = datetime.now(UTC)
     lines = [f"\n  北塔区 demo district is ready on {base_url}", ""]
     for name, (role, subject) in people.items():
-        token = issue_token(config.secret, role, subject, now, 30 * 24 * 3600)
+        token = issue_token(config.keys, role, subject, now, 30 * 24 * 3600)
         lines.append(f"  {name:<9} {subject:<6} TOKEN_{name.upper()}={token}")
         if name in PAGES:
             lines.append(f"            page: {base_url}{PAGES[name]}#token={token}")

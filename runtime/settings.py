@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from consumers.ledger.rules import PointsPolicy
 from dispatcher.policy import DispatchPolicy
+from gateway.auth import KeyRing
 
 ENV_PREFIX = "VD_"
 
@@ -23,6 +24,8 @@ class Settings(BaseModel):
     host: str = "127.0.0.1"
     port: int = Field(8080, ge=0, le=65535)
     secret: str = ""
+    signing_keys: str = Field("", description="KID:SECRET,KID:SECRET — the first signs tokens, "
+                              "every one verifies; empty: one key, the platform's secret")
     kafka_bootstrap: str = "127.0.0.1:19092"
     redis_url: str = "redis://127.0.0.1:16379/0"
     namespace: str = Field("", pattern=r"^[a-z0-9-]{0,32}$",
@@ -108,6 +111,11 @@ class Settings(BaseModel):
             rounding=self.points_rounding,
             redeem_code_ttl_s=self.redeem_code_ttl_s,
         )
+
+    def key_ring(self) -> KeyRing:
+        if self.signing_keys:
+            return KeyRing.parse(self.signing_keys)
+        return KeyRing.single(self.signing_secret())
 
     def signing_secret(self) -> str:
         """VD_SECRET, or a secret kept in the data dir so tokens outlive a restart."""

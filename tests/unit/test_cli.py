@@ -20,8 +20,7 @@ def test_token_prints_a_token_the_gateway_accepts(
     monkeypatch.delenv("VD_SECRET", raising=False)
     assert main(["token", "--role", "leader", "--subject", "L011"]) == 0
     token = capsys.readouterr().out.strip()
-    secret = Settings.from_env().signing_secret()
-    principal = verify_token(secret, token)
+    principal = verify_token(Settings.from_env().key_ring(), token)
     assert (principal.role, principal.subject) == (Role.LEADER, "L011")
     assert (tmp_path / "secret.key").stat().st_mode & 0o077 == 0, "the secret is private"
 
