@@ -9,11 +9,12 @@ from aiohttp import web
 
 from gateway.config import GatewayConfig
 from gateway.errors import errors_middleware
-from gateway.http import BUS, CONFIG, HEALTH, LIMITS, OPENAPI, VIEWS, bind
+from gateway.http import BUS, CONFIG, HEALTH, LIMITS, OPENAPI, SEALER, VIEWS, bind
 from gateway.metrics import METRICS, Metrics, metrics_middleware
 from gateway.openapi import build_openapi
 from gateway.pages import add_pages
-from gateway.ports import CommandBus, HealthCheck, RateLimits, Views
+from gateway.personal import Sealer
+from gateway.ports import CommandBus, HealthCheck, KeyStore, RateLimits, Views
 from gateway.routes import ROUTES
 from gateway.stream import CLOSING, close_streams
 
@@ -26,7 +27,8 @@ def version() -> str:
 
 
 def create_app(config: GatewayConfig, bus: CommandBus, views: Views, health: HealthCheck,
-               limits: RateLimits, metrics: Metrics | None = None) -> web.Application:
+               limits: RateLimits, keys: KeyStore, metrics: Metrics | None = None
+               ) -> web.Application:
     app = web.Application(
         middlewares=[metrics_middleware, errors_middleware],
         client_max_size=config.body_limit_bytes,
@@ -36,6 +38,7 @@ def create_app(config: GatewayConfig, bus: CommandBus, views: Views, health: Hea
     app[VIEWS] = views
     app[HEALTH] = health
     app[LIMITS] = limits
+    app[SEALER] = Sealer(keys)
     app[METRICS] = metrics or Metrics()
     app[OPENAPI] = build_openapi(ROUTES, version())
     app[CLOSING] = asyncio.Event()

@@ -21,6 +21,7 @@ from pydantic import BaseModel, ValidationError
 from gateway.auth import BadToken, Principal, verify_token
 from gateway.config import GatewayConfig
 from gateway.errors import ApiError, validation_details
+from gateway.personal import Sealer
 from gateway.ports import CommandBus, HealthCheck, RateLimits, Views
 from schemas.api import PendingOut
 from schemas.base import Actor, Command, CommandOutcome
@@ -32,6 +33,7 @@ BUS = web.AppKey("bus", CommandBus)
 VIEWS = web.AppKey("views", Views)
 HEALTH = web.AppKey("health", HealthCheck)
 LIMITS = web.AppKey("limits", RateLimits)
+SEALER = web.AppKey("sealer", Sealer)
 OPENAPI = web.AppKey("openapi", dict[str, Any])
 
 KIND_STATUS = {"invalid": 422, "not_found": 404, "forbidden": 403, "conflict": 409}
@@ -59,6 +61,10 @@ class Call:
     @property
     def bus(self) -> CommandBus:
         return self.request.app[BUS]
+
+    @property
+    def sealer(self) -> Sealer:
+        return self.request.app[SEALER]
 
     async def limit(self, rule: str, key: str, limit: int, window_s: int) -> None:
         """Count an attempt against a limit; over it, 429 with Retry-After (0: no limit)."""

@@ -103,3 +103,17 @@ class RateLimits(Protocol):
         """Count one attempt of `key` under `rule`: None while within `limit` attempts per
         `window_s`, else the seconds until one more is allowed (nothing is counted then).
         Shared by every gateway of a platform."""
+
+
+class KeyStore(Protocol):
+    """Each person's data key (DESIGN §9, crypto-shredding): personal fields enter the log
+    sealed under their person's key, which lives here and nowhere in the logs kept forever;
+    destroying the key erases the fields wherever their sealed copies are."""
+
+    async def keys_of(self, persons: Sequence[str], create: bool = False
+                      ) -> dict[str, bytes]:
+        """The keys of those persons that have one; with `create`, a key is made for each
+        that has none (once, whoever asks first: every caller gets the same key)."""
+
+    async def destroy(self, person: str) -> bool:
+        """Erase the person's key; False if there was none."""

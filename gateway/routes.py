@@ -19,10 +19,12 @@ from aiohttp import web
 from pydantic import BaseModel
 
 from consumers.ledger.rules import quarter_of
+from gateway.auth import SUBJECT
 from gateway.errors import ApiError
 from gateway.http import HEALTH, OPENAPI, Call, Handler, Route, answer, execute
 from gateway.masking import mask_address, mask_name, mask_phone
 from gateway.metrics import METRICS
+from gateway.personal import ERASED, Opened
 from gateway.ports import Unavailable
 from gateway.stream import live_stream
 from schemas import api
@@ -188,25 +190,40 @@ def _may_see_personal(call: Call, request: RequestView, team: TeamView | None) -
 
 
 async def _requests_out(call: Call, requests: list[RequestView]) -> list[api.RequestOut]:
-    """Requests as this caller may see them, each with its history (read in one go)."""
+    """Requests as this caller may see them, each with its history and its personal fields
+    opened (the histories and the residents' keys read in one go)."""
     histories = await call.views.histories(requests, call.config.page_size_max)
-    return [await _request_out(call, request, history)
+    opened = await call.sealer.opened(r.resident_id for r in requests)
+    return [await _request_out(call, request, history, opened)
             for request, history in zip(requests, histories, strict=True)]
 
 
+def _masked(value: str | None, mask: Callable[[str], str | None], full: bool) -> str | None:
+    """A personal field as this caller may see it: whole, masked, or erased for everyone."""
+    if full or not value or value == ERASED:
+        return value
+    return mask(value)
+
+
 async def _request_out(call: Call, request: RequestView,
-                       history: tuple[list[HistoryItem], int]) -> api.RequestOut:
+                       history: tuple[list[HistoryItem], int], opened: Opened
+                       ) -> api.RequestOut:
     team = await call.views.team(request.team_id) if request.team_id else None
     full = _may_see_personal(call, request, team)
     area = await call.views.area(request.area)
+    person = request.resident_id
+
+    def field(name: str) -> str | None:
+        return opened.open(person, name, getattr(request, name))
+
     return api.RequestOut(
         request_id=request.request_id, status=request.status, team_id=request.team_id,
         service_type=request.service_type, area=request.area,
         area_name=area.name if area else None, urgency=request.urgency,
-        address=request.address if full else mask_address(request.address),
-        details=request.details,
-        contact_name=request.contact_name if full else mask_name(request.contact_name),
-        contact_phone=request.contact_phone if full else mask_phone(request.contact_phone),
+        address=_masked(field("address"), mask_address, full) or "",
+        details=field("details") or "",
+        contact_name=_masked(field("contact_name"), mask_name, full) or "",
+        contact_phone=_masked(field("contact_phone"), mask_phone, full),
         resident_id=request.resident_id if full or call.who.role is Role.STAFF else "",
         attempt=request.attempt, refusals=request.refusals, submitted_at=request.submitted_at,
         accept_by=request.accept_by, complete_by=request.complete_by,
@@ -250,9 +267,14 @@ async def submit_request(call: Call) -> web.StreamResponse:
 
     async def build() -> Command:
         """A new order counts against the resident's hourly limit; a retry of an order
-        already taken (the same Idempotency-Key) is answered before this and counts not."""
+        already taken (the same Idempotency-Key) is answered before this and counts not.
+        The resident's personal fields enter the command sealed under their key."""
         await call.limit("orders", call.who.subject, call.config.orders_per_hour_max, 3600)
-        return cmd.SubmitRequest(**envelope, request_id=request_id, **body.model_dump())
+        sealed = await call.sealer.seal(call.who.subject, {
+            "address": body.address, "details": body.details,
+            "contact_name": body.contact_name, "contact_phone": body.contact_phone})
+        return cmd.SubmitRequest(**envelope, request_id=request_id,
+                                 **(body.model_dump() | sealed))
 
     out = _result(await execute(call, build))
     if isinstance(out, web.Response):
@@ -414,6 +436,22 @@ async def approve_request(call: Call) -> web.StreamResponse:
        roles=STAFF, answer=api.StatusOut, errors=COMMAND_ERRORS, tag="office")
 async def confirm_request(call: Call) -> web.StreamResponse:
     return await _lifecycle(call, cmd.ConfirmService)
+
+
+# -- residents --------------------------------------------------------------------------------
+
+
+@route("DELETE", "/api/v1/residents/{resident_id}",
+       "Erase a resident's personal data (个人信息保护法 Art. 47): their key is destroyed, so "
+       "the name, phone, address and details of each of their requests read [已删除] to every "
+       "reader from now on, in the log, the topics and every store; counts and ledger totals "
+       "stay. 404 when the platform holds no personal data of the resident",
+       roles=STAFF, status=204, errors=(401, 403, 404, 503), tag="residents")
+async def erase_resident(call: Call) -> web.StreamResponse:
+    resident_id = call.match("resident_id")
+    if not SUBJECT.fullmatch(resident_id) or not await call.sealer.erase(resident_id):
+        raise ApiError(404, "resident_not_found", "no personal data of this resident")
+    return web.Response(status=204)
 
 
 # -- points and redemption ------------------------------------------------------------------

@@ -65,7 +65,7 @@ def embedded_app(settings: Settings, clock: Clock = utcnow, settle: bool = True
     platform = EmbeddedPlatform(settings, clock, metrics.registry)
     app = create_app(gateway_config(settings, clock), platform.commands,
                      StoreViews(platform.store, settings.notifications_max),
-                     EmbeddedHealth(platform), WindowLimits.in_memory(), metrics)
+                     EmbeddedHealth(platform), WindowLimits.in_memory(), platform.keys, metrics)
     app[PLATFORM] = platform
 
     async def run_platform(app: web.Application) -> AsyncIterator[None]:
@@ -84,6 +84,7 @@ def kafka_gateway_app(settings: Settings) -> web.Application:
     from redis.asyncio import Redis
 
     from runtime.kafka_bus import KafkaCommandBus, ScaledHealth
+    from runtime.redis_keys import RedisKeys
     from runtime.redis_store import RedisStore
 
     redis = Redis.from_url(settings.redis_url)
@@ -92,8 +93,10 @@ def kafka_gateway_app(settings: Settings) -> web.Application:
     metrics = Metrics()
     health = ScaledHealth(store, bus, metrics.registry)
     limits = WindowLimits.in_redis(settings.redis_url, settings.namespace)
+    keys = RedisKeys(redis, settings.namespace, bus.publish_key)
     app = create_app(gateway_config(settings), bus,
-                     StoreViews(store, settings.notifications_max), health, limits, metrics)
+                     StoreViews(store, settings.notifications_max), health, limits, keys,
+                     metrics)
 
     async def connect(app: web.Application) -> AsyncIterator[None]:
         await bus.start()

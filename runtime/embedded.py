@@ -34,6 +34,7 @@ from runtime.ports import Incoming, Owner, Unavailable, Undecodable
 from runtime.projections import LiveProjector
 from runtime.replay import Replay
 from runtime.settings import Settings
+from runtime.sqlite_keys import SQLiteKeys
 from runtime.sqlite_log import Record, SQLiteLog, SQLiteLogReader
 from schemas.base import Command, CommandOutcome, LogMessage
 from schemas.topics import (
@@ -177,6 +178,7 @@ class EmbeddedPlatform:
         self.log = SQLiteLog(settings.data_dir / "log.sqlite3", settings.sqlite_synchronous,
                              max_bytes=settings.log_max_bytes)
         self.store = MemoryStore(settings.marker_ttl_s)
+        self.keys = SQLiteKeys(settings.data_dir / "keys.sqlite3")
         self.board = HealthBoard(registry)
         self.supervisor = Supervisor(self.board)
         self.waiters = Waiters()
@@ -221,6 +223,7 @@ class EmbeddedPlatform:
         await self.supervisor.stop()
         await self.log.drain()
         self.log.close()
+        self.keys.close()
 
     # -- the owners ----------------------------------------------------------------------
 

@@ -22,10 +22,11 @@ from redis.asyncio.client import PubSub
 from redis.exceptions import RedisError
 
 from gateway.ports import Unavailable
+from runtime.redis_keys import key_record
 from runtime.redis_store import RedisStore
 from runtime.settings import Settings
 from schemas.base import Command, CommandOutcome
-from schemas.topics import COMMAND_OUTCOMES, encode, topic_of
+from schemas.topics import COMMAND_OUTCOMES, PERSON_KEYS, encode, topic_of
 
 log = logging.getLogger("vdispatch.kafka_bus")
 WORKER_ROLES = ("dispatcher", "ledger", "live")
@@ -111,6 +112,19 @@ class KafkaCommandBus:
         except (KafkaError, TimeoutError) as e:
             self.broker_ok = False
             raise Unavailable("the message broker did not take the command") from e
+        self.broker_ok = True
+
+    async def publish_key(self, person: str, key: bytes | None) -> None:
+        """A person's data key (or its tombstone) onto the compacted key topic, acknowledged
+        by the in-sync replicas before the key is used or counted erased."""
+        producer = await self.connect()
+        topic = self.settings.topic_name(PERSON_KEYS.name)
+        try:
+            delivery = await producer.send(topic, key_record(person, key), key=person.encode())
+            await asyncio.wait_for(delivery, self.settings.produce_timeout_s)
+        except (KafkaError, TimeoutError) as e:
+            self.broker_ok = False
+            raise Unavailable("the message broker did not take the key") from e
         self.broker_ok = True
 
     async def outcome(self, command_id: UUID, wait_s: float) -> CommandOutcome | None:

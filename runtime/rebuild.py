@@ -5,7 +5,8 @@ Embedded, derived state lives in the process and is rebuilt at every start; this
 folds the log into a fresh store, checks the ledger's invariants on the result and prints a
 summary, so an operator can verify a data dir before serving it. Scaled, it drops the
 platform's keys in Redis and writes them again from the topics (workers stopped: they keep
-aggregates in memory), markers and kept answers included.
+aggregates in memory), markers and kept answers included, and the persons' data keys from
+their compacted topic.
 """
 
 from __future__ import annotations
@@ -87,12 +88,19 @@ async def rebuild(settings: Settings) -> int:
         folded = await replay.run(reader, lambda n: bar.update(n - bar.n))
         bar.update(folded - bar.n)
     dropped = await store.drop_all()
+    restored_keys = None
+    if settings.mode == "kafka":
+        from runtime.redis_keys import restore
+
+        restored_keys = await restore(settings, redis_store.redis)
 
     async def keep(outcomes: list[CommandOutcome]) -> None:
         if settings.mode == "kafka":
             await redis_store.announce(outcomes, publish=False)
 
     written = await replay.write(store, keep)
+    if restored_keys is not None:
+        written["person_keys"] = restored_keys
     problems = check_invariants(owners)
     summary = {"mode": settings.mode, "replayed": folded, "dropped_keys": dropped, **written,
                **_totals(owners), "problems": problems}

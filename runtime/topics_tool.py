@@ -32,9 +32,10 @@ def durability(brokers: int, replication: int = 0, min_insync: int = 0) -> tuple
     return factor, insync
 
 
-def topic_configs(retention_ms: int, cleanup_policy: str, min_insync: int) -> dict[str, str]:
+def topic_configs(retention_ms: int, cleanup_policy: str, min_insync: int,
+                  extra: tuple[tuple[str, str], ...] = ()) -> dict[str, str]:
     return {"retention.ms": str(retention_ms), "cleanup.policy": cleanup_policy,
-            "min.insync.replicas": str(min_insync)}
+            "min.insync.replicas": str(min_insync), **dict(extra)}
 
 
 def create(settings: Settings) -> dict[str, Any]:
@@ -48,7 +49,8 @@ def create(settings: Settings) -> dict[str, Any]:
                                     settings.topic_min_insync)
         existing = set(admin.list_topics())
         configs = {settings.topic_name(t.name): topic_configs(t.retention_ms, t.cleanup_policy,
-                                                              insync) for t in CATALOGUE}
+                                                              insync, t.configs)
+                   for t in CATALOGUE}
         missing = {name: {"num_partitions": t.partitions, "replication_factor": factor,
                           "configs": configs[name]}
                    for t in CATALOGUE if (name := settings.topic_name(t.name)) not in existing}

@@ -126,3 +126,12 @@ class DeadLetter(Frozen):
 
 
 LogMessage = Message | CommandOutcome | DeadLetter
+
+
+class PersonKey(Frozen):
+    """A person's data key on the scaled mode's compacted key topic (never in a log kept
+    forever); the key is 32 random bytes, base64."""
+
+    type: Literal["PersonKey"] = "PersonKey"
+    person: str
+    key: str

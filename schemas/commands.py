@@ -16,8 +16,8 @@ from schemas.common import (
     AreaCode,
     Hours,
     Identifier,
-    LongText,
     RequestId,
+    Sealed,
     ServiceType,
     ShortText,
     Urgency,
@@ -109,11 +109,11 @@ class SubmitRequest(RequestCommand):
     type: Literal["SubmitRequest"] = "SubmitRequest"
     service_type: ServiceType
     area: AreaCode
-    address: Annotated[str, Field(min_length=1, max_length=200)]
-    details: LongText = ""
+    address: Sealed = Field(min_length=1)
+    details: Sealed = ""
     urgency: Urgency = Urgency.NORMAL
-    contact_name: Annotated[str, Field(max_length=50)] = ""
-    contact_phone: Phone | None = None
+    contact_name: Sealed = ""
+    contact_phone: Sealed | None = None
 
     @model_validator(mode="after")
     def _id_names_county(self) -> SubmitRequest:

@@ -29,6 +29,13 @@ RequestId = Annotated[
     StringConstraints(pattern=r"^[0-9]{6}-[0-9a-f]{16}$"),
     Field(description="County code, a dash and 16 hex digits"),
 ]
+SEALED_MAX = 16_000
+Sealed = Annotated[
+    str,
+    StringConstraints(max_length=SEALED_MAX),
+    Field(description="A personal field sealed under its person's key (`pd1.` and AES-GCM in "
+                      "base64); readable only through the gateway while the key exists"),
+]
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 LongText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
 Hours = Annotated[float, Field(gt=0, le=24, description="Hours of service, at most 24 per task")]

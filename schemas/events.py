@@ -8,13 +8,14 @@ from uuid import UUID
 from pydantic import AwareDatetime, Field
 
 from schemas.base import Event
-from schemas.commands import CodeHash, Latitude, Longitude, Phone, VolunteerHours
+from schemas.commands import CodeHash, Latitude, Longitude, VolunteerHours
 from schemas.common import (
     AreaCode,
     Hours,
     Identifier,
     RequestId,
     Role,
+    Sealed,
     ServiceType,
     Urgency,
     county_of,
@@ -85,11 +86,11 @@ class RequestSubmitted(RequestEvent):
     resident_id: Identifier
     service_type: ServiceType
     area: AreaCode
-    address: str
-    details: str = ""
+    address: Sealed
+    details: Sealed = ""
     urgency: Urgency = Urgency.NORMAL
-    contact_name: str = ""
-    contact_phone: Phone | None = None
+    contact_name: Sealed = ""
+    contact_phone: Sealed | None = None
 
 
 class RequestHeldForReview(RequestEvent):

@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from pydantic import TypeAdapter
 
-from schemas.base import CommandOutcome, DeadLetter, LogMessage
+from schemas.base import CommandOutcome, DeadLetter, LogMessage, PersonKey
 from schemas.commands import DispatchCommand, LedgerCommand, StockCommand
 from schemas.events import DispatchEvent, LedgerEvent, StockEvent
 
@@ -29,6 +29,8 @@ class Topic:
     cleanup_policy: Literal["delete", "compact"]
     adapter: TypeAdapter[Any]
     purpose: str
+    configs: tuple[tuple[str, str], ...] = ()
+    """Broker configuration beyond retention and cleanup (a compacted topic's lags)."""
 
 
 DISPATCH_COMMANDS = Topic(
@@ -60,6 +62,16 @@ COMMAND_OUTCOMES = Topic(
     TypeAdapter(CommandOutcome), "each owner's answer to a command, for waiting gateways",
 )
 
+HOUR_MS = 3600 * 1000
+PERSON_KEYS = Topic(
+    "person-keys", "person id", 6, FOREVER_MS, "compact", TypeAdapter(PersonKey),
+    "each person's data key (the scaled mode's durable copy of Redis's); a tombstone (a null "
+    "value) erases it, and compaction removes the key from the topic within a day",
+    configs=(("min.compaction.lag.ms", "0"), ("max.compaction.lag.ms", str(DAY_MS)),
+             ("segment.ms", str(HOUR_MS)), ("delete.retention.ms", str(HOUR_MS)),
+             ("min.cleanable.dirty.ratio", "0.01")),
+)
+
 DEAD_LETTERS = Topic(
     "dead-letters", "consumer", 1, FOREVER_MS, "delete",
     TypeAdapter(DeadLetter), "messages a worker could not handle, with the reason",
@@ -74,6 +86,7 @@ CATALOGUE: tuple[Topic, ...] = (
     STOCK_EVENTS,
     COMMAND_OUTCOMES,
     DEAD_LETTERS,
+    PERSON_KEYS,
 )
 BY_NAME = {t.name: t for t in CATALOGUE}
 

@@ -113,6 +113,8 @@ class Platform:
     raw_log: Callable[[str, str, bytes], Awaitable[None]] | None = None
     """Puts bytes straight onto a topic of the platform's log, past the gateway (as a client
     of another version, or an operator's slip, might)."""
+    kept: Callable[[], Awaitable[bytes]] | None = None
+    """Every byte the platform keeps: its data dir's files, or its topics and Redis keys."""
 
     def token(self, role: Role | str, subject: str, ttl_s: int = 3600) -> str:
         return issue_token(self.secret, Role(role), subject, datetime.now(UTC), ttl_s)
@@ -315,3 +317,14 @@ def sqlite_raw_log(data_dir: Path) -> Callable[[str, str, bytes], Awaitable[None
             db.close()
 
     return put
+
+
+def data_dir_bytes(data_dir: Path) -> Callable[[], Awaitable[bytes]]:
+    """`Platform.kept` of an embedded platform: every file of its data dir."""
+
+    async def kept() -> bytes:
+        return await asyncio.to_thread(
+            lambda: b"".join(p.read_bytes() for p in sorted(data_dir.rglob("*"))
+                             if p.is_file()))
+
+    return kept

@@ -8,6 +8,7 @@ import asyncio
 import os
 import shutil
 import subprocess
+import sys
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -20,6 +21,30 @@ from harness import REPO, VDISPATCH, Platform, ServerProcess
 from schemas.common import Role
 
 WORKERS = ("dispatcher", "ledger", "live")
+DUMP_PLATFORM = """
+import sys, redis
+from kafka import KafkaConsumer, TopicPartition
+bootstrap, url, namespace = sys.argv[1:4]
+out = sys.stdout.buffer
+consumer = KafkaConsumer(bootstrap_servers=bootstrap.split(","), enable_auto_commit=False)
+for topic in sorted(t for t in consumer.topics() if t.startswith(namespace + ".")):
+    tps = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic))]
+    consumer.assign(tps)
+    consumer.seek_to_beginning(*tps)
+    ends = consumer.end_offsets(tps)
+    while any(consumer.position(tp) < ends[tp] for tp in tps):
+        for records in consumer.poll(timeout_ms=1000).values():
+            for record in records:
+                out.write((record.key or b"") + (record.value or b""))
+consumer.close()
+r = redis.Redis.from_url(url)
+for key in r.scan_iter(match=namespace + ":*", count=1000):
+    kind = r.type(key).decode()
+    values = {"string": lambda: [r.get(key)], "hash": lambda: r.hgetall(key).items(),
+              "list": lambda: r.lrange(key, 0, -1), "set": lambda: r.smembers(key),
+              "zset": lambda: r.zrange(key, 0, -1)}.get(kind, lambda: [])()
+    out.write(key + repr(list(values)).encode())
+"""
 
 
 @dataclass
@@ -127,6 +152,14 @@ class ScaledPlatform:
         finally:
             await producer.stop()
 
+    async def kept(self) -> bytes:
+        """Every record of this platform's topics and every value of its Redis keys."""
+        done = await asyncio.to_thread(subprocess.run, [
+            sys.executable, "-c", DUMP_PLATFORM, self.env["VD_KAFKA_BOOTSTRAP"],
+            self.env["VD_REDIS_URL"], self.namespace], capture_output=True, timeout=120,
+            check=True)
+        return done.stdout
+
     def create_topics(self) -> None:
         done = subprocess.run([VDISPATCH, "topics", "create"],
                               env={**os.environ, **self.env}, capture_output=True, text=True,
@@ -184,7 +217,8 @@ async def scaled_platform(services: Services, tmp: Path, http: aiohttp.ClientSes
                           secret: str, env: dict[str, str], name: str
                           ) -> tuple[ScaledPlatform, Platform]:
     scaled = ScaledPlatform(services, tmp, secret, env, name)
-    platform = Platform(scaled.gateway.base_url, secret, "kafka", http, env, scaled.raw_log)
+    platform = Platform(scaled.gateway.base_url, secret, "kafka", http, env, scaled.raw_log,
+                        scaled.kept)
     try:
         await scaled.start(platform)
     except BaseException:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import aiohttp
 import pytest
-from harness import Platform, ServerProcess, sqlite_raw_log
+from harness import Platform, ServerProcess, data_dir_bytes, sqlite_raw_log
 from services import scaled_platform
 
 SECRET = "scenario-secret-not-for-production-0123456789"
@@ -39,7 +39,7 @@ async def start(request: pytest.FixtureRequest, tmp: Path, http: aiohttp.ClientS
     try:
         await server.wait_ready()
         yield Platform(server.base_url, SECRET, "embedded", http, env,
-                       sqlite_raw_log(server.data_dir))
+                       sqlite_raw_log(server.data_dir), data_dir_bytes(server.data_dir))
     finally:
         server.stop()
 

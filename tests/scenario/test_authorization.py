@@ -33,7 +33,8 @@ def subject_for(role: Role, district: District) -> str:
 def concrete(path: str, request_id: str, volunteer_id: str) -> str:
     return (path.replace("{request_id}", request_id)
             .replace("{volunteer_id}", volunteer_id)
-            .replace("{command_id}", "00000000-0000-0000-0000-000000000000"))
+            .replace("{command_id}", "00000000-0000-0000-0000-000000000000")
+            .replace("{resident_id}", "R-nobody-here"))
 
 
 async def call(client: Client, route: Route, path: str) -> int:
@@ -41,6 +42,8 @@ async def call(client: Client, route: Route, path: str) -> int:
         return (await client.open_stream(path)).status
     if route.method == "GET":
         return (await client.get(path)).status
+    if route.method == "DELETE":
+        return (await client.request("DELETE", path)).status
     return (await client.post(path, {})).status
 
 
@@ -95,7 +98,7 @@ async def test_protected_routes_want_a_valid_token(platform: Platform,
         path = concrete(route.path, request_id, volunteer_id)
         for n, client in enumerate(clients):
             reply = (await client.post(path, {}) if route.method == "POST"
-                     else await client.get(path))
+                     else await client.request(route.method, path))
             if reply.status != 401 or reply.error_code != "unauthorized":
                 wrong.append(f"{route.method} {route.path} with client {n}: {reply.status}")
     assert wrong == []
