@@ -176,7 +176,8 @@ class EmbeddedPlatform:
         self.settings = settings
         self.clock = clock
         self.log = SQLiteLog(settings.data_dir / "log.sqlite3", settings.sqlite_synchronous,
-                             max_bytes=settings.log_max_bytes)
+                             max_bytes=settings.log_max_bytes,
+                             headroom_bytes=settings.log_headroom_bytes)
         self.store = MemoryStore(settings.marker_ttl_s)
         self.keys = SQLiteKeys(settings.data_dir / "keys.sqlite3")
         self.board = HealthBoard(registry)

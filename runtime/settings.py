@@ -60,6 +60,8 @@ class Settings(BaseModel):
     log_max_bytes: int = Field(0, ge=0, description="The embedded log takes no write that "
                                "would grow it past this size (503 instead); 0: no limit but "
                                "the disk's")
+    log_headroom_bytes: int = Field(1 << 20, ge=0, description="After a refused write the "
+                                    "embedded log is healthy again once this much more fits")
 
     review_required: bool = False
     accept_window_s: int = 30 * 60

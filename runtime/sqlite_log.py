@@ -38,6 +38,7 @@ CREATE TABLE IF NOT EXISTS positions (
     consumer TEXT PRIMARY KEY,
     position INTEGER NOT NULL
 );
+CREATE TABLE IF NOT EXISTS headroom (room BLOB NOT NULL);
 CREATE TRIGGER IF NOT EXISTS messages_are_immutable BEFORE UPDATE ON messages
 BEGIN SELECT RAISE(ABORT, 'the log is append-only'); END;
 CREATE TRIGGER IF NOT EXISTS messages_are_kept BEFORE DELETE ON messages
@@ -68,7 +69,6 @@ class LogUnavailable(Unavailable):
 
 
 Row = tuple[str, str, str, str, bytes]
-PROBE = "health-probe"
 
 
 @dataclass
@@ -98,13 +98,16 @@ class SQLiteLog:
     """
 
     def __init__(self, path: Path, synchronous: str = "FULL", group_max: int = 1000,
-                 fresh_max: int = 10_000, max_bytes: int = 0) -> None:
+                 fresh_max: int = 10_000, max_bytes: int = 0,
+                 headroom_bytes: int = 1 << 20) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
         self.group_max = group_max
         self.fresh_max = fresh_max
+        self.headroom_bytes = headroom_bytes
         self.writable = True
-        """False from a refused write until a write (or `probe`) succeeds again."""
+        """False from a refused write until `probe` finds room again: a small write that
+        slips through on a nearly full disk does not make the log healthy."""
         self._fresh: dict[int, LogMessage] = {}
         self._db = self._connect(path, synchronous)
         self._db.executescript(SCHEMA)
@@ -179,7 +182,6 @@ class SQLiteLog:
                     if unit.done is not None and not unit.done.done():
                         unit.done.set_exception(error)
                 continue
-            self.writable = True
             for unit, added in zip(units, self._committed(units, results), strict=True):
                 if unit.done is not None and not unit.done.done():
                     unit.done.set_result(added)
@@ -194,17 +196,19 @@ class SQLiteLog:
         except LogUnavailable:
             self.writable = False
             raise
-        self.writable = True
         return self._committed(units, results)
 
     def probe(self) -> bool:
-        """Whether the log takes a write now: after a refused write, a tiny real write (a
-        position row of its own) tells when the disk has room again."""
+        """Whether the log takes writes now. After a refused write, a committed write of
+        `headroom_bytes` (removed in the same transaction, so its pages are free for the
+        next writes) tells when the disk has room again for more than a trickle."""
         if self.writable or (self._flusher is not None and not self._flusher.done()):
             return self.writable
         try:
             with self._transaction():
-                self._writer.execute(MOVE, (PROBE, 0))
+                self._writer.execute("INSERT INTO headroom (room) VALUES (zeroblob(?))",
+                                     (self.headroom_bytes,))
+                self._writer.execute("DELETE FROM headroom")
         except LogUnavailable:
             return False
         self.writable = True

@@ -17,6 +17,7 @@ import pytest
 from contract.backends import Backend, kafka_backend, sqlite_backend
 from services import Services
 
+from gateway.ports import Unavailable
 from runtime.sqlite_log import SQLiteLog
 from schemas.base import Actor, CommandOutcome
 from schemas.commands import RegisterArea
@@ -141,3 +142,19 @@ def test_what_was_committed_survives_reopening(tmp_path: Path) -> None:
     assert again.position("dispatcher") == 1
     assert again.find(DISPATCH_COMMANDS.name, str(command.command_id)) is not None
     assert again.head() == 2
+
+
+def test_a_full_log_is_unwritable_until_there_is_headroom_again(tmp_path: Path) -> None:
+    log = SQLiteLog(tmp_path / "log.sqlite3", max_bytes=200_000, headroom_bytes=64_000)
+    big = [event_for("430511" + "0" * 9, n) for n in range(200)]
+    with pytest.raises(Unavailable):
+        while True:
+            log.append(big[:50])
+            big = [event_for("430511" + "0" * 9, n) for n in range(50)]
+    assert log.writable is False and log.probe() is False
+    log.commit("dispatcher", 1, [])
+    assert log.probe() is False, "a small write that slips through is no room"
+    log._writer.execute("PRAGMA max_page_count=1073741823")
+    assert log.probe() is True
+    log.append(big)
+    assert log.writable is True
