@@ -1,4 +1,4 @@
-"""Signed bearer tokens (HS256 JWT) naming a role and a subject.
+"""Signed bearer tokens (HS256 JWT) naming a role, a subject and, for staff, a scope.
 
 Every token's header names the key that signed it (`kid`). The gateway holds a ring of keys:
 the first signs, every one verifies, so a new key is brought in first, the old one kept until
@@ -25,10 +25,19 @@ PEOPLE = tuple(r for r in Role if r is not Role.SYSTEM)
 TOKENS_REMEMBERED = 4096
 
 
+SCOPE = re.compile(r"[0-9]{6}(?:[0-9]{3}){0,3}")
+
+
 @dataclass(frozen=True)
 class Principal:
     role: Role
     subject: str
+    scope: str | None = None
+    """A staff member's area scope; None: every area (operators' tokens)."""
+    family: str | None = None
+    """The refresh-token family a signed-in session's tokens belong to (revocable at once)."""
+    must_change_password: bool = False
+    """Signed in with a one-time password: only the password change and /me are open."""
 
 
 class BadToken(Exception):
@@ -78,16 +87,25 @@ class KeyRing:
 
 
 def issue_token(keys: KeyRing | str, role: Role, subject: str, now: datetime,
-                ttl_s: int) -> str:
+                ttl_s: int, *, scope: str | None = None, family: str | None = None,
+                must_change_password: bool = False) -> str:
     """A token signed with the ring's current key (a bare secret is a ring of one)."""
     if role not in PEOPLE:
         raise ValueError(f"tokens are for people: one of {', '.join(PEOPLE)}")
     if not SUBJECT.fullmatch(subject):
         raise ValueError("a subject is letters, digits and _ . : - (at most 64)")
-    claims = {
+    if scope is not None and (role is not Role.STAFF or not SCOPE.fullmatch(scope)):
+        raise ValueError("a scope is an area code of 6, 9, 12 or 15 digits, for staff only")
+    claims: dict[str, object] = {
         "iss": ISSUER, "sub": subject, "role": role.value,
         "iat": int(now.timestamp()), "exp": int((now + timedelta(seconds=ttl_s)).timestamp()),
     }
+    if scope is not None:
+        claims["scope"] = scope
+    if family is not None:
+        claims["fam"] = family
+    if must_change_password:
+        claims["pcr"] = True
     ring = KeyRing.single(keys) if isinstance(keys, str) else keys
     kid, secret = ring.current
     return jwt.encode(claims, secret, algorithm="HS256", headers={"kid": kid})
@@ -118,7 +136,13 @@ def _verified(ring: KeyRing, token: str) -> tuple[Principal, float]:
         role = Role(str(claims.get("role")))
     except (jwt.PyJWTError, ValueError) as e:
         raise BadToken(str(e)) from e
-    subject = claims["sub"]
+    subject, scope, family = claims["sub"], claims.get("scope"), claims.get("fam")
     if role not in PEOPLE or not isinstance(subject, str) or not SUBJECT.fullmatch(subject):
         raise BadToken("bad subject or role")
-    return Principal(role, subject), float(claims["exp"])
+    if scope is not None and (role is not Role.STAFF or not isinstance(scope, str)
+                              or not SCOPE.fullmatch(scope)):
+        raise BadToken("bad scope")
+    if family is not None and (not isinstance(family, str) or not SUBJECT.fullmatch(family)):
+        raise BadToken("bad family")
+    return (Principal(role, subject, scope, family, claims.get("pcr") is True),
+            float(claims["exp"]))

@@ -84,7 +84,7 @@ class Call:
 
     @property
     def actor(self) -> Actor:
-        return Actor(role=self.who.role, subject=self.who.subject)
+        return Actor(role=self.who.role, subject=self.who.subject, scope=self.who.scope)
 
     def match(self, name: str) -> str:
         return self.request.match_info[name]

@@ -103,7 +103,8 @@ def cmd_token(args: argparse.Namespace) -> int:
     settings = _settings(args)
     try:
         token = issue_token(settings.key_ring(), Role(args.role), args.subject,
-                            datetime.now(UTC), args.ttl_s or settings.token_ttl_s)
+                            datetime.now(UTC), args.ttl_s or settings.token_ttl_s,
+                            scope=args.scope)
     except ValueError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
@@ -163,6 +164,7 @@ def main(argv: list[str] | None = None) -> int:
                        choices=[r.value for r in Role if r is not Role.SYSTEM])
     token.add_argument("--subject", required=True, help="the person's or kiosk's id")
     token.add_argument("--ttl-s", type=int, help="lifetime in seconds")
+    token.add_argument("--scope", help="a staff token's area scope (default: every area)")
     token.add_argument("--data-dir", type=Path)
     token.set_defaults(run=cmd_token)
 

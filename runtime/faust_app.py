@@ -118,6 +118,7 @@ class Workers:
             group,
             broker=f"kafka://{settings.kafka_bootstrap}",
             store="memory://",
+            datadir=str(settings.data_dir / "workers" / group),
             autodiscover=False,
             web_enabled=False,
             topic_allow_declare=False,

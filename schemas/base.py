@@ -7,7 +7,7 @@ from uuid import UUID
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, JsonValue
 
-from schemas.common import Identifier, Role
+from schemas.common import AreaCode, Identifier, Role
 
 SCHEMA_VERSION = 1
 
@@ -21,6 +21,7 @@ class Frozen(BaseModel):
 class Actor(Frozen):
     role: Role
     subject: Identifier
+    scope: AreaCode | None = Field(None, description="A staff member's scope; none: all areas")
 
 
 SYSTEM = Actor(role=Role.SYSTEM, subject="platform")

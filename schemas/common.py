@@ -97,3 +97,8 @@ def area_level(code: str) -> int:
 def ancestors(code: str) -> list[str]:
     """The code itself and every enclosing level, most local first."""
     return [code[:n] for n in reversed(AREA_LEVEL_LENGTHS) if n <= len(code)]
+
+
+def within(area: str, scope: str | None) -> bool:
+    """Whether an area lies in a scope (None: every area). Codes nest by prefix."""
+    return scope is None or area.startswith(scope)

@@ -1,7 +1,8 @@
 """Tokens name the key that signed them, so keys rotate without signing anybody out: the
 first key of the ring signs, every key verifies, a dropped key's tokens stop working, a token
 naming an unknown key or forged with another secret is refused, and a token made before keys
-had ids is checked against the first key."""
+had ids is checked against the first key. A staff token carries its scope (an area code,
+nothing for an operator's all-areas token); no other role carries one."""
 
 from __future__ import annotations
 
@@ -49,3 +50,22 @@ def test_a_forged_or_unnamed_key_is_refused_and_a_token_without_a_kid_uses_the_f
 def test_a_bad_key_ring_setting_is_refused(text: str) -> None:
     with pytest.raises(ValueError):
         KeyRing.parse(text)
+
+
+def test_a_staff_token_carries_its_scope_family_and_password_flag() -> None:
+    ring = KeyRing.parse(f"k1:{OLD}")
+    token = issue_token(ring, Role.STAFF, "S2", NOW, 600, scope="430511001", family="f1",
+                        must_change_password=True)
+    principal = verify_token(ring, token)
+    assert (principal.scope, principal.family, principal.must_change_password) == (
+        "430511001", "f1", True)
+    assert verify_token(ring, issue_token(ring, Role.STAFF, "S1", NOW, 600)).scope is None
+    for role, scope in ((Role.RESIDENT, "430511"), (Role.STAFF, "43051"),
+                        (Role.STAFF, "430511\n")):
+        with pytest.raises(ValueError, match="scope"):
+            issue_token(ring, role, "X1", NOW, 600, scope=scope)
+    forged = jwt.encode({"iss": "vdispatch", "sub": "R1", "role": "resident", "iat": 0,
+                         "scope": "430511", "exp": 4_000_000_000}, OLD, algorithm="HS256",
+                        headers={"kid": "k1"})
+    with pytest.raises(BadToken, match="scope"):
+        verify_token(ring, forged)
