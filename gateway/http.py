@@ -25,6 +25,7 @@ from gateway.personal import Sealer
 from gateway.ports import CommandBus, HealthCheck, RateLimits, Views
 from schemas.api import PendingOut
 from schemas.base import Actor, Command, CommandOutcome
+from schemas.common import within
 
 B = TypeVar("B", bound=BaseModel)
 
@@ -81,6 +82,21 @@ class Call:
     def who(self) -> Principal:
         assert self.principal is not None
         return self.principal
+
+    def sees(self, area: str) -> bool:
+        """Whether the caller's scope contains an area (only staff have a scope)."""
+        return within(area, self.who.scope)
+
+    def visible(self, area: str, kind: str = "object") -> None:
+        """Outside the caller's scope an object is answered as if it did not exist."""
+        if not self.sees(area):
+            raise ApiError(404, "not_found", f"no such {kind}")
+
+    def creates_in(self, area: str) -> None:
+        """Naming an area outside the scope in a creation is 403, before it is looked up."""
+        if not self.sees(area):
+            raise ApiError(403, "out_of_scope", "this area is outside your scope",
+                           {"area": area, "scope": self.who.scope})
 
     @property
     def actor(self) -> Actor:
