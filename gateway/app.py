@@ -9,13 +9,14 @@ from aiohttp import web
 
 from gateway.config import GatewayConfig
 from gateway.errors import errors_middleware
-from gateway.http import BUS, CONFIG, HEALTH, LIMITS, OPENAPI, SEALER, VIEWS, bind
+from gateway.http import BUS, CONFIG, HEALTH, LIMITS, OPENAPI, SEALER, SESSIONS, VIEWS, bind
 from gateway.metrics import METRICS, Metrics, metrics_middleware
 from gateway.openapi import build_openapi
 from gateway.pages import add_pages
 from gateway.personal import Sealer
 from gateway.ports import CommandBus, HealthCheck, KeyStore, RateLimits, Views
 from gateway.routes import ROUTES
+from gateway.sessions import Revocations
 from gateway.stream import CLOSING, close_streams
 
 
@@ -39,6 +40,7 @@ def create_app(config: GatewayConfig, bus: CommandBus, views: Views, health: Hea
     app[HEALTH] = health
     app[LIMITS] = limits
     app[SEALER] = Sealer(keys)
+    app[SESSIONS] = Revocations(config.revocation_cache_s)
     app[METRICS] = metrics or Metrics()
     app[OPENAPI] = build_openapi(ROUTES, version())
     app[CLOSING] = asyncio.Event()

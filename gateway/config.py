@@ -28,6 +28,13 @@ class GatewayConfig:
     clock: Callable[[], datetime] = utcnow
     signing: KeyRing | None = None
     """The keys that sign and verify tokens; by default one key, the secret itself."""
+    access_ttl_s: int = 15 * 60
+    refresh_ttl_s: int = 30 * 24 * 3600
+    signin_code_ttl_s: int = 300
+    signin_failures_max: int = 5
+    signin_per_address_max: int = 30
+    codes_per_hour_max: int = 5
+    revocation_cache_s: float = 1.0
 
     @property
     def keys(self) -> KeyRing:

@@ -23,6 +23,7 @@ from gateway.config import GatewayConfig
 from gateway.errors import ApiError, validation_details
 from gateway.personal import Sealer
 from gateway.ports import CommandBus, HealthCheck, RateLimits, Views
+from gateway.sessions import Revocations
 from schemas.api import PendingOut
 from schemas.base import Actor, Command, CommandOutcome
 from schemas.common import within
@@ -36,6 +37,9 @@ HEALTH = web.AppKey("health", HealthCheck)
 LIMITS = web.AppKey("limits", RateLimits)
 SEALER = web.AppKey("sealer", Sealer)
 OPENAPI = web.AppKey("openapi", dict[str, Any])
+SESSIONS = web.AppKey("sessions", Revocations)
+PASSWORD_FREE = frozenset({"/api/v1/auth/password", "/api/v1/me"})
+"""What a session opened with a one-time password may call until the password is changed."""
 
 KIND_STATUS = {"invalid": 422, "not_found": 404, "forbidden": 403, "conflict": 409}
 IDEMPOTENCY_KEY_MAX = 200
@@ -66,6 +70,10 @@ class Call:
     @property
     def sealer(self) -> Sealer:
         return self.request.app[SEALER]
+
+    @property
+    def limits(self) -> RateLimits:
+        return self.request.app[LIMITS]
 
     async def limit(self, rule: str, key: str, limit: int, window_s: int) -> None:
         """Count an attempt against a limit; over it, 429 with Retry-After (0: no limit)."""
@@ -223,6 +231,13 @@ def bind(r: Route) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
             if principal.role.value not in r.roles:
                 raise ApiError(403, "forbidden", "this role may not do this",
                                {"role": principal.role.value, "allowed": sorted(r.roles)})
+            if not await request.app[SESSIONS].is_open(request.app[VIEWS], principal,
+                                                       request.app[CONFIG].clock()):
+                raise ApiError(401, "unauthorized", "the session has ended: sign in again",
+                               headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
+            if principal.must_change_password and r.path not in PASSWORD_FREE:
+                raise ApiError(403, "password_change_required",
+                               "change the one-time password first (POST /api/v1/auth/password)")
         call = Call(request, principal)
         if r.body is not None:
             call.body = await parse_body(request, r.body)

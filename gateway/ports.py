@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Protocol
 from uuid import UUID
 
+from schemas.accounts import PersonAccount
 from schemas.base import Command, CommandOutcome
 from schemas.views import (
     AccountView,
@@ -80,6 +81,9 @@ class Views(Protocol):
 
     async def account(self, volunteer_id: str) -> AccountView | None: ...
 
+    async def person_account(self, account_id: str) -> PersonAccount | None:
+        """A person's sign-in account (credentials, roles, open sessions)."""
+
     async def catalog(self) -> list[CatalogItemView]: ...
 
     async def catalog_item(self, item_id: str) -> CatalogItemView | None: ...
@@ -103,6 +107,11 @@ class RateLimits(Protocol):
         """Count one attempt of `key` under `rule`: None while within `limit` attempts per
         `window_s`, else the seconds until one more is allowed (nothing is counted then).
         Shared by every gateway of a platform."""
+
+    async def exceeded(self, rule: str, key: str, limit: int, window_s: int
+                       ) -> float | None:
+        """Like `hit`, without counting: for limits on failures, counted only when one
+        happens."""
 
 
 class KeyStore(Protocol):

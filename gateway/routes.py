@@ -638,3 +638,6 @@ async def metrics(call: Call) -> web.StreamResponse:
 @route("GET", "/openapi.json", "This document", roles=None, tag="operations")
 async def openapi(call: Call) -> web.StreamResponse:
     return web.json_response(call.request.app[OPENAPI])
+
+
+from gateway import people  # noqa: E402, F401  the sign-in routes, in the same table

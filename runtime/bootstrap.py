@@ -39,6 +39,13 @@ def gateway_config(settings: Settings, clock: Clock = utcnow) -> GatewayConfig:
         orders_per_hour_max=settings.orders_per_hour_max,
         clock=clock,
         signing=settings.key_ring(),
+        access_ttl_s=settings.access_ttl_s,
+        refresh_ttl_s=settings.refresh_ttl_s,
+        signin_code_ttl_s=settings.signin_code_ttl_s,
+        signin_failures_max=settings.signin_failures_max,
+        signin_per_address_max=settings.signin_per_address_max,
+        codes_per_hour_max=settings.codes_per_hour_max,
+        revocation_cache_s=settings.revocation_cache_s,
     )
 
 

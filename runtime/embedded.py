@@ -24,12 +24,14 @@ from uuid import UUID
 from prometheus_client import CollectorRegistry
 from pydantic import ValidationError
 
+from accounts.owner import AccountsOwner
 from consumers.ledger.handlers import credits_for
 from consumers.ledger.owner import LedgerOwner, StockOwner
 from dispatcher.owner import DispatchOwner
 from runtime.health import Backoff, HealthBoard, Supervisor
 from runtime.host import Host, dead_letter
 from runtime.memory_store import MemoryStore
+from runtime.outbox import Outbox, sender_for
 from runtime.ports import Incoming, Owner, Unavailable, Undecodable
 from runtime.projections import LiveProjector
 from runtime.replay import Replay
@@ -38,6 +40,7 @@ from runtime.sqlite_keys import SQLiteKeys
 from runtime.sqlite_log import Record, SQLiteLog, SQLiteLogReader
 from schemas.base import Command, CommandOutcome, LogMessage
 from schemas.topics import (
+    ACCOUNT_EVENTS,
     BY_NAME,
     COMMAND_OUTCOMES,
     DEAD_LETTERS,
@@ -50,6 +53,7 @@ log = logging.getLogger("vdispatch.embedded")
 
 Clock = Callable[[], datetime]
 CREDITS = "credits"
+OUTBOX = "outbox"
 LIVE = "live"
 PROJECTED_TOPICS = [f.event_topic.name for f in FAMILIES] + [DEAD_LETTERS.name]
 
@@ -61,7 +65,7 @@ def utcnow() -> datetime:
 def owners_of(settings: Settings) -> list[Owner]:
     """Every owner the platform runs, fresh."""
     return [DispatchOwner(settings.dispatch_policy()), LedgerOwner(settings.points_policy()),
-            StockOwner()]
+            StockOwner(), AccountsOwner(settings.account_policy())]
 
 
 def message_of(record: Record) -> Any:
@@ -187,6 +191,9 @@ class EmbeddedPlatform:
         self.projected = 0
         self.hosts: list[Host] = []
         self.projector = self._projector()
+        self.outbox = Outbox(sender_for(settings.outbox_sender, settings.outbox_webhook_url),
+                             self.keys, clock, settings.outbox_retries_max,
+                             self.board.registry)
 
     def _projector(self) -> LiveProjector:
         s = self.settings
@@ -219,6 +226,7 @@ class EmbeddedPlatform:
         self.supervisor.spawn(CREDITS, self._relay_credits)
         self.supervisor.spawn("projections", self._project)
         self.supervisor.spawn("live-board", self._save_live)
+        self.supervisor.spawn(OUTBOX, self._send_outbox)
 
     async def stop(self) -> None:
         await self.supervisor.stop()
@@ -285,6 +293,23 @@ class EmbeddedPlatform:
                 continue
             self.board.clear(f"relay:{CREDITS}")
             backoff.reset()
+
+    # -- the outbox: codes and notices leave through the sender ---------------------------
+
+    async def _send_outbox(self) -> None:
+        """Account events from the outbox's own position on; each message is sent, then the
+        position moves (at least once: a restart between the two sends one again)."""
+        topic = ACCOUNT_EVENTS.name
+        while True:
+            watch = self.log.watch([topic])
+            records = self.log.read([topic], self.log.position(OUTBOX),
+                                    self.settings.batch_size_max)
+            if not records:
+                await self.log.appended(watch, 5.0)
+                continue
+            for record in records:
+                await self.outbox.deliver(message_of(record))
+            await self.log.commit_async(OUTBOX, records[-1].position, [])
 
     # -- projections: the live board and notifications ------------------------------------
 

@@ -27,18 +27,22 @@ from faust.serializers import codecs
 from pydantic import ValidationError
 from redis.asyncio import Redis
 
+from accounts.owner import AccountsOwner
 from consumers.ledger.handlers import credits_for
 from consumers.ledger.owner import LedgerOwner, StockOwner
 from dispatcher.owner import DispatchOwner
 from runtime.embedded import utcnow
 from runtime.health import Backoff, HealthBoard, Supervisor
 from runtime.host import Host, dead_letter
+from runtime.outbox import Outbox, sender_for
 from runtime.ports import Incoming, Owner, Unavailable, Undecodable
 from runtime.projections import LiveProjector
+from runtime.redis_keys import RedisKeys
 from runtime.redis_store import RedisStore
 from runtime.settings import Settings
 from schemas.base import CommandOutcome, Event, LogMessage
 from schemas.topics import (
+    ACCOUNT_EVENTS,
     CATALOGUE,
     COUNTY,
     DEAD_LETTERS,
@@ -283,14 +287,44 @@ class Workers:
         self.app.on_partitions_assigned.connect(on_assigned)
 
     def _bind_ledger(self) -> None:
+        """The owners keyed by a person or a thing: points, stock and people's accounts,
+        with the outbox that sends what the accounts ask to send."""
         ledger = self._host(LedgerOwner(self.settings.points_policy()))
         stock = self._host(StockOwner())
-        self._agent(ledger.owner.family.command_topic, ledger)
-        self._agent(stock.owner.family.command_topic, stock)
+        accounts = self._host(AccountsOwner(self.settings.account_policy()))
+        hosts = (ledger, stock, accounts)
+        for host in hosts:
+            self._agent(host.owner.family.command_topic, host)
 
         async def reset(app: Any, assigned: Any, **kwargs: Any) -> None:
-            ledger.reset()
-            stock.reset()
+            for host in hosts:
+                host.reset()
+
+        async def refuse_new_keys(person: str, key: bytes | None) -> None:
+            raise RuntimeError("the outbox only reads keys")
+
+        outbox = Outbox(sender_for(self.settings.outbox_sender,
+                                   self.settings.outbox_webhook_url),
+                        RedisKeys(self.store.redis, self.settings.namespace, refuse_new_keys),
+                        utcnow, self.settings.outbox_retries_max, self.board.registry)
+
+        async def send_outbox(stream: Any) -> None:
+            await self._ready_store()
+            async for event in stream:
+                if isinstance(event, Undecodable):
+                    await self._set_aside("outbox", ACCOUNT_EVENTS, event.body, event.reason)
+                    continue
+                backoff = Backoff()
+                while True:
+                    try:
+                        await outbox.deliver(event)
+                        break
+                    except Unavailable as e:
+                        self.board.trouble("outbox", str(e))
+                        await backoff.wait()
+                self.board.clear("outbox")
+
+        self.app.agent(self.topics[ACCOUNT_EVENTS.name], name="send_outbox")(send_outbox)
 
         self.app.on_partitions_assigned.connect(reset)
 

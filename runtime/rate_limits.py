@@ -49,3 +49,14 @@ class WindowLimits:
         except (StorageError, OSError, TimeoutError) as e:
             raise LimitsUnavailable(f"the rate limit counters did not answer: {e!r}") from e
         return max(1.0, math.ceil(stats.reset_time - time.time()))
+
+    async def exceeded(self, rule: str, key: str, limit: int, window_s: int
+                       ) -> float | None:
+        item = RateLimitItemPerSecond(limit, window_s, namespace=self.namespace)
+        try:
+            if await self.limiter.test(item, rule, key):
+                return None
+            stats = await self.limiter.get_window_stats(item, rule, key)
+        except (StorageError, OSError, TimeoutError) as e:
+            raise LimitsUnavailable(f"the rate limit counters did not answer: {e!r}") from e
+        return max(1.0, math.ceil(stats.reset_time - time.time()))

@@ -23,6 +23,7 @@ from redis.asyncio import Redis
 from redis.exceptions import NoScriptError, RedisError
 
 from runtime.ports import Step, Unavailable
+from schemas.accounts import PersonAccount
 from schemas.base import CommandOutcome, LogMessage
 from schemas.topics import BY_NAME, COMMAND_OUTCOMES, encode, topic_of
 from schemas.views import (
@@ -50,6 +51,7 @@ ROWS: dict[str, TypeAdapter[Any]] = {
     "accounts": TypeAdapter(AccountView),
     "entries": TypeAdapter(LedgerEntry),
     "items": TypeAdapter(CatalogItemView),
+    "person_accounts": TypeAdapter(PersonAccount),
 }
 LIVE_POLL_S = 0.2
 HEARTBEAT_TTL_S = 10

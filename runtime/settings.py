@@ -9,6 +9,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from accounts.rules import AccountPolicy
 from consumers.ledger.rules import PointsPolicy
 from dispatcher.policy import DispatchPolicy
 from gateway.auth import KeyRing
@@ -43,7 +44,27 @@ class Settings(BaseModel):
     orders_per_hour_max: int = Field(10, ge=0, description="Orders one resident may place in "
                                      "an hour; 0: no limit (benchmarks and load tests)")
     outcome_wait_s: float = 5.0
-    token_ttl_s: int = 30 * 24 * 3600
+    token_ttl_s: int = Field(30 * 24 * 3600, description="Lifetime of the tokens `vdispatch "
+                             "token` and the demo mint (operators' and tests' tokens)")
+    access_ttl_s: int = Field(15 * 60, ge=60, description="Lifetime of a signed-in access token")
+    refresh_ttl_s: int = Field(30 * 24 * 3600, ge=600, description="A session's lifetime: its "
+                               "refresh tokens rotate on each use until then")
+    signin_code_ttl_s: int = Field(300, ge=30, description="How long a one-time code is good")
+    signin_failures_max: int = Field(5, ge=0, description="Failed sign-ins per phone in 15 "
+                                     "minutes before 429; 0: no limit")
+    signin_per_address_max: int = Field(30, ge=0, description="Sign-in attempts per client "
+                                        "address per minute; 0: no limit")
+    codes_per_hour_max: int = Field(5, ge=0, description="Codes one phone may ask for in an "
+                                    "hour (and one per 30 s); 0: no limit")
+    code_failures_max: int = Field(5, ge=1, description="Wrong guesses that void a code")
+    sessions_max: int = Field(10, ge=1, description="Open sessions per account; the oldest "
+                              "is signed out beyond it")
+    revocation_cache_s: float = Field(1.0, ge=0, description="How long a gateway trusts that "
+                                      "a session is still open before it asks again")
+    outbox_sender: Literal["console", "webhook"] = "console"
+    outbox_webhook_url: str = ""
+    outbox_retries_max: int = Field(8, ge=0, description="Tries of a message the sender "
+                                    "refused, with backoff, before it is set aside")
     page_size_max: int = 200
     batch_size_max: int = 500
     worker_slice_max: int = Field(100, ge=1, description="Messages an embedded worker handles "
@@ -113,6 +134,10 @@ class Settings(BaseModel):
             rounding=self.points_rounding,
             redeem_code_ttl_s=self.redeem_code_ttl_s,
         )
+
+    def account_policy(self) -> AccountPolicy:
+        return AccountPolicy(code_failures_max=self.code_failures_max,
+                             sessions_max=self.sessions_max)
 
     def key_ring(self) -> KeyRing:
         if self.signing_keys:

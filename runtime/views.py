@@ -12,10 +12,12 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from accounts.state import ACCOUNTS
 from dispatcher.state import REQUESTS
 from runtime.ports import Store
+from schemas.accounts import PersonAccount
 from schemas.common import county_of
-from schemas.topics import COUNTY, ITEM, VOLUNTEER
+from schemas.topics import COUNTY, ITEM, PERSON, VOLUNTEER
 from schemas.views import (
     AccountView,
     AreaView,
@@ -159,6 +161,11 @@ class StoreViews:
     async def account(self, volunteer_id: str) -> AccountView | None:
         found: AccountView | None = await self.store.row(VOLUNTEER.tag(volunteer_id),
                                                          "accounts", volunteer_id)
+        return found
+
+    async def person_account(self, account_id: str) -> PersonAccount | None:
+        found: PersonAccount | None = await self.store.row(PERSON.tag(account_id),
+                                                           ACCOUNTS, account_id)
         return found
 
     async def catalog(self) -> list[CatalogItemView]:

@@ -12,6 +12,7 @@ from typing import Any, Literal
 
 from pydantic import TypeAdapter
 
+from schemas.accounts import AnyAccountCommand, AnyAccountEvent
 from schemas.base import CommandOutcome, DeadLetter, LogMessage, PersonKey
 from schemas.commands import DispatchCommand, LedgerCommand, StockCommand
 from schemas.events import DispatchEvent, LedgerEvent, StockEvent
@@ -57,6 +58,15 @@ STOCK_EVENTS = Topic(
     "stock-events", "catalog item id", 6, FOREVER_MS, "delete",
     TypeAdapter(StockEvent), "gift stock",
 )
+ACCOUNT_COMMANDS = Topic(
+    "account-commands", "account id", 6, 7 * DAY_MS, "delete",
+    TypeAdapter(AnyAccountCommand), "sign-up, sign-in codes, sessions and passwords",
+)
+ACCOUNT_EVENTS = Topic(
+    "account-events", "account id", 6, FOREVER_MS, "delete",
+    TypeAdapter(AnyAccountEvent), "people's accounts: roles, credentials and sessions "
+    "(phones, names and codes sealed under the account's key)",
+)
 COMMAND_OUTCOMES = Topic(
     "command-outcomes", "command id", 6, 7 * DAY_MS, "delete",
     TypeAdapter(CommandOutcome), "each owner's answer to a command, for waiting gateways",
@@ -84,6 +94,8 @@ CATALOGUE: tuple[Topic, ...] = (
     LEDGER_EVENTS,
     STOCK_COMMANDS,
     STOCK_EVENTS,
+    ACCOUNT_COMMANDS,
+    ACCOUNT_EVENTS,
     COMMAND_OUTCOMES,
     DEAD_LETTERS,
     PERSON_KEYS,
@@ -111,12 +123,13 @@ class Family:
 COUNTY = Family("county", "c", DISPATCH_COMMANDS, DISPATCH_EVENTS, listed=True)
 VOLUNTEER = Family("volunteer", "v", LEDGER_COMMANDS, LEDGER_EVENTS, listed=False)
 ITEM = Family("item", "i", STOCK_COMMANDS, STOCK_EVENTS, listed=True)
-FAMILIES: tuple[Family, ...] = (COUNTY, VOLUNTEER, ITEM)
+PERSON = Family("person", "p", ACCOUNT_COMMANDS, ACCOUNT_EVENTS, listed=False)
+FAMILIES: tuple[Family, ...] = (COUNTY, VOLUNTEER, ITEM, PERSON)
 
 
 def topic_of(message: object) -> Topic:
     """The one topic a message belongs to, by its family."""
-    from schemas import commands, events
+    from schemas import accounts, commands, events
 
     families: tuple[tuple[type, Topic], ...] = (
         (commands.CountyCommand, DISPATCH_COMMANDS),
@@ -125,6 +138,8 @@ def topic_of(message: object) -> Topic:
         (events.VolunteerEvent, LEDGER_EVENTS),
         (commands.ItemCommand, STOCK_COMMANDS),
         (events.ItemEvent, STOCK_EVENTS),
+        (accounts.AccountCommand, ACCOUNT_COMMANDS),
+        (accounts.AccountEvent, ACCOUNT_EVENTS),
         (CommandOutcome, COMMAND_OUTCOMES),
         (DeadLetter, DEAD_LETTERS),
     )

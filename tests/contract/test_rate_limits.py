@@ -4,7 +4,8 @@ scaled mode.
 
 Proves, for each: attempts within the limit pass and the next one is refused with the seconds
 until one more is allowed (within the window); a refused attempt is not counted; rules and
-keys count apart; the window moves on. For Redis, two gateways (two limiters on one Redis)
+keys count apart; a peek (`exceeded`) tells the same without counting; the window moves on.
+For Redis, two gateways (two limiters on one Redis)
 count the same attempts; a Redis that does not answer is `Unavailable` (503), not a pass.
 """
 
@@ -34,6 +35,14 @@ class RateLimitContract:
         assert await limits.hit("orders", "R1", 1, 60) is not None
         assert await limits.hit("orders", "R2", 1, 60) is None
         assert await limits.hit("sign-in", "R1", 1, 60) is None
+
+    async def test_a_peek_counts_nothing(self, limits: RateLimits) -> None:
+        for _ in range(5):
+            assert await limits.exceeded("sign-in-failures", "P2", 2, 60) is None
+        assert await limits.hit("sign-in-failures", "P2", 2, 60) is None
+        assert await limits.hit("sign-in-failures", "P2", 2, 60) is None
+        retry = await limits.exceeded("sign-in-failures", "P2", 2, 60)
+        assert retry is not None and 1 <= retry <= 60
 
     async def test_the_window_moves_on(self, limits: RateLimits) -> None:
         assert await limits.hit("codes", "P1", 2, 1) is None

@@ -1,0 +1,1 @@
+"""People's accounts: phone, credentials, roles and sessions (DESIGN §9)."""

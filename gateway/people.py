@@ -1,0 +1,389 @@
+"""Sign-in, sessions and staff accounts (DESIGN §9): the gateway's half.
+
+The gateway checks passwords (argon2id, slow on purpose: off the event loop, and against a
+dummy hash for an unknown phone so both take the same time) and mints tokens; the accounts
+owner decides everything that must happen once — a code used, a refresh token rotated, a
+session revoked — so two gateways racing with one refresh token cannot both win.
+
+A refresh token reads `rt1.<family>.<secret>`: the family names the account, so the gateway
+finds its owner without an index; only the SHA-256 of the secret is ever stored. Access
+tokens of a session carry its family and are refused as soon as the session ends (checked
+at most `revocation_cache_s` late).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import secrets
+from datetime import timedelta
+from uuid import uuid4
+
+from aiohttp import web
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from gateway.auth import issue_token
+from gateway.errors import ApiError
+from gateway.http import SESSIONS, Call, answer, rejection_error
+from gateway.masking import mask_phone
+from gateway.routes import ANYONE_SIGNED_IN, COMMAND_ERRORS, STAFF, route
+from gateway.sessions import account_of_family
+from schemas import accounts as ac
+from schemas import api_accounts as api
+from schemas.accounts import Grant, PersonAccount
+from schemas.base import SYSTEM, Actor, Command, CommandOutcome
+from schemas.common import Role
+
+REFRESH_PREFIX = "rt1"
+HASHER = PasswordHasher()
+"""argon2id with the library's defaults (RFC 9106's second recommended profile)."""
+SIGNIN_FAILURE_WINDOW_S = 15 * 60
+ADDRESS_WINDOW_S = 60
+CODE_INTERVAL_S = 30
+AUTH_ERRORS = (400, 401, 413, 422, 429, 503)
+
+
+def account_id_for(secret: str, phone: str) -> str:
+    """The account of a phone: keyed by the platform's secret, so the id tells nothing
+    about the number (eleven digits are few enough to try them all against a bare hash)."""
+    digest = hmac.new(secret.encode(), f"account|{phone}".encode(), hashlib.sha256)
+    return "p" + digest.hexdigest()[:24]
+
+
+def digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def code_hash(account_id: str, code: str) -> str:
+    return digest(f"code|{account_id}|{code}")
+
+
+async def hash_password(password: str) -> str:
+    return await asyncio.get_running_loop().run_in_executor(None, HASHER.hash, password)
+
+
+_DUMMY: list[str] = []
+
+
+async def password_matches(stored: str | None, password: str) -> bool:
+    """argon2 verification off the loop; an account without a password costs the same."""
+    if not _DUMMY:
+        _DUMMY.append(await hash_password(secrets.token_urlsafe(16)))
+
+    def verify() -> bool:
+        try:
+            return HASHER.verify(stored or _DUMMY[0], password) and stored is not None
+        except (VerificationError, InvalidHashError):
+            return False
+
+    return await asyncio.get_running_loop().run_in_executor(None, verify)
+
+
+def one_time_password() -> str:
+    """Twelve characters of an alphabet without look-alikes, to read out or print."""
+    alphabet = "abcdefghjkmnpqrstuvwxyz23456789"
+    return "".join(secrets.choice(alphabet) for _ in range(12))
+
+
+def new_family(account_id: str) -> str:
+    return f"{account_id}.{secrets.token_urlsafe(12)}"
+
+
+def new_refresh(family: str) -> tuple[str, str]:
+    """A refresh token of the family and the hash the owner keeps of it."""
+    secret = secrets.token_urlsafe(32)
+    return f"{REFRESH_PREFIX}.{family}.{secret}", digest(secret)
+
+
+def parse_refresh(token: str) -> tuple[str, str, str]:
+    """(account id, family, hash of the secret), or 401 for anything else."""
+    prefix, _, rest = token.partition(".")
+    family, _, secret = rest.rpartition(".")
+    account_id = family.partition(".")[0]
+    if prefix != REFRESH_PREFIX or not account_id.startswith("p") or not secret:
+        raise ApiError(401, "bad_refresh_token", "the refresh token is not valid")
+    return account_id, family, digest(secret)
+
+
+def envelope(call: Call, actor: Actor | None = None) -> dict[str, object]:
+    """A command of its own for each call: sign-in is never replayed from an
+    Idempotency-Key, and no hash of a body holding a password enters the log."""
+    command_id = uuid4()
+    return {"command_id": command_id, "occurred_at": call.config.clock(),
+            "correlation_id": command_id, "actor": actor or SYSTEM}
+
+
+UNAUTHORIZED = {"bad_credentials", "bad_refresh_token", "refresh_reused"}
+
+
+async def decide(call: Call, command: Command) -> CommandOutcome:
+    """Send to the accounts owner and wait for its answer; a session cannot be polled
+    for, so a slow owner is 503 (try again), never 202."""
+    await call.bus.send(command)
+    outcome = await call.bus.outcome(command.command_id, call.config.outcome_wait_s)
+    if outcome is None:
+        raise ApiError(503, "unavailable", "the platform is slow to answer; try again",
+                       headers={"Retry-After": "2"})
+    if not outcome.ok:
+        error = rejection_error(outcome)
+        if error.code in UNAUTHORIZED:
+            error.status = 401
+        raise error
+    return outcome
+
+
+def tokens(call: Call, result: dict[str, object], refresh_token: str) -> web.Response:
+    config = call.config
+    role = Role(str(result["role"]))
+    scope = result.get("scope")
+    change = result.get("password_change_required") is True
+    access = issue_token(config.keys, role, str(result["subject"]), config.clock(),
+                         config.access_ttl_s, scope=scope if isinstance(scope, str) else None,
+                         family=str(result["family"]), must_change_password=change)
+    grants = result.get("roles")
+    return answer(api.TokensOut(
+        access_token=access, refresh_token=refresh_token, expires_in_s=config.access_ttl_s,
+        role=role, subject=str(result["subject"]),
+        scope=scope if isinstance(scope, str) else None,
+        roles=[api.GrantOut.model_validate(g) for g in grants]
+        if isinstance(grants, list) else [], password_change_required=change))
+
+
+async def _limit_address(call: Call) -> None:
+    address = call.request.remote or "?"
+    await call.limit("sign-in-address", address, call.config.signin_per_address_max,
+                     ADDRESS_WINDOW_S)
+
+
+async def _failed(call: Call, account_id: str) -> ApiError:
+    """Count a failed sign-in of the phone; past the limit, the next ones are 429."""
+    await call.limit("sign-in-failures", account_id, call.config.signin_failures_max,
+                     SIGNIN_FAILURE_WINDOW_S)
+    return ApiError(401, "bad_credentials", "the phone number, password or code is not right")
+
+
+async def _check_failures(call: Call, account_id: str) -> None:
+    limit = call.config.signin_failures_max
+    if limit > 0:
+        retry = await call.limits.exceeded("sign-in-failures", account_id, limit,
+                                           SIGNIN_FAILURE_WINDOW_S)
+        if retry is not None:
+            raise ApiError(429, "too_many_requests", "too many failed sign-ins; try later",
+                           {"rule": "sign-in-failures", "retry_after_s": int(retry)},
+                           headers={"Retry-After": str(int(retry))})
+
+
+# -- routes ------------------------------------------------------------------------------
+
+
+@route("POST", "/api/v1/auth/codes", "Send a six-digit one-time code to a phone (through "
+       "the outbox: printed as `[outbox] sms to …` by the console sender). Answered alike "
+       "whether the phone has an account or not; at most VD_CODES_PER_HOUR_MAX an hour and "
+       "one per 30 s per phone (429 with Retry-After)",
+       roles=None, body=api.CodeIn, answer=api.CodeOut, status=202, errors=AUTH_ERRORS,
+       tag="sign-in")
+async def send_code(call: Call) -> web.StreamResponse:
+    body: api.CodeIn = call.body
+    account_id = account_id_for(call.config.secret, body.phone)
+    await _limit_address(call)
+    await call.limit("code-interval", account_id, 1 if call.config.codes_per_hour_max else 0,
+                     CODE_INTERVAL_S)
+    await call.limit("codes", account_id, call.config.codes_per_hour_max, 3600)
+    code = f"{secrets.randbelow(10**6):06d}"
+    sealed = await call.sealer.seal(account_id, {"phone": body.phone, "code": code})
+    ttl_s = call.config.signin_code_ttl_s
+    await decide(call, ac.IssueCode(
+        **envelope(call), account_id=account_id, code_hash=code_hash(account_id, code),
+        code=sealed["code"] or "", phone=sealed["phone"] or "",
+        expires_at=call.config.clock() + timedelta(seconds=ttl_s)))
+    return answer(api.CodeOut(expires_in_s=ttl_s, sent_to=mask_phone(body.phone) or ""), 202)
+
+
+@route("POST", "/api/v1/auth/sign-up", "A resident signs up with a code sent to the phone; "
+       "a phone whose account already holds a resident joins that resident. Answers the "
+       "tokens of a new session",
+       roles=None, body=api.SignUpIn, answer=api.TokensOut, status=201,
+       errors=(*AUTH_ERRORS, 403), tag="sign-in")
+async def sign_up(call: Call) -> web.StreamResponse:
+    body: api.SignUpIn = call.body
+    account_id = account_id_for(call.config.secret, body.phone)
+    await _limit_address(call)
+    await _check_failures(call, account_id)
+    if await call.views.area(body.area) is None:
+        raise ApiError(422, "unknown_area", f"no area {body.area}", {"field": "area"})
+    password = await hash_password(body.password) if body.password else None
+    sealed = await call.sealer.seal(account_id, {"phone": body.phone, "name": body.name,
+                                                 "address": body.address})
+    resident_id = f"R{secrets.token_hex(6)}"
+    try:
+        opened = await decide(call, ac.OpenAccount(
+            **envelope(call), account_id=account_id, phone=sealed["phone"] or "",
+            name=sealed["name"] or "", grant=Grant(role=Role.RESIDENT, subject=resident_id),
+            code_hash=code_hash(account_id, body.code), password_hash=password))
+    except ApiError as e:
+        if e.code == "bad_credentials":
+            raise await _failed(call, account_id) from e
+        raise
+    subject = str((opened.result or {}).get("subject", resident_id))
+    return await _start(call, account_id, Role.RESIDENT, "signup", subject, status=201)
+
+
+async def _start(call: Call, account_id: str, role: Role | None, method: ac.SignInMethod,
+                 subject: str | None = None, *, code: str | None = None,
+                 checked: str | None = None, status: int = 200) -> web.Response:
+    family = new_family(account_id)
+    refresh, refresh_hash = new_refresh(family)
+    command = ac.StartSession(
+        **envelope(call), account_id=account_id, family=family, refresh_hash=refresh_hash,
+        role=role, method=method,
+        code_hash=code_hash(account_id, code) if code else None,
+        checked_password_hash=checked,
+        expires_at=call.config.clock() + timedelta(seconds=call.config.refresh_ttl_s))
+    outcome = await decide(call, command)
+    response = tokens(call, dict(outcome.result or {}), refresh)
+    response.set_status(status)
+    return response
+
+
+@route("POST", "/api/v1/auth/sign-in", "Sign in with phone and password, or phone and a "
+       "one-time code; 401 `bad_credentials` alike for an unknown phone, a wrong password "
+       "and a wrong code; after VD_SIGNIN_FAILURES_MAX failures in 15 minutes 429. `role` "
+       "picks one of the account's roles (403 `role_not_held` if it has not that one)",
+       roles=None, body=api.SignInIn, answer=api.TokensOut, errors=(*AUTH_ERRORS, 403),
+       tag="sign-in")
+async def sign_in(call: Call) -> web.StreamResponse:
+    body: api.SignInIn = call.body
+    account_id = account_id_for(call.config.secret, body.phone)
+    await _limit_address(call)
+    await _check_failures(call, account_id)
+    try:
+        if body.code is not None:
+            return await _start(call, account_id, body.role, "code", code=body.code)
+        account = await call.views.person_account(account_id)
+        stored = account.password_hash if account is not None and account.opened else None
+        assert body.password is not None
+        if not await password_matches(stored, body.password):
+            raise ApiError(401, "bad_credentials", "wrong")
+        return await _start(call, account_id, body.role, "password", checked=stored)
+    except ApiError as e:
+        if e.code == "bad_credentials":
+            raise await _failed(call, account_id) from e
+        raise
+
+
+@route("POST", "/api/v1/auth/refresh", "A new token pair for a refresh token (each is "
+       "good once); a token used twice signs its whole session out (401 `refresh_reused`)",
+       roles=None, body=api.RefreshIn, answer=api.TokensOut, errors=AUTH_ERRORS,
+       tag="sign-in")
+async def refresh(call: Call) -> web.StreamResponse:
+    body: api.RefreshIn = call.body
+    account_id, family, presented = parse_refresh(body.refresh_token)
+    await _limit_address(call)
+    token, new_hash = new_refresh(family)
+    outcome = await decide(call, ac.RotateRefresh(
+        **envelope(call), account_id=account_id, family=family, presented_hash=presented,
+        refresh_hash=new_hash))
+    return tokens(call, dict(outcome.result or {}), token)
+
+
+@route("POST", "/api/v1/auth/sign-out", "End the session of a refresh token: it and every "
+       "access token of the session stop working at once; 204 also for a token already "
+       "signed out", roles=None, body=api.RefreshIn, status=204, errors=AUTH_ERRORS,
+       tag="sign-in")
+async def sign_out(call: Call) -> web.StreamResponse:
+    body: api.RefreshIn = call.body
+    account_id, family, presented = parse_refresh(body.refresh_token)
+    await decide(call, ac.EndSession(**envelope(call), account_id=account_id, family=family,
+                                     presented_hash=presented))
+    call.request.app[SESSIONS].forget(family)
+    return web.Response(status=204)
+
+
+def _account_of(call: Call) -> str:
+    family = call.who.family
+    if family is None:
+        raise ApiError(403, "no_account", "this token belongs to no signed-in account "
+                       "(an operator's token): sign in to use this")
+    return account_of_family(family)
+
+
+@route("POST", "/api/v1/auth/password", "Set a new password (the old one is needed unless "
+       "the session was opened with a one-time password or a code, or there is none); "
+       "every other session of the account is signed out; refresh afterwards for a token "
+       "without `password_change_required`",
+       roles=ANYONE_SIGNED_IN, body=api.PasswordIn, status=204,
+       errors=(400, 401, 403, 422, 429, 503), tag="sign-in")
+async def change_password(call: Call) -> web.StreamResponse:
+    body: api.PasswordIn = call.body
+    account_id = _account_of(call)
+    account = await call.views.person_account(account_id)
+    if account is None or not account.opened:
+        raise ApiError(404, "not_found", "no such account")
+    await _check_failures(call, account_id)
+    needs_old = account.password_hash is not None and not call.who.must_change_password
+    if needs_old:
+        if body.old_password is None:
+            raise ApiError(422, "invalid", "the old password is required",
+                           [{"field": "old_password", "message": "required"}])
+        if not await password_matches(account.password_hash, body.old_password):
+            raise await _failed(call, account_id)
+    await decide(call, ac.SetPassword(
+        **envelope(call, call.actor), account_id=account_id,
+        password_hash=await hash_password(body.new_password),
+        checked_password_hash=account.password_hash, keep_family=call.who.family))
+    return web.Response(status=204)
+
+
+async def _name_of(call: Call, account: PersonAccount | None) -> str | None:
+    if account is None or account.name is None:
+        return None
+    opened = await call.sealer.opened([account.account_id])
+    return opened.open(account.account_id, "name", account.name)
+
+
+@route("GET", "/api/v1/me", "Who the token is: role, subject, name, scope and every role "
+       "the account holds (an operator's token holds just its own)",
+       roles=ANYONE_SIGNED_IN, answer=api.MeOut, errors=(401,), tag="sign-in")
+async def me(call: Call) -> web.StreamResponse:
+    who = call.who
+    account = None
+    if who.family is not None:
+        account = await call.views.person_account(account_of_family(who.family))
+    grants = [api.GrantOut(role=g.role, subject=g.subject, scope=g.scope)
+              for g in (account.grants if account is not None else ())]
+    return answer(api.MeOut(
+        role=who.role, subject=who.subject, name=await _name_of(call, account),
+        scope=who.scope,
+        roles=grants or [api.GrantOut(role=who.role, subject=who.subject, scope=who.scope)],
+        password_change_required=who.must_change_password))
+
+
+async def open_staff_account(call: Call, staff_id: str, name: str, phone: str,
+                             scope: str) -> str:
+    """Create or join the account of the phone with a staff grant; the one-time password."""
+    account_id = account_id_for(call.config.secret, phone)
+    password = one_time_password()
+    sealed = await call.sealer.seal(account_id, {"phone": phone, "name": name})
+    await decide(call, ac.OpenAccount(
+        **envelope(call, call.actor), account_id=account_id, phone=sealed["phone"] or "",
+        name=sealed["name"] or "", grant=Grant(role=Role.STAFF, subject=staff_id,
+                                               scope=scope),
+        password_hash=await hash_password(password), password_one_time=True))
+    return password
+
+
+@route("POST", "/api/v1/staff", "Create a staff account within the creator's scope (403 "
+       "`out_of_scope` otherwise); the phone's existing account, if any, gains the role. "
+       "The one-time password is shown once; the first sign-in must change it",
+       roles=STAFF, body=api.StaffIn, answer=api.StaffOut, status=201,
+       errors=COMMAND_ERRORS, tag="sign-in")
+async def create_staff(call: Call) -> web.StreamResponse:
+    body: api.StaffIn = call.body
+    call.creates_in(body.scope)
+    password = await open_staff_account(call, body.staff_id, body.name, body.phone,
+                                        body.scope)
+    return answer(api.StaffOut(staff_id=body.staff_id, one_time_password=password), 201)
+
+
