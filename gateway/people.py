@@ -28,6 +28,7 @@ from gateway.auth import issue_token
 from gateway.errors import ApiError
 from gateway.http import SESSIONS, Call, answer, rejection_error
 from gateway.masking import mask_phone
+from gateway.personal import Sealer
 from gateway.routes import ANYONE_SIGNED_IN, COMMAND_ERRORS, STAFF, route
 from gateway.sessions import account_of_family
 from schemas import accounts as ac
@@ -360,18 +361,18 @@ async def me(call: Call) -> web.StreamResponse:
         password_change_required=who.must_change_password))
 
 
-async def open_staff_account(call: Call, staff_id: str, name: str, phone: str,
-                             scope: str) -> str:
-    """Create or join the account of the phone with a staff grant; the one-time password."""
-    account_id = account_id_for(call.config.secret, phone)
-    password = one_time_password()
-    sealed = await call.sealer.seal(account_id, {"phone": phone, "name": name})
-    await decide(call, ac.OpenAccount(
-        **envelope(call, call.actor), account_id=account_id, phone=sealed["phone"] or "",
-        name=sealed["name"] or "", grant=Grant(role=Role.STAFF, subject=staff_id,
-                                               scope=scope),
-        password_hash=await hash_password(password), password_one_time=True))
-    return password
+async def opening(sealer: Sealer, secret: str, envelope: dict[str, object], phone: str,
+                  name: str, grant: Grant, password: str | None, one_time: bool = False
+                  ) -> ac.OpenAccount:
+    """The command that creates (or joins) a phone's account with a grant: the phone and
+    name sealed under the account's key, the password hashed."""
+    account_id = account_id_for(secret, phone)
+    sealed = await sealer.seal(account_id, {"phone": phone, "name": name})
+    return ac.OpenAccount(
+        **envelope, account_id=account_id, phone=sealed["phone"] or "",
+        name=sealed["name"] or "", grant=grant,
+        password_hash=await hash_password(password) if password else None,
+        password_one_time=one_time)
 
 
 @route("POST", "/api/v1/staff", "Create a staff account within the creator's scope (403 "
@@ -382,8 +383,11 @@ async def open_staff_account(call: Call, staff_id: str, name: str, phone: str,
 async def create_staff(call: Call) -> web.StreamResponse:
     body: api.StaffIn = call.body
     call.creates_in(body.scope)
-    password = await open_staff_account(call, body.staff_id, body.name, body.phone,
-                                        body.scope)
+    password = one_time_password()
+    await decide(call, await opening(
+        call.sealer, call.config.secret, envelope(call, call.actor), body.phone, body.name,
+        Grant(role=Role.STAFF, subject=body.staff_id, scope=body.scope), password,
+        one_time=True))
     return answer(api.StaffOut(staff_id=body.staff_id, one_time_password=password), 201)
 
 

@@ -112,6 +112,27 @@ def cmd_token(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_create_staff(args: argparse.Namespace) -> int:
+    from pydantic import ValidationError
+
+    from runtime.admin import create_staff
+    from schemas.api_accounts import StaffIn
+
+    try:
+        staff = StaffIn(staff_id=args.id, name=args.name, phone=args.phone, scope=args.scope)
+    except ValidationError as e:
+        for error in e.errors():
+            print(f"error: --{error['loc'][0]}: {error['msg']}".replace("--staff_id", "--id"),
+                  file=sys.stderr)
+        return 2
+    password = asyncio.run(create_staff(_settings(args), staff.staff_id, staff.name,
+                                        staff.phone, staff.scope))
+    print(f"staff: {staff.staff_id}  scope: {staff.scope}  phone: {staff.phone}")
+    print(f"password: {password}")
+    print("(a one-time password: the first sign-in must change it)", file=sys.stderr)
+    return 0
+
+
 def cmd_rebuild(args: argparse.Namespace) -> int:
     from runtime.rebuild import rebuild
 
@@ -167,6 +188,19 @@ def main(argv: list[str] | None = None) -> int:
     token.add_argument("--scope", help="a staff token's area scope (default: every area)")
     token.add_argument("--data-dir", type=Path)
     token.set_defaults(run=cmd_token)
+
+    admin = sub.add_parser("admin", help="operators' account tools")
+    admin_sub = admin.add_subparsers(dest="admin_command", required=True)
+    create = admin_sub.add_parser("create-staff", help="create a staff account (the first "
+                                  "of a deployment) and print its one-time password; works "
+                                  "whether the platform runs or not")
+    create.add_argument("--id", required=True, help="the staff member's id, e.g. S001")
+    create.add_argument("--name", required=True)
+    create.add_argument("--phone", required=True, help="a mainland mobile number")
+    create.add_argument("--scope", required=True, help="an area code: 430511 (a county "
+                        "office), 430511001 (a town's station) ...")
+    create.add_argument("--data-dir", type=Path)
+    create.set_defaults(run=cmd_create_staff)
 
     rebuild = sub.add_parser("rebuild", help="rebuild derived state from the log")
     rebuild.add_argument("--data-dir", type=Path)

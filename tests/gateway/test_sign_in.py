@@ -7,15 +7,17 @@ How: the embedded app in process, its outbox's sender replaced by one that recor
 
 from __future__ import annotations
 
+import asyncio
 import re
 from pathlib import Path
 from typing import Any
 
 import pytest
 from harness import Reply, eventually
-from inprocess import AiohttpClient, Gateway, settings_for
+from inprocess import SECRET, AiohttpClient, Gateway, settings_for
 
 from runtime.bootstrap import embedded_app
+from runtime.cli import main
 from schemas.common import Role
 
 PHONE = "13800138000"
@@ -173,3 +175,28 @@ async def test_staff_sign_in_with_a_one_time_password_and_must_change_it(
         "staff_id": "S-other", "name": "别处", "phone": "13700137001", "scope": "430502"},
         fresh.body["access_token"])
     assert outside.status == 403 and outside.body["error"]["code"] == "out_of_scope"
+
+
+async def test_the_first_staff_account_comes_from_the_command_line(
+    aiohttp_client: AiohttpClient, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("VD_SECRET", SECRET)
+    assert await asyncio.to_thread(main, [
+        "admin", "create-staff", "--id", "S001", "--name", "区中心", "--phone", "13600136000",
+        "--scope", "430511", "--data-dir", str(tmp_path)]) == 0
+    printed = capsys.readouterr().out
+    [password] = re.findall(r"^password: (\S+)$", printed, re.MULTILINE)
+    assert main(["admin", "create-staff", "--id", "S002", "--name", "x", "--phone", "123",
+                 "--scope", "430511", "--data-dir", str(tmp_path)]) == 2
+    app = embedded_app(settings_for(tmp_path), settle=False)
+    gateway = Gateway(await aiohttp_client(app), app)
+
+    async def signed_in() -> Reply | None:
+        reply = await post(gateway, "/api/v1/auth/sign-in",
+                           {"phone": "13600136000", "password": password})
+        return reply if reply.status == 200 else None
+
+    signed = await eventually(signed_in)
+    assert signed.body["subject"] == "S001" and signed.body["scope"] == "430511"
+    assert signed.body["password_change_required"] is True
