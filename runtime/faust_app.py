@@ -118,11 +118,13 @@ class Workers:
         group = settings.group_id(role)
         if role == "live":
             group += f"-{uuid.uuid4().hex[:8]}"
+        workdir = settings.data_dir / "workers" / group
+        workdir.mkdir(parents=True, exist_ok=True)
         self.app = faust.App(
             group,
             broker=f"kafka://{settings.kafka_bootstrap}",
             store="memory://",
-            datadir=str(settings.data_dir / "workers" / group),
+            datadir=str(workdir),
             autodiscover=False,
             web_enabled=False,
             topic_allow_declare=False,

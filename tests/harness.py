@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -115,6 +116,26 @@ class Platform:
     of another version, or an operator's slip, might)."""
     kept: Callable[[], Awaitable[bytes]] | None = None
     """Every byte the platform keeps: its data dir's files, or its topics and Redis keys."""
+    printed: Callable[[], str] | None = None
+    """What the platform's processes have printed (the console outbox's messages)."""
+
+    async def code_sent_to(self, phone: str, after: int = 0) -> str:
+        """The newest one-time code the console outbox printed for a phone, after `after`
+        such lines (so a test asking for a second code gets the second)."""
+        assert self.printed is not None
+        pattern = re.compile(rf"^\[outbox\] sms to {phone}: .*?([0-9]{{6}})", re.MULTILINE)
+
+        async def found() -> str | None:
+            assert self.printed is not None
+            codes = pattern.findall(self.printed())
+            return codes[-1] if len(codes) > after else None
+
+        code: str = await eventually(found, timeout_s=20)
+        return code
+
+    def codes_sent_to(self, phone: str) -> int:
+        assert self.printed is not None
+        return len(re.findall(rf"^\[outbox\] sms to {phone}: ", self.printed(), re.MULTILINE))
 
     def token(self, role: Role | str, subject: str, ttl_s: int = 3600) -> str:
         return issue_token(self.secret, Role(role), subject, datetime.now(UTC), ttl_s)

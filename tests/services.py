@@ -218,7 +218,8 @@ async def scaled_platform(services: Services, tmp: Path, http: aiohttp.ClientSes
                           ) -> tuple[ScaledPlatform, Platform]:
     scaled = ScaledPlatform(services, tmp, secret, env, name)
     platform = Platform(scaled.gateway.base_url, secret, "kafka", http, env, scaled.raw_log,
-                        scaled.kept)
+                        scaled.kept, lambda: "".join(w.log_path.read_text(errors="replace")
+                                                     for w in scaled.workers.values()))
     try:
         await scaled.start(platform)
     except BaseException:

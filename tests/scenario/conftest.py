@@ -39,7 +39,8 @@ async def start(request: pytest.FixtureRequest, tmp: Path, http: aiohttp.ClientS
     try:
         await server.wait_ready()
         yield Platform(server.base_url, SECRET, "embedded", http, env,
-                       sqlite_raw_log(server.data_dir), data_dir_bytes(server.data_dir))
+                       sqlite_raw_log(server.data_dir), data_dir_bytes(server.data_dir),
+                       lambda: server.log_path.read_text(errors="replace"))
     finally:
         server.stop()
 
