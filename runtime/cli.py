@@ -80,13 +80,15 @@ def cmd_worker(args: argparse.Namespace) -> int:
 
 
 def cmd_seed(args: argparse.Namespace) -> int:
+    from runtime.admin import account_channel
     from runtime.bootstrap import gateway_config
     from runtime.demo import seed_running
 
     settings = _settings(args)
     base_url = args.url or f"http://{settings.host}:{settings.port}"
     try:
-        asyncio.run(seed_running(base_url, gateway_config(settings), args.wait_s))
+        asyncio.run(seed_running(base_url, gateway_config(settings),
+                                 lambda: account_channel(settings), args.wait_s))
     except RuntimeError as e:
         print(f"error: {e}", file=sys.stderr)
         return 1

@@ -12,7 +12,8 @@ import asyncio
 import json
 import logging
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -22,15 +23,27 @@ from aiohttp import web
 
 from gateway.auth import issue_token
 from gateway.config import GatewayConfig
-from gateway.http import CONFIG
+from gateway.http import BUS, CONFIG, SEALER
+from gateway.personal import Sealer
+from runtime.admin import Send, open_demo_account
 from runtime.demo_district import DemoDistrict, build_demo_district
+from schemas.accounts import Grant
 from schemas.common import Role
+
+AccountChannel = Callable[[], AbstractAsyncContextManager[tuple[Send, Sealer]]]
 
 log = logging.getLogger("vdispatch.demo")
 
 STAFF_ID = "S001"
+TOWN_STAFF_ID = "S002"
+TOWN = "430511001"
 KIOSK_ID = "K001"
-PAGES = {"staff": "/staff", "leader": "/leader", "resident": "/resident", "kiosk": "/kiosk"}
+PAGES = {"staff": "/staff", "town": "/staff", "leader": "/leader", "resident": "/resident",
+         "kiosk": "/kiosk"}
+DEMO_PASSWORD = "beita-demo"  # noqa: S105  printed for everyone to try: demo data only
+DEMO_PHONES = {"staff": "13907390001", "town": "13907390002", "leader": "13907390003",
+               "volunteer": "13907390004"}
+"""Outside the 1380739 block the demo residents' numbers come from."""
 RETRIES_MAX = 240
 RETRY_PAUSE_S = 0.5
 
@@ -114,7 +127,28 @@ async def seed(seeder: Seeder, district: DemoDistrict) -> dict[str, str]:
             subjects.setdefault("leader", team_leader)
     subjects.setdefault("leader", leaders[str(district.teams[0]["team_id"])])
     subjects["volunteer"] = max(sorted(hours_of), key=lambda v: hours_of[v])
+    subjects["resident_phone"] = str(contacts[subjects["resident"]]["phone"])
+    subjects["resident_name"] = str(contacts[subjects["resident"]]["name"])
     return subjects
+
+
+async def open_demo_accounts(channel: AccountChannel, secret: str,
+                             subjects: dict[str, str]) -> None:
+    """A phone and a password for one demo user of each role, county and town staff."""
+    users = [
+        ("staff", "区文明实践中心", Grant(role=Role.STAFF, subject=STAFF_ID, scope="430511")),
+        ("town", "新滩镇街道实践所", Grant(role=Role.STAFF, subject=TOWN_STAFF_ID, scope=TOWN)),
+        ("leader", "队长", Grant(role=Role.LEADER, subject=subjects["leader"])),
+        ("volunteer", "志愿者", Grant(role=Role.VOLUNTEER, subject=subjects["volunteer"])),
+    ]
+    async with channel() as (send, sealer):
+        for name, title, grant in users:
+            await open_demo_account(send, sealer, secret, DEMO_PHONES[name], title, grant,
+                                    DEMO_PASSWORD)
+        await open_demo_account(send, sealer, secret, subjects["resident_phone"],
+                                subjects["resident_name"],
+                                Grant(role=Role.RESIDENT, subject=subjects["resident"]),
+                                DEMO_PASSWORD)
 
 
 HISTORY_ORDERS = 36
@@ -168,14 +202,24 @@ async def _must(call: Any) -> tuple[int, dict[str, Any]]:
 
 def print_welcome(base_url: str, config: GatewayConfig, subjects: dict[str, str]) -> None:
     people = {
-        "staff": (Role.STAFF, STAFF_ID), "leader": (Role.LEADER, subjects["leader"]),
-        "resident": (Role.RESIDENT, subjects["resident"]),
-        "volunteer": (Role.VOLUNTEER, subjects["volunteer"]), "kiosk": (Role.KIOSK, KIOSK_ID),
+        "staff": (Role.STAFF, STAFF_ID, "430511"), "town": (Role.STAFF, TOWN_STAFF_ID, TOWN),
+        "leader": (Role.LEADER, subjects["leader"], None),
+        "resident": (Role.RESIDENT, subjects["resident"], None),
+        "volunteer": (Role.VOLUNTEER, subjects["volunteer"], None),
+        "kiosk": (Role.KIOSK, KIOSK_ID, None),
     }
+    phones = {**DEMO_PHONES, "resident": subjects.get("resident_phone", "")}
     now = datetime.now(UTC)
-    lines = [f"\n  北塔区 demo district is ready on {base_url}", ""]
-    for name, (role, subject) in people.items():
-        token = issue_token(config.keys, role, subject, now, 30 * 24 * 3600)
+    lines = [f"\n  北塔区 demo district is ready on {base_url}", "",
+             f"  sign in at {base_url}/login with a phone and the password {DEMO_PASSWORD}:"]
+    for name in ("staff", "town", "leader", "volunteer", "resident"):
+        role, subject, scope = people[name]
+        where = f"  (scope {scope})" if scope else ""
+        lines.append(f"  {name:<9} {subject:<6} phone {phones[name]}  password "
+                     f"{DEMO_PASSWORD}{where}")
+    lines += ["", "  or open a page with a token (operators' tokens, 30 days):"]
+    for name, (role, subject, scope) in people.items():
+        token = issue_token(config.keys, role, subject, now, 30 * 24 * 3600, scope=scope)
         lines.append(f"  {name:<9} {subject:<6} TOKEN_{name.upper()}={token}")
         if name in PAGES:
             lines.append(f"            page: {base_url}{PAGES[name]}#token={token}")
@@ -183,10 +227,11 @@ def print_welcome(base_url: str, config: GatewayConfig, subjects: dict[str, str]
     print("\n".join(lines), flush=True)
 
 
-async def seed_running(base_url: str, config: GatewayConfig, ready_timeout_s: float = 30.0,
-                       marker: Path | None = None) -> None:
+async def seed_running(base_url: str, config: GatewayConfig, channel: AccountChannel,
+                       ready_timeout_s: float = 30.0, marker: Path | None = None) -> None:
     """Seed the demo district into the platform answering at `base_url` (either mode) and
-    print who can log in. `marker` remembers a finished seeding across restarts."""
+    print who can log in. `marker` remembers a finished seeding across restarts. The demo
+    users' accounts go through `channel` (past the API: nobody can sign in yet)."""
     remembered = None if marker is None else await asyncio.to_thread(_remembered, marker)
     if remembered is not None:
         subjects = remembered
@@ -196,6 +241,7 @@ async def seed_running(base_url: str, config: GatewayConfig, ready_timeout_s: fl
             await seeder.wait_ready(ready_timeout_s)
             print("  seeding the demo district ...", file=sys.stderr, flush=True)
             subjects = await seed(seeder, build_demo_district())
+            await open_demo_accounts(channel, config.secret, subjects)
         finally:
             await seeder.close()
         if marker is not None:
@@ -218,7 +264,11 @@ async def seed_in_background(app: web.Application) -> AsyncIterator[None]:
         if not task.cancelled() and task.exception() is not None:
             log.error("the demo could not be seeded", exc_info=task.exception())
 
-    task = asyncio.create_task(seed_running(base_url, app[CONFIG],
+    @asynccontextmanager
+    async def in_process() -> AsyncIterator[tuple[Send, Sealer]]:
+        yield app[BUS].send, app[SEALER]
+
+    task = asyncio.create_task(seed_running(base_url, app[CONFIG], in_process,
                                             marker=settings.data_dir / "demo.json"))
     task.add_done_callback(report)
     yield

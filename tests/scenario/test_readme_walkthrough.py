@@ -29,8 +29,29 @@ ORDER = {"service_type": "groceries", "area": "430511002003001",
 TEAM, LEADER, CREW, VOLUNTEER, GIFT = "T029", "L029", "V0353", "V0085", "towel"
 
 
+CREDENTIALS_LINE = re.compile(r"^  ([a-z]+) +\S+ +phone ([0-9]{11})  password (\S+)",
+                              re.MULTILINE)
+
+
 def printed_tokens(text: str) -> dict[str, str]:
     return {name.lower(): token for name, token in TOKEN_LINE.findall(text)}
+
+
+async def sign_in_as_printed(session: aiohttp.ClientSession, base_url: str,
+                             text: str) -> dict[str, str]:
+    """Every demo user signs in with the phone and password printed for them; their
+    access tokens by name, or nothing while the accounts are still being opened."""
+    signed = {}
+    anyone = Client(session, base_url, None)
+    for name, phone, password in CREDENTIALS_LINE.findall(text):
+        reply = await anyone.post("/api/v1/auth/sign-in", {"phone": phone, "password": password})
+        if reply.status != 200:
+            return {}
+        signed[name] = reply.body["access_token"]
+    assert set(signed) == {"staff", "town", "leader", "volunteer", "resident"}
+    town = await Client(session, base_url, signed["town"]).get("/api/v1/me")
+    assert town.body["scope"] == "430511001" and town.body["role"] == "staff"
+    return signed
 
 
 def leader_token(env: dict[str, str]) -> str:
@@ -103,8 +124,12 @@ async def test_the_readme_walkthrough_on_the_embedded_demo(
 
         tokens = await eventually(welcomed, timeout_s=120, interval_s=0.2)
         assert f"volunteer {VOLUNTEER}" in demo.log_path.read_text()
+        async def signed_in_embedded() -> dict[str, str]:
+            return await sign_in_as_printed(http, demo.base_url, demo.log_path.read_text())
+
+        signed = await eventually(signed_in_embedded)
         leader = await asyncio.to_thread(leader_token, {**env, "VD_DATA_DIR": str(demo.data_dir)})
-        await walk(http, demo.base_url, tokens, leader)
+        await walk(http, demo.base_url, {**tokens, "resident": signed["resident"]}, leader)
     finally:
         demo.stop()
 
@@ -119,9 +144,14 @@ async def test_the_readme_walkthrough_on_a_seeded_scaled_platform(
         seeded = await asyncio.to_thread(scaled.run, "seed", "--url", platform.base_url)
         assert seeded.returncode == 0, seeded.stderr[-3000:]
         tokens = printed_tokens(seeded.stdout)
-        assert set(tokens) == {"staff", "leader", "resident", "volunteer", "kiosk"}
+        assert set(tokens) == {"staff", "town", "leader", "resident", "volunteer", "kiosk"}
         assert f"volunteer {VOLUNTEER}" in seeded.stdout
+
+        async def signed_in() -> dict[str, str]:
+            return await sign_in_as_printed(http, platform.base_url, seeded.stdout)
+
+        signed = await eventually(signed_in, timeout_s=30)
         leader = await asyncio.to_thread(leader_token, scaled.env)
-        await walk(http, platform.base_url, tokens, leader)
+        await walk(http, platform.base_url, {**tokens, "resident": signed["resident"]}, leader)
     finally:
         scaled.stop()
