@@ -29,6 +29,7 @@ PAGES = {
     "/leader": "leader.html",
     "/resident": "resident.html",
     "/kiosk": "kiosk.html",
+    "/login": "login.html",
     "/pages": "index.html",
 }
 STATIC_PREFIX = "/static/"
@@ -170,7 +171,7 @@ async def home(request: web.Request) -> web.StreamResponse:
 
 
 def add_pages(app: web.Application) -> None:
-    """GET /staff, /leader, /resident, /kiosk, /pages (an index; `/` leads there) and
+    """GET /staff, /leader, /resident, /kiosk, /login, /pages (an index; `/` leads there) and
     /static/{path}."""
     app[ASSETS] = load_assets()
     for path, file in PAGES.items():

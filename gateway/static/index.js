@@ -13,7 +13,8 @@ addStrings({
   "index.staff.d": ["中心工作人员查看实时流转，处理超时和转中心的需求。", "Watch the live flow; handle overdue and escalated requests."],
   "index.kiosk": ["积分兑换机", "Points-exchange kiosk"],
   "index.kiosk.d": ["志愿者凭兑换码用积分兑换礼品。", "Volunteers redeem points for gifts with their code."],
-  "index.note": ["每个页面都需要登录：使用工作人员提供的链接（#token=…），或在页面上粘贴访问令牌。", "Each page needs a sign-in: open the link you were given (#token=…) or paste your access token on the page."],
+  "index.login": ["用手机号登录", "Sign in with your phone"],
+  "index.note": ["每个页面都需要登录：用手机号和密码或验证码，或使用工作人员提供的链接（#token=…）。", "Each page needs a sign-in: your phone and password or a code, or the link you were given (#token=…)."],
 });
 document.getElementById("lang").addEventListener("click", () => setLang(lang() === "en" ? "zh" : "en"));
 applyLang();

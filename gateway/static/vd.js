@@ -16,9 +16,24 @@ const COMMON = {
   "conn.lost": ["暂时连不上平台，正在重试…", "Cannot reach the platform; retrying…"],
   "login.title": ["请登录", "Please sign in"],
   "login.hint": [
-    "请使用工作人员给您的登录链接，或在下面粘贴访问令牌。",
-    "Open the sign-in link you were given, or paste your access token below.",
+    "用手机号和密码（或短信验证码）登录；也可以使用工作人员给您的登录链接，或粘贴访问令牌。",
+    "Sign in with your phone number and password (or a text-message code), open the sign-in link you were given, or paste an access token.",
   ],
+  "signin.phone": ["手机号", "Phone number"],
+  "signin.password": ["密码", "Password"],
+  "signin.code": ["验证码", "Code"],
+  "signin.send_code": ["发送验证码", "Send a code"],
+  "signin.code_sent": ["验证码已发送到 {to}，{m} 分钟内有效。", "A code was sent to {to}; it is good for {m} minutes."],
+  "signin.submit": ["登录", "Sign in"],
+  "signin.token": ["使用访问令牌登录", "Sign in with an access token"],
+  "signin.need": ["请填写密码或验证码。", "Enter your password or a code."],
+  "signin.new_password": ["新密码（至少 8 位）", "New password (at least 8 characters)"],
+  "signin.change_title": ["请先设置新密码", "Set a new password first"],
+  "signin.change_hint": ["您用一次性密码登录，设置自己的密码后才能继续。", "You signed in with a one-time password; set your own to go on."],
+  "signin.change_submit": ["保存新密码", "Save the new password"],
+  "err.bad_credentials": ["手机号、密码或验证码不正确。", "The phone number, password or code is not right."],
+  "err.role_not_held": ["这个账号不能使用本页面。", "This account has no role for this page."],
+  "err.too_many_requests": ["尝试次数过多，请稍后再试。", "Too many tries; please wait a little."],
   "login.label": ["访问令牌", "Access token"],
   "login.submit": ["登录", "Sign in"],
   "login.wrong_role": ["这个令牌不能用于本页面（它属于“{role}”）。", "This token is not for this page (it belongs to “{role}”)."],
@@ -266,6 +281,80 @@ export function setToken(raw) {
 export function dropToken() {
   token = null;
   sessionStorage.removeItem("vd-token:" + role);
+  sessionStorage.removeItem("vd-session:" + role);
+  clearTimeout(refreshTimer);
+}
+
+// -- a signed-in session: the access token is refreshed before it expires ------------------
+
+const REFRESH_EARLY_MS = 60000;
+const REFRESH_MIN_WAIT_MS = 5000;
+let refreshTimer = null;
+
+function session() {
+  try {
+    return JSON.parse(sessionStorage.getItem("vd-session:" + role) || "null");
+  } catch {
+    return null;
+  }
+}
+
+/** Keep a pair of tokens from sign-in or refresh; the next refresh is scheduled. */
+export function keepSession(tokens) {
+  setToken(tokens.access_token);
+  sessionStorage.setItem("vd-session:" + role, JSON.stringify({
+    refresh: tokens.refresh_token, until: Date.now() + tokens.expires_in_s * 1000,
+  }));
+  scheduleRefresh();
+}
+
+function scheduleRefresh() {
+  clearTimeout(refreshTimer);
+  const s = session();
+  if (!s) return;
+  const wait = Math.max(REFRESH_MIN_WAIT_MS, s.until - Date.now() - REFRESH_EARLY_MS);
+  refreshTimer = setTimeout(() => { refreshSession(); }, wait);
+}
+
+async function post(path, body, bearer) {
+  const headers = { "Content-Type": "application/json", Accept: "application/json" };
+  if (bearer) headers.Authorization = "Bearer " + bearer;
+  const response = await fetch(path, {
+    method: "POST", headers, body: JSON.stringify(body), cache: "no-store", credentials: "omit",
+  });
+  const text = await response.text();
+  let data = null;
+  try { data = text ? JSON.parse(text) : null; } catch { data = null; }
+  if (!response.ok) {
+    const err = data && data.error ? data.error : {};
+    throw new ApiError(response.status, err.code || "http_" + response.status, err.message, err.details);
+  }
+  return data;
+}
+
+/** Trade the refresh token for a new pair; false when the session is over. */
+export async function refreshSession() {
+  const s = session();
+  if (!s) return false;
+  try {
+    keepSession(await post("/api/v1/auth/refresh", { refresh_token: s.refresh }));
+    return true;
+  } catch (e) {
+    if (e instanceof ApiError && e.status === 401) {
+      dropToken();
+      return false;
+    }
+    refreshTimer = setTimeout(() => { refreshSession(); }, REFRESH_MIN_WAIT_MS);
+    return true;
+  }
+}
+
+async function endSession() {
+  const s = session();
+  if (s) {
+    try { await post("/api/v1/auth/sign-out", { refresh_token: s.refresh }); } catch { /* signed out here either way */ }
+  }
+  dropToken();
 }
 
 export function currentToken() {
@@ -408,7 +497,7 @@ export function connectionNotice(error) {
  * Wire the parts every page has: the language button, the sign-out button, who is signed in,
  * and the login form. `start(token)` runs once a usable token is known.
  */
-export function frame(pageRole, strings, start) {
+export function frame(pageRole, strings, start, options = {}) {
   addStrings(strings);
   const langButton = document.getElementById("lang");
   langButton.addEventListener("click", () => setLang(lang() === "en" ? "zh" : "en"));
@@ -435,7 +524,7 @@ export function frame(pageRole, strings, start) {
     who.textContent = "";
     problem.textContent = message || "";
     input.value = "";
-    input.focus();
+    (document.getElementById("signin-phone") || input).focus();
   }
 
   function enter() {
@@ -462,11 +551,13 @@ export function frame(pageRole, strings, start) {
     setToken(raw);
     enter();
   });
-  logout.addEventListener("click", () => {
-    dropToken();
+  if (pageRole !== "kiosk") signInForm(pageRole, form, enter, showLogin, options);
+  logout.addEventListener("click", async () => {
+    await endSession();
     location.reload();
   });
-  onUnauthorized(() => {
+  onUnauthorized(async () => {
+    if (session() && await refreshSession()) return;
     dropToken();
     if (started) {
       // A page that is running stops cleanly: reload into the login form.
@@ -478,6 +569,7 @@ export function frame(pageRole, strings, start) {
   });
 
   const raw = takeToken(pageRole);
+  if (raw && session()) scheduleRefresh();
   const carried = sessionStorage.getItem("vd-login-message");
   sessionStorage.removeItem("vd-login-message");
   const why = raw ? tokenProblem(raw) : null;
@@ -486,4 +578,103 @@ export function frame(pageRole, strings, start) {
     if (raw) dropToken();
     showLogin(why || carried || "");
   }
+}
+
+/**
+ * The phone sign-in form, placed before the token form (which folds away under a
+ * disclosure): phone + password, or phone + a code sent by text message. A session opened
+ * with a one-time password asks for a new password before the page starts.
+ */
+function signInForm(pageRole, tokenForm, enter, showLogin, options) {
+  const askedRole = options.role || (() => pageRole);
+  // Where a signed-in person goes: by default this page; /login sends each role to its own.
+  const proceed = (signedRole) => { if (!(options.arrive && options.arrive(signedRole))) enter(); };
+  let signedRole = pageRole;
+  const error = h("p", { class: "error-text", role: "alert", id: "signin-error" });
+  const sent = h("p", { class: "muted small", role: "status", id: "signin-sent" });
+  const phone = h("input", { id: "signin-phone", name: "phone", type: "tel", inputmode: "numeric", autocomplete: "tel", maxlength: "11", required: "" });
+  const password = h("input", { id: "signin-password", name: "password", type: "password", autocomplete: "current-password" });
+  const code = h("input", { id: "signin-code", name: "code", inputmode: "numeric", autocomplete: "one-time-code", maxlength: "6" });
+  const sendCode = h("button", { type: "button", id: "signin-send-code", "data-i18n": "signin.send_code" }, t("signin.send_code"));
+  const field = (id, key, input, ...more) => h("div", { class: "field" },
+    h("label", { for: id, "data-i18n": key }, t(key)), input, ...more);
+  const form = h("form", { id: "signin-form", novalidate: "" },
+    field("signin-phone", "signin.phone", phone),
+    field("signin-password", "signin.password", password),
+    field("signin-code", "signin.code", code, sendCode, sent),
+    error,
+    h("button", { class: "primary", type: "submit", "data-i18n": "signin.submit" }, t("signin.submit")));
+  const fresh = h("input", { id: "signin-new-password", type: "password", autocomplete: "new-password", minlength: "8", required: "" });
+  const changeError = h("p", { class: "error-text", role: "alert" });
+  const change = h("form", { id: "change-form", hidden: "" },
+    h("h3", { "data-i18n": "signin.change_title" }, t("signin.change_title")),
+    h("p", { class: "muted", "data-i18n": "signin.change_hint" }, t("signin.change_hint")),
+    field("signin-new-password", "signin.new_password", fresh), changeError,
+    h("button", { class: "primary", type: "submit", "data-i18n": "signin.change_submit" }, t("signin.change_submit")));
+  const folded = h("details", { id: "token-login" },
+    h("summary", { "data-i18n": "signin.token" }, t("signin.token")));
+  tokenForm.replaceWith(folded);
+  folded.append(tokenForm);
+  folded.before(form, change);
+
+  sendCode.addEventListener("click", async () => {
+    error.textContent = "";
+    try {
+      const out = await post("/api/v1/auth/codes", { phone: phone.value.trim() });
+      sent.textContent = t("signin.code_sent", { to: out.sent_to, m: Math.round(out.expires_in_s / 60) });
+      code.focus();
+    } catch (e) {
+      error.textContent = explain(e);
+    }
+  });
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    error.textContent = "";
+    const body = { phone: phone.value.trim() };
+    if (askedRole()) body.role = askedRole();
+    if (code.value.trim()) body.code = code.value.trim();
+    else if (password.value) body.password = password.value;
+    else {
+      error.textContent = t("signin.need");
+      return;
+    }
+    try {
+      const tokens = await post("/api/v1/auth/sign-in", body);
+      signedRole = tokens.role;
+      if (signedRole !== pageRole) takeToken(signedRole);
+      keepSession(tokens);
+      password.value = "";
+      code.value = "";
+      if (tokens.password_change_required) {
+        form.hidden = true;
+        folded.hidden = true;
+        change.hidden = false;
+        fresh.focus();
+        return;
+      }
+      proceed(signedRole);
+    } catch (err) {
+      error.textContent = explain(err);
+      (body.code ? code : password).focus();
+    }
+  });
+  change.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    changeError.textContent = "";
+    try {
+      await post("/api/v1/auth/password", { new_password: fresh.value }, currentToken());
+      fresh.value = "";
+      if (!(await refreshSession())) {
+        showLogin(t("login.expired"));
+        return;
+      }
+      change.hidden = true;
+      form.hidden = false;
+      folded.hidden = false;
+      proceed(signedRole);
+    } catch (err) {
+      changeError.textContent = explain(err);
+    }
+  });
+  return form;
 }

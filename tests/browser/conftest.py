@@ -39,7 +39,8 @@ async def _serve(tmp: Path, http: aiohttp.ClientSession, env: dict[str, str],
     server.start()
     try:
         await server.wait_ready()
-        yield Platform(server.base_url, SECRET, "embedded", http, env)
+        yield Platform(server.base_url, SECRET, "embedded", http, env,
+                       printed=lambda: server.log_path.read_text(errors="replace"))
     finally:
         server.stop()
 

@@ -1,0 +1,82 @@
+"""Signing in on the pages, in real Chromium.
+
+- Staff created with a one-time password sign in on the staff page with their phone, are
+  asked for a new password before anything else, then see the board; the page refreshes its
+  token silently; signing out ends the session on the server too.
+- On /login a code the outbox sent signs in (a role the account lacks is refused), and a
+  staff member with a one-time password changes it and lands on the staff page.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+import pytest
+from browser.pagekit import Pages
+from harness import Platform, make_district
+from playwright.async_api import expect
+
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(90)]
+
+
+def new_phone() -> str:
+    return f"135{secrets.randbelow(10**8):08d}"
+
+
+async def test_staff_sign_in_change_the_one_time_password_and_sign_out(
+    pages: Pages, platform: Platform
+) -> None:
+    district = await make_district(platform)
+    phone = new_phone()
+    made = await district.staff.post("/api/v1/staff", {
+        "staff_id": f"S{district.county}-web", "name": "街道站", "phone": phone,
+        "scope": district.town})
+    assert made.status == 201, made.body
+    page = await pages.open(platform.base_url, "/staff")
+    await page.fill("#signin-phone", phone)
+    await page.fill("#signin-password", "wrong password")
+    await page.click("#signin-form button[type=submit]")
+    await expect(page.locator("#signin-error")).to_contain_text("不正确")
+    await page.fill("#signin-password", made.body["one_time_password"])
+    await page.click("#signin-form button[type=submit]")
+    await expect(page.locator("#change-form")).to_be_visible()
+    await expect(page.locator("#app")).to_be_hidden()
+    await page.fill("#signin-new-password", "the station's own")
+    await page.click("#change-form button[type=submit]")
+    await expect(page.locator("#app")).to_be_visible()
+    await expect(page.locator("#who")).to_contain_text(f"S{district.county}-web")
+    token = await page.evaluate("sessionStorage.getItem('vd-token:staff')")
+    assert (await platform.with_token(token).get("/api/v1/me")).body["scope"] == district.town
+    await page.click("#logout")
+    await expect(page.locator("#signin-form")).to_be_visible()
+    assert (await platform.with_token(token).get("/api/v1/me")).status == 401
+
+
+async def test_login_signs_in_with_a_code_or_a_password_and_goes_to_the_role_s_page(
+    pages: Pages, platform: Platform
+) -> None:
+    district = await make_district(platform)
+    phone = new_phone()
+    made = await district.staff.post("/api/v1/staff", {
+        "staff_id": f"S{district.county}-v", "name": "x", "phone": phone,
+        "scope": district.county})
+    assert made.status == 201
+    assert platform.printed is not None
+    page = await pages.open(platform.base_url, "/login")
+    await page.select_option("#signin-role", "volunteer")
+    await page.fill("#signin-phone", phone)
+    await page.click("#signin-send-code")
+    await expect(page.locator("#signin-sent")).to_contain_text("验证码已发送")
+    code = await platform.code_sent_to(phone)
+    await page.fill("#signin-code", code)
+    await page.click("#signin-form button[type=submit]")
+    await expect(page.locator("#signin-error")).to_contain_text("不能使用")
+    staff_page = await pages.open(platform.base_url, "/login")
+    await staff_page.fill("#signin-phone", phone)
+    await staff_page.fill("#signin-password", made.body["one_time_password"])
+    await staff_page.click("#signin-form button[type=submit]")
+    await expect(staff_page.locator("#change-form")).to_be_visible()
+    await staff_page.fill("#signin-new-password", "another good one")
+    await staff_page.click("#change-form button[type=submit]")
+    await staff_page.wait_for_url("**/staff")
+    await expect(staff_page.locator("#app")).to_be_visible()
