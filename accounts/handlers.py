@@ -42,6 +42,8 @@ def decide_account(state: AccountState, command: Command, now: datetime,
         return _end(state, command, stamp)
     if isinstance(command, ac.SetPassword):
         return _set_password(state, command, stamp)
+    if isinstance(command, ac.CloseAccount):
+        return _close(state, command, stamp)
     raise TypeError(f"accounts do not handle {type(command).__name__}")
 
 
@@ -75,6 +77,8 @@ def _open(state: AccountState, c: ac.OpenAccount, stamp: Stamp,
         if refusal is not None:
             return refusal
         events.append(stamp.event(ac.CodeUsed, account_id=c.account_id, code_hash=c.code_hash))
+    if account.closed:
+        return stamp.rejected("conflict", "account_closed", "this account was closed")
     if not account.opened:
         events.append(stamp.event(ac.AccountOpened, account_id=c.account_id, phone=c.phone,
                                   name=c.name))
@@ -102,8 +106,8 @@ def _start(state: AccountState, c: ac.StartSession, stamp: Stamp,
         if refusal is not None:
             return refusal
         events.append(stamp.event(ac.CodeUsed, account_id=c.account_id, code_hash=c.code_hash))
-    elif c.method == "password" and (account.password_hash is None
-                                     or account.password_hash != c.checked_password_hash):
+    elif c.method in ("password", "device") and (
+            account.password_hash is None or account.password_hash != c.checked_password_hash):
         return stamp.rejected("forbidden", "bad_credentials", BAD_CREDENTIALS)
     grant = grant_for(account, c.role)
     if not account.opened or grant is None:
@@ -174,3 +178,11 @@ def _set_password(state: AccountState, c: ac.SetPassword, stamp: Stamp) -> Decis
                            reason="password_changed")
                for s in account.sessions if s.family != c.keep_family]
     return _apply(state, stamp, events, account_id=c.account_id)
+
+
+def _close(state: AccountState, c: ac.CloseAccount, stamp: Stamp) -> Decision:
+    account = state.account(c.account_id)
+    if not account.opened:
+        return stamp.rejected("not_found", "not_found", "no such account")
+    return _apply(state, stamp, [stamp.event(ac.AccountClosed, account_id=c.account_id,
+                                             reason=c.reason)], closed=True)

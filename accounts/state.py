@@ -73,6 +73,8 @@ class AccountState:
                     "current_hash": event.refresh_hash,
                     "replaced": (*s.replaced, s.current_hash)[-self.replaced_kept:]})
                 if s.family == event.family else s for s in account.sessions)})
+        if isinstance(event, ac.AccountClosed):
+            return account.model_copy(update={"closed": True, "sessions": ()})
         if isinstance(event, ac.SessionRevoked):
             return account.model_copy(update={"sessions": tuple(
                 s for s in account.sessions if s.family != event.family)})

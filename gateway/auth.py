@@ -26,6 +26,8 @@ TOKENS_REMEMBERED = 4096
 
 
 SCOPE = re.compile(r"[0-9]{6}(?:[0-9]{3}){0,3}")
+SCOPED = (Role.STAFF, Role.KIOSK)
+"""Staff act within their scope; a kiosk's is the area it stands in."""
 
 
 @dataclass(frozen=True)
@@ -33,7 +35,7 @@ class Principal:
     role: Role
     subject: str
     scope: str | None = None
-    """A staff member's area scope; None: every area (operators' tokens)."""
+    """A staff member's area scope (a kiosk's area); None: every area (operators' tokens)."""
     family: str | None = None
     """The refresh-token family a signed-in session's tokens belong to (revocable at once)."""
     must_change_password: bool = False
@@ -94,8 +96,9 @@ def issue_token(keys: KeyRing | str, role: Role, subject: str, now: datetime,
         raise ValueError(f"tokens are for people: one of {', '.join(PEOPLE)}")
     if not SUBJECT.fullmatch(subject):
         raise ValueError("a subject is letters, digits and _ . : - (at most 64)")
-    if scope is not None and (role is not Role.STAFF or not SCOPE.fullmatch(scope)):
-        raise ValueError("a scope is an area code of 6, 9, 12 or 15 digits, for staff only")
+    if scope is not None and (role not in SCOPED or not SCOPE.fullmatch(scope)):
+        raise ValueError("a scope is an area code of 6, 9, 12 or 15 digits, for staff and "
+                         "kiosks only")
     claims: dict[str, object] = {
         "iss": ISSUER, "sub": subject, "role": role.value,
         "iat": int(now.timestamp()), "exp": int((now + timedelta(seconds=ttl_s)).timestamp()),
@@ -139,7 +142,7 @@ def _verified(ring: KeyRing, token: str) -> tuple[Principal, float]:
     subject, scope, family = claims["sub"], claims.get("scope"), claims.get("fam")
     if role not in PEOPLE or not isinstance(subject, str) or not SUBJECT.fullmatch(subject):
         raise BadToken("bad subject or role")
-    if scope is not None and (role is not Role.STAFF or not isinstance(scope, str)
+    if scope is not None and (role not in SCOPED or not isinstance(scope, str)
                               or not SCOPE.fullmatch(scope)):
         raise BadToken("bad scope")
     if family is not None and (not isinstance(family, str) or not SUBJECT.fullmatch(family)):

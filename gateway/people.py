@@ -53,6 +53,11 @@ def account_id_for(secret: str, phone: str) -> str:
     return "p" + digest.hexdigest()[:24]
 
 
+def kiosk_account_id(secret: str, kiosk_id: str) -> str:
+    digest = hmac.new(secret.encode(), f"kiosk|{kiosk_id}".encode(), hashlib.sha256)
+    return "k" + digest.hexdigest()[:24]
+
+
 def digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
@@ -391,3 +396,73 @@ async def create_staff(call: Call) -> web.StreamResponse:
     return answer(api.StaffOut(staff_id=body.staff_id, one_time_password=password), 201)
 
 
+
+
+# -- kiosks ------------------------------------------------------------------------------
+
+
+async def _kiosk_in_scope(call: Call, kiosk_id: str) -> tuple[str, PersonAccount]:
+    account_id = kiosk_account_id(call.config.secret, kiosk_id)
+    account = await call.views.person_account(account_id)
+    grant = next((g for g in account.grants if g.role is Role.KIOSK), None) if account else None
+    if account is None or grant is None or grant.scope is None:
+        raise ApiError(404, "not_found", "no such kiosk")
+    call.visible(grant.scope, "kiosk")
+    return account_id, account
+
+
+@route("POST", "/api/v1/kiosks", "Register a kiosk in an area within the caller's scope; "
+       "its device key is shown once (the kiosk signs in with it). A kiosk serves the "
+       "volunteers of its own county. Registering a kiosk id again gives it a new key (the "
+       "old one stops signing in; sessions already open run until revoked); a revoked "
+       "kiosk's id is 409 `account_closed`",
+       roles=STAFF, body=api.KioskIn, answer=api.KioskOut, status=201,
+       errors=COMMAND_ERRORS, tag="kiosks")
+async def register_kiosk(call: Call) -> web.StreamResponse:
+    body: api.KioskIn = call.body
+    call.creates_in(body.area)
+    if await call.views.area(body.area) is None:
+        raise ApiError(422, "unknown_area", f"no area {body.area}", {"field": "area"})
+    account_id = kiosk_account_id(call.config.secret, body.kiosk_id)
+    device_key = secrets.token_urlsafe(24)
+    sealed = await call.sealer.seal(account_id, {"name": body.name})
+    await decide(call, ac.OpenAccount(
+        **envelope(call, call.actor), account_id=account_id, name=sealed["name"] or "",
+        grant=Grant(role=Role.KIOSK, subject=body.kiosk_id, scope=body.area),
+        password_hash=await hash_password(device_key)))
+    return answer(api.KioskOut(kiosk_id=body.kiosk_id, name=body.name, area=body.area,
+                               device_key=device_key), 201)
+
+
+@route("POST", "/api/v1/kiosks/{kiosk_id}/revoke", "Revoke a kiosk: its sessions end at "
+       "once and its device key no longer signs in",
+       roles=STAFF, status=204, errors=COMMAND_ERRORS, tag="kiosks")
+async def revoke_kiosk(call: Call) -> web.StreamResponse:
+    account_id, account = await _kiosk_in_scope(call, call.match("kiosk_id"))
+    if not account.closed:
+        await decide(call, ac.CloseAccount(**envelope(call, call.actor), account_id=account_id,
+                                           reason="revoked"))
+    for session in account.sessions:
+        call.request.app[SESSIONS].forget(session.family)
+    return web.Response(status=204)
+
+
+@route("POST", "/api/v1/auth/device", "A kiosk signs in with its id and device key; the "
+       "tokens are a session like a person's (refresh rotates), ended by a revocation",
+       roles=None, body=api.DeviceIn, answer=api.TokensOut, errors=AUTH_ERRORS,
+       tag="sign-in")
+async def sign_in_device(call: Call) -> web.StreamResponse:
+    body: api.DeviceIn = call.body
+    account_id = kiosk_account_id(call.config.secret, body.kiosk_id)
+    await _limit_address(call)
+    await _check_failures(call, account_id)
+    account = await call.views.person_account(account_id)
+    stored = account.password_hash if account is not None and account.opened else None
+    try:
+        if not await password_matches(stored, body.device_key):
+            raise ApiError(401, "bad_credentials", "wrong")
+        return await _start(call, account_id, Role.KIOSK, "device", checked=stored)
+    except ApiError as e:
+        if e.code == "bad_credentials":
+            raise await _failed(call, account_id) from e
+        raise

@@ -29,7 +29,8 @@ SignInMethod = Literal["password", "code", "signup", "device"]
 
 
 class Grant(Frozen):
-    """One role an account holds: the subject it acts as, and a staff member's scope."""
+    """One role an account holds: the subject it acts as, and a staff member's scope (a
+    kiosk's area, for a kiosk)."""
 
     role: Role
     subject: Identifier
@@ -106,7 +107,7 @@ class OpenAccount(AccountCommand):
     """
 
     type: Literal["OpenAccount"] = "OpenAccount"
-    phone: Sealed
+    phone: Sealed | None = Field(None, description="None for a kiosk's account")
     name: Sealed
     grant: Grant
     code_hash: Digest | None = None
@@ -126,6 +127,13 @@ class StartSession(AccountCommand):
     code_hash: Digest | None = None
     checked_password_hash: PasswordHash | None = None
     expires_at: AwareDatetime
+
+
+class CloseAccount(AccountCommand):
+    """A kiosk revoked (or an account shut): every session ends, no sign-in opens again."""
+
+    type: Literal["CloseAccount"] = "CloseAccount"
+    reason: Annotated[str, Field(max_length=200)] = ""
 
 
 class RotateRefresh(AccountCommand):
@@ -154,7 +162,8 @@ class SetPassword(AccountCommand):
 
 
 AnyAccountCommand = Annotated[
-    IssueCode | OpenAccount | StartSession | RotateRefresh | EndSession | SetPassword,
+    IssueCode | OpenAccount | StartSession | RotateRefresh | EndSession | SetPassword
+    | CloseAccount,
     Field(discriminator="type"),
 ]
 
@@ -190,8 +199,13 @@ class CodeUsed(AccountEvent):
 
 class AccountOpened(AccountEvent):
     type: Literal["AccountOpened"] = "AccountOpened"
-    phone: Sealed
+    phone: Sealed | None = None
     name: Sealed
+
+
+class AccountClosed(AccountEvent):
+    type: Literal["AccountClosed"] = "AccountClosed"
+    reason: str = ""
 
 
 class RoleGranted(AccountEvent):
@@ -223,11 +237,11 @@ class RefreshRotated(AccountEvent):
 class SessionRevoked(AccountEvent):
     type: Literal["SessionRevoked"] = "SessionRevoked"
     family: Family
-    reason: Literal["sign_out", "reused", "password_changed", "replaced"]
+    reason: Literal["sign_out", "reused", "password_changed", "replaced", "closed"]
 
 
 AnyAccountEvent = Annotated[
     CodeIssued | CodeFailed | CodeUsed | AccountOpened | RoleGranted | PasswordSet
-    | SessionStarted | RefreshRotated | SessionRevoked,
+    | SessionStarted | RefreshRotated | SessionRevoked | AccountClosed,
     Field(discriminator="type"),
 ]

@@ -103,3 +103,25 @@ class StaffIn(In):
 class StaffOut(BaseModel):
     staff_id: str
     one_time_password: str = Field(description="Shown once; the first sign-in must change it")
+
+
+DeviceKey = Annotated[str, Field(min_length=20, max_length=100)]
+
+
+class DeviceIn(In):
+    kiosk_id: Identifier
+    device_key: DeviceKey
+
+
+class KioskIn(In):
+    kiosk_id: Identifier
+    name: ShortText
+    area: AreaCode
+
+
+class KioskOut(BaseModel):
+    kiosk_id: str
+    name: str
+    area: str
+    device_key: str = Field(description="Shown once: the kiosk signs in with it "
+                            "(POST /api/v1/auth/device); register the kiosk again to replace it")

@@ -31,6 +31,9 @@ const COMMON = {
   "signin.change_title": ["请先设置新密码", "Set a new password first"],
   "signin.change_hint": ["您用一次性密码登录，设置自己的密码后才能继续。", "You signed in with a one-time password; set your own to go on."],
   "signin.change_submit": ["保存新密码", "Save the new password"],
+  "device.id": ["兑换机编号", "Kiosk id"],
+  "device.key": ["设备密钥", "Device key"],
+  "device.submit": ["启用这台兑换机", "Start this kiosk"],
   "err.bad_credentials": ["手机号、密码或验证码不正确。", "The phone number, password or code is not right."],
   "err.role_not_held": ["这个账号不能使用本页面。", "This account has no role for this page."],
   "err.too_many_requests": ["尝试次数过多，请稍后再试。", "Too many tries; please wait a little."],
@@ -524,7 +527,7 @@ export function frame(pageRole, strings, start, options = {}) {
     who.textContent = "";
     problem.textContent = message || "";
     input.value = "";
-    (document.getElementById("signin-phone") || input).focus();
+    (document.getElementById("signin-phone") || document.getElementById("device-id") || input).focus();
   }
 
   function enter() {
@@ -551,7 +554,8 @@ export function frame(pageRole, strings, start, options = {}) {
     setToken(raw);
     enter();
   });
-  if (pageRole !== "kiosk") signInForm(pageRole, form, enter, showLogin, options);
+  if (pageRole === "kiosk") deviceForm(form, enter);
+  else signInForm(pageRole, form, enter, showLogin, options);
   logout.addEventListener("click", async () => {
     await endSession();
     location.reload();
@@ -677,4 +681,33 @@ function signInForm(pageRole, tokenForm, enter, showLogin, options) {
     }
   });
   return form;
+}
+
+/** A kiosk signs in with its id and the device key staff were shown when they registered it. */
+function deviceForm(tokenForm, enter) {
+  const error = h("p", { class: "error-text", role: "alert", id: "device-error" });
+  const id = h("input", { id: "device-id", autocomplete: "username", spellcheck: "false", required: "" });
+  const key = h("input", { id: "device-key", type: "password", autocomplete: "current-password", spellcheck: "false", required: "" });
+  const field = (fid, k, input) => h("div", { class: "field" },
+    h("label", { for: fid, "data-i18n": k }, t(k)), input);
+  const form = h("form", { id: "device-form", novalidate: "" },
+    field("device-id", "device.id", id), field("device-key", "device.key", key), error,
+    h("button", { class: "primary", type: "submit", "data-i18n": "device.submit" }, t("device.submit")));
+  const folded = h("details", { id: "token-login" },
+    h("summary", { "data-i18n": "signin.token" }, t("signin.token")));
+  tokenForm.replaceWith(folded);
+  folded.append(tokenForm);
+  folded.before(form);
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    error.textContent = "";
+    try {
+      keepSession(await post("/api/v1/auth/device", { kiosk_id: id.value.trim(), device_key: key.value.trim() }));
+      key.value = "";
+      enter();
+    } catch (err) {
+      error.textContent = explain(err);
+      key.focus();
+    }
+  });
 }

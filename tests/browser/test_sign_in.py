@@ -80,3 +80,17 @@ async def test_login_signs_in_with_a_code_or_a_password_and_goes_to_the_role_s_p
     await staff_page.click("#change-form button[type=submit]")
     await staff_page.wait_for_url("**/staff")
     await expect(staff_page.locator("#app")).to_be_visible()
+
+
+async def test_a_kiosk_is_started_with_its_device_key(pages: Pages, platform: Platform) -> None:
+    district = await make_district(platform)
+    kiosk_id = f"K{district.county}"
+    made = await district.staff.post("/api/v1/kiosks", {
+        "kiosk_id": kiosk_id, "name": "社区兑换机", "area": district.village})
+    assert made.status == 201, made.body
+    page = await pages.open(platform.base_url, "/kiosk")
+    await page.fill("#device-id", kiosk_id)
+    await page.fill("#device-key", made.body["device_key"])
+    await page.click("#device-form button[type=submit]")
+    await expect(page.locator("#app")).to_be_visible()
+    await expect(page.locator("#who")).to_contain_text(kiosk_id)

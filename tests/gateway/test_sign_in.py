@@ -200,3 +200,33 @@ async def test_the_first_staff_account_comes_from_the_command_line(
     signed = await eventually(signed_in)
     assert signed.body["subject"] == "S001" and signed.body["scope"] == "430511"
     assert signed.body["password_change_required"] is True
+
+
+async def test_a_kiosk_signs_in_with_its_device_key_until_it_is_revoked(
+    gateway: Gateway
+) -> None:
+    status, kiosk = await gateway.call("POST", "/api/v1/kiosks", Role.STAFF, "S-seed", {
+        "kiosk_id": "K-town", "name": "街道兑换机", "area": "430511001"})
+    assert status == 201, kiosk
+    key = kiosk["device_key"]
+    wrong = await post(gateway, "/api/v1/auth/device",
+                       {"kiosk_id": "K-town", "device_key": "x" * 32})
+    assert wrong.status == 401 and wrong.body["error"]["code"] == "bad_credentials"
+    signed = await post(gateway, "/api/v1/auth/device", {"kiosk_id": "K-town", "device_key": key})
+    assert signed.status == 200, signed.body
+    assert (signed.body["role"], signed.body["subject"], signed.body["scope"]) == (
+        "kiosk", "K-town", "430511001")
+    token = signed.body["access_token"]
+    assert (await get(gateway, "/api/v1/catalog", token)).status == 200
+    status, body = await gateway.call("POST", "/api/v1/kiosks/K-none/revoke", Role.STAFF,
+                                      "S-seed")
+    assert status == 404, body
+    status, body = await gateway.call("POST", "/api/v1/kiosks/K-town/revoke", Role.STAFF,
+                                      "S-seed")
+    assert status == 204, body
+    assert (await get(gateway, "/api/v1/catalog", token)).status == 401
+    again = await post(gateway, "/api/v1/auth/device", {"kiosk_id": "K-town", "device_key": key})
+    assert again.status == 401
+    status, body = await gateway.call("POST", "/api/v1/kiosks", Role.STAFF, "S-seed", {
+        "kiosk_id": "K-town", "name": "又一台", "area": "430511001"})
+    assert status == 409 and body["error"]["code"] == "account_closed"
