@@ -10,6 +10,7 @@ import functools
 import hashlib
 import hmac
 import json
+import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -25,10 +26,12 @@ from gateway.personal import Sealer
 from gateway.ports import CommandBus, HealthCheck, RateLimits, Views
 from gateway.sessions import Revocations
 from schemas.api import PendingOut
+from schemas.audit import RecordAudit
 from schemas.base import Actor, Command, CommandOutcome
-from schemas.common import within
+from schemas.common import Role, county_of, within
 
 B = TypeVar("B", bound=BaseModel)
+AUDIT_LOG = logging.getLogger("vdispatch.audit")
 
 CONFIG = web.AppKey("config", GatewayConfig)
 BUS = web.AppKey("bus", CommandBus)
@@ -54,6 +57,10 @@ class Call:
     request: web.Request
     principal: Principal | None
     body: Any = None
+    area: str | None = None
+    """The area of the object the call acts on, as its scope check saw it (for the audit)."""
+    read_of: tuple[str, str] | None = None
+    """A staff read of someone's contact details: (object kind, id), to audit."""
 
     @property
     def config(self) -> GatewayConfig:
@@ -97,11 +104,13 @@ class Call:
 
     def visible(self, area: str, kind: str = "object") -> None:
         """Outside the caller's scope an object is answered as if it did not exist."""
+        self.area = area
         if not self.sees(area):
             raise ApiError(404, "not_found", f"no such {kind}")
 
     def creates_in(self, area: str) -> None:
         """Naming an area outside the scope in a creation is 403, before it is looked up."""
+        self.area = area
         if not self.sees(area):
             raise ApiError(403, "out_of_scope", "this area is outside your scope",
                            {"area": area, "scope": self.who.scope})
@@ -241,7 +250,11 @@ def bind(r: Route) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
         call = Call(request, principal)
         if r.body is not None:
             call.body = await parse_body(request, r.body)
-        return await r.handler(call)
+        response = await r.handler(call)
+        if principal is not None and principal.role is Role.STAFF and response.status < 400 and (
+                r.method != "GET" or call.read_of is not None):
+            await audit(call, r)
+        return response
     endpoint.__name__ = r.handler.__name__
     return endpoint
 
@@ -288,3 +301,37 @@ async def execute(call: Call, build: Command | CommandBuilder) -> CommandOutcome
     if not outcome.ok:
         raise rejection_error(outcome)
     return outcome
+
+
+def _object_of(call: Call, r: Route) -> tuple[str, str]:
+    """What a call acted on: the kind from the path, the id from the path or the body."""
+    if call.read_of is not None:
+        return call.read_of
+    kind = r.path.removeprefix("/api/v1/").split("/")[0].removesuffix("s")
+    if call.request.match_info:
+        return kind, next(iter(call.request.match_info.values()))[:80]
+    if isinstance(call.body, BaseModel):
+        for name, value in call.body.model_dump().items():
+            if name.endswith(("_id", "code")) and isinstance(value, str):
+                return kind, value[:80]
+    return kind, ""
+
+
+async def audit(call: Call, r: Route) -> None:
+    """Record a staff write or a read of contact details (DESIGN §9). The answer is sent
+    whatever becomes of the record: the write it records has happened; an unavailable log
+    is logged and counted, never turned into a failed call."""
+    kind, object_id = _object_of(call, r)
+    area = call.area
+    scope = call.who.scope
+    county = county_of(area) if area else county_of(scope) if scope else "all"
+    command_id = uuid4()
+    action = f"{'read' if call.read_of else r.method} {r.path}"[:120]
+    command = RecordAudit(command_id=command_id, occurred_at=call.config.clock(),
+                          correlation_id=command_id, actor=call.actor, county=county,
+                          audit_id=command_id, action=action, object_kind=kind[:40],
+                          object_id=object_id, area=area)
+    try:
+        await call.bus.send(command)
+    except Exception:
+        AUDIT_LOG.exception("an audit record could not be written (%s)", action)

@@ -14,6 +14,7 @@ from typing import Protocol
 from uuid import UUID
 
 from schemas.accounts import PersonAccount
+from schemas.audit import AuditRecord
 from schemas.base import Command, CommandOutcome
 from schemas.views import (
     AccountView,
@@ -83,6 +84,11 @@ class Views(Protocol):
 
     async def person_account(self, account_id: str) -> PersonAccount | None:
         """A person's sign-in account (credentials, roles, open sessions)."""
+
+    async def audit(self, index: str, limit: int, after: tuple[float, str] | None = None
+                    ) -> list[AuditRecord]:
+        """Audit records of an index (`audit.owner`: all, an area, an actor), newest
+        first, strictly after the cursor (time as a timestamp, audit id)."""
 
     async def catalog(self) -> list[CatalogItemView]: ...
 

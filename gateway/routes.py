@@ -640,4 +640,4 @@ async def openapi(call: Call) -> web.StreamResponse:
     return web.json_response(call.request.app[OPENAPI])
 
 
-from gateway import people  # noqa: E402, F401  the sign-in routes, in the same table
+from gateway import audit_trail, people  # noqa: E402, F401  their routes, in the same table

@@ -28,6 +28,7 @@ from pydantic import ValidationError
 from redis.asyncio import Redis
 
 from accounts.owner import AccountsOwner
+from audit.owner import AuditOwner
 from consumers.ledger.handlers import credits_for
 from consumers.ledger.owner import LedgerOwner, StockOwner
 from dispatcher.owner import DispatchOwner
@@ -294,7 +295,8 @@ class Workers:
         ledger = self._host(LedgerOwner(self.settings.points_policy()))
         stock = self._host(StockOwner())
         accounts = self._host(AccountsOwner(self.settings.account_policy()))
-        hosts = (ledger, stock, accounts)
+        audit = self._host(AuditOwner())
+        hosts = (ledger, stock, accounts, audit)
         for host in hosts:
             self._agent(host.owner.family.command_topic, host)
 

@@ -24,6 +24,7 @@ from redis.exceptions import NoScriptError, RedisError
 
 from runtime.ports import Step, Unavailable
 from schemas.accounts import PersonAccount
+from schemas.audit import AuditRecord
 from schemas.base import CommandOutcome, LogMessage
 from schemas.topics import BY_NAME, COMMAND_OUTCOMES, encode, topic_of
 from schemas.views import (
@@ -52,6 +53,7 @@ ROWS: dict[str, TypeAdapter[Any]] = {
     "entries": TypeAdapter(LedgerEntry),
     "items": TypeAdapter(CatalogItemView),
     "person_accounts": TypeAdapter(PersonAccount),
+    "audit": TypeAdapter(AuditRecord),
 }
 LIVE_POLL_S = 0.2
 HEARTBEAT_TTL_S = 10

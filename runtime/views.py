@@ -16,8 +16,9 @@ from accounts.state import ACCOUNTS
 from dispatcher.state import REQUESTS
 from runtime.ports import Store
 from schemas.accounts import PersonAccount
+from schemas.audit import AuditRecord
 from schemas.common import county_of
-from schemas.topics import COUNTY, ITEM, PERSON, VOLUNTEER
+from schemas.topics import AUDIT, COUNTY, ITEM, PERSON, VOLUNTEER
 from schemas.views import (
     AccountView,
     AreaView,
@@ -167,6 +168,20 @@ class StoreViews:
         found: PersonAccount | None = await self.store.row(PERSON.tag(account_id),
                                                            ACCOUNTS, account_id)
         return found
+
+    async def audit(self, index: str, limit: int, after: tuple[float, str] | None = None
+                    ) -> list[AuditRecord]:
+        """A page of audit records of one index (all, an area, an actor), newest first."""
+        tags = [AUDIT.tag(k) for k in await self.store.registered(AUDIT.name)]
+        ranked = await self.store.ranked(tags, index, limit, after)
+        by_tag: dict[str, list[str]] = {}
+        for _, audit_id, tag in ranked:
+            by_tag.setdefault(tag, []).append(audit_id)
+        found: dict[str, AuditRecord] = {}
+        for tag, ids in by_tag.items():
+            found |= {str(r.audit_id): r for r in await self.store.rows(tag, "audit", ids)
+                      if r is not None}
+        return [found[audit_id] for _, audit_id, _ in ranked if audit_id in found]
 
     async def catalog(self) -> list[CatalogItemView]:
         items = await self.store.registered(ITEM.name)

@@ -13,6 +13,7 @@ from typing import Any, Literal
 from pydantic import TypeAdapter
 
 from schemas.accounts import AnyAccountCommand, AnyAccountEvent
+from schemas.audit import AnyAuditCommand, AnyAuditEvent
 from schemas.base import CommandOutcome, DeadLetter, LogMessage, PersonKey
 from schemas.commands import DispatchCommand, LedgerCommand, StockCommand
 from schemas.events import DispatchEvent, LedgerEvent, StockEvent
@@ -67,6 +68,14 @@ ACCOUNT_EVENTS = Topic(
     TypeAdapter(AnyAccountEvent), "people's accounts: roles, credentials and sessions "
     "(phones, names and codes sealed under the account's key)",
 )
+AUDIT_COMMANDS = Topic(
+    "audit-commands", "county code", 6, 7 * DAY_MS, "delete",
+    TypeAdapter(AnyAuditCommand), "staff writes and reads of contact details, to record",
+)
+AUDIT_EVENTS = Topic(
+    "audit-events", "county code", 6, FOREVER_MS, "delete",
+    TypeAdapter(AnyAuditEvent), "the audit trail: who did what to which object, when",
+)
 COMMAND_OUTCOMES = Topic(
     "command-outcomes", "command id", 6, 7 * DAY_MS, "delete",
     TypeAdapter(CommandOutcome), "each owner's answer to a command, for waiting gateways",
@@ -96,6 +105,8 @@ CATALOGUE: tuple[Topic, ...] = (
     STOCK_EVENTS,
     ACCOUNT_COMMANDS,
     ACCOUNT_EVENTS,
+    AUDIT_COMMANDS,
+    AUDIT_EVENTS,
     COMMAND_OUTCOMES,
     DEAD_LETTERS,
     PERSON_KEYS,
@@ -124,12 +135,13 @@ COUNTY = Family("county", "c", DISPATCH_COMMANDS, DISPATCH_EVENTS, listed=True)
 VOLUNTEER = Family("volunteer", "v", LEDGER_COMMANDS, LEDGER_EVENTS, listed=False)
 ITEM = Family("item", "i", STOCK_COMMANDS, STOCK_EVENTS, listed=True)
 PERSON = Family("person", "p", ACCOUNT_COMMANDS, ACCOUNT_EVENTS, listed=False)
-FAMILIES: tuple[Family, ...] = (COUNTY, VOLUNTEER, ITEM, PERSON)
+AUDIT = Family("audit", "a", AUDIT_COMMANDS, AUDIT_EVENTS, listed=True)
+FAMILIES: tuple[Family, ...] = (COUNTY, VOLUNTEER, ITEM, PERSON, AUDIT)
 
 
 def topic_of(message: object) -> Topic:
     """The one topic a message belongs to, by its family."""
-    from schemas import accounts, commands, events
+    from schemas import accounts, audit, commands, events
 
     families: tuple[tuple[type, Topic], ...] = (
         (commands.CountyCommand, DISPATCH_COMMANDS),
@@ -140,6 +152,8 @@ def topic_of(message: object) -> Topic:
         (events.ItemEvent, STOCK_EVENTS),
         (accounts.AccountCommand, ACCOUNT_COMMANDS),
         (accounts.AccountEvent, ACCOUNT_EVENTS),
+        (audit.RecordAudit, AUDIT_COMMANDS),
+        (audit.AuditRecorded, AUDIT_EVENTS),
         (CommandOutcome, COMMAND_OUTCOMES),
         (DeadLetter, DEAD_LETTERS),
     )

@@ -1,0 +1,1 @@
+"""The audit trail of staff actions (DESIGN §9)."""
