@@ -84,12 +84,14 @@ class Views(Protocol):
 
     async def catalog_item(self, item_id: str) -> CatalogItemView | None: ...
 
-    async def live(self, now: datetime) -> LiveSnapshot: ...
+    async def live(self, now: datetime, scope: str | None = None) -> LiveSnapshot:
+        """The live board of a scope (None: the whole platform), counted within it."""
 
     async def notifications(self, recipient: str) -> list[Notification]: ...
 
-    async def live_moved(self, position: int, timeout_s: float) -> None:
-        """Return once the live flow has folded events beyond `position`, or on timeout."""
+    async def live_moved(self, position: int, timeout_s: float, scope: str | None = None
+                         ) -> None:
+        """Return once the scope's board has moved beyond `position`, or on timeout."""
 
 
 class HealthCheck(Protocol):

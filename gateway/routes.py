@@ -571,7 +571,7 @@ async def redeem(call: Call) -> web.StreamResponse:
 @route("GET", "/api/v1/live", "Snapshot of the live flow (no personal data)", roles=STAFF,
        answer=api.LiveOut, errors=(401, 403), tag="office")
 async def live_snapshot(call: Call) -> web.StreamResponse:
-    snapshot = await call.views.live(call.config.clock())
+    snapshot = await call.views.live(call.config.clock(), call.who.scope)
     return web.Response(body=snapshot.model_dump_json().encode(),
                         content_type="application/json")
 

@@ -172,11 +172,13 @@ class StoreViews:
                                                              item_id)
         return found
 
-    async def live(self, now: datetime) -> LiveSnapshot:
-        return await self.store.live() or empty_snapshot(now)
+    async def live(self, now: datetime, scope: str | None = None) -> LiveSnapshot:
+        """The board of a scope: one look-up (the projector keeps a board per area)."""
+        return await self.store.live(scope) or empty_snapshot(now)
 
-    async def live_moved(self, position: int, timeout_s: float) -> None:
-        await self.store.live_saved(position, timeout_s)
+    async def live_moved(self, position: int, timeout_s: float, scope: str | None = None
+                         ) -> None:
+        await self.store.live_saved(position, timeout_s, scope)
 
     async def notifications(self, recipient: str) -> list[Notification]:
         return await self.store.inbox(recipient, self.notifications_max)
