@@ -48,11 +48,13 @@ class CommandBus(Protocol):
 class Views(Protocol):
     async def area(self, code: str) -> AreaView | None: ...
 
-    async def areas(self) -> list[AreaView]: ...
+    async def areas(self, within_area: str | None = None) -> list[AreaView]:
+        """Every registered area, or those in an area (itself and below), parents first."""
 
     async def team(self, team_id: str) -> TeamView | None: ...
 
-    async def teams(self) -> list[TeamView]: ...
+    async def teams(self, within_area: str | None = None) -> list[TeamView]:
+        """Every team, or those based in an area (the first of a team's areas)."""
 
     async def team_of_leader(self, leader_id: str) -> TeamView | None: ...
 
@@ -62,11 +64,17 @@ class Views(Protocol):
 
     async def request(self, request_id: str) -> RequestView | None: ...
 
-    async def requests_of_resident(self, resident_id: str, limit: int) -> list[RequestView]: ...
+    async def requests_of_resident(self, resident_id: str, limit: int,
+                                   after: tuple[float, str] | None = None,
+                                   status: str | None = None, area: str | None = None
+                                   ) -> list[RequestView]:
+        """A resident's requests, as `requests` pages them."""
 
     async def requests(self, status: str | None, limit: int,
-                       after: tuple[float, str] | None = None) -> list[RequestView]:
-        """The newest first, strictly after the cursor (submitted at as a timestamp, id)."""
+                       after: tuple[float, str] | None = None, area: str | None = None
+                       ) -> list[RequestView]:
+        """The newest first, strictly after the cursor (submitted at as a timestamp, id),
+        of one status and within one area (itself and below) when given."""
 
     async def histories(self, requests: Sequence[RequestView], limit: int
                         ) -> list[tuple[list[HistoryItem], int]]:
