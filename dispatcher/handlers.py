@@ -7,7 +7,7 @@ is checked completely before its first event: a rejected command changes nothing
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
 from uuid import NAMESPACE_URL, uuid5
@@ -19,7 +19,7 @@ from dispatcher.state import DispatchState
 from schemas import commands as cmd
 from schemas import events as ev
 from schemas.base import SYSTEM, Command, Event, RejectionKind
-from schemas.common import RequestStatus, Role, ancestors, area_level
+from schemas.common import RequestStatus, Role, ancestors, area_level, within
 from schemas.decision import Decision, Stamp
 from schemas.views import RequestView
 
@@ -59,7 +59,18 @@ class _Decider:
         request = self.state.requests.get(request_id)
         if request is None:
             raise Refused("not_found", "request_not_found", f"no request {request_id}")
+        if not within(request.area, self.stamp.cause.actor.scope):
+            raise Refused("not_found", "not_found", "no such request")
         return request
+
+    def in_scope(self, areas: Sequence[str]) -> None:
+        """The owner holds to the actor's scope too: the gateway's check read a view that
+        may lag behind the owner's state."""
+        scope = self.stamp.cause.actor.scope
+        outside = [a for a in areas if not within(a, scope)]
+        if outside:
+            raise Refused("forbidden", "out_of_scope", "this area is outside your scope",
+                          areas=outside, scope=scope)
 
     def transition(self, request: RequestView, action: Action) -> None:
         try:
@@ -131,6 +142,7 @@ class _Decider:
 
 
 def _register_area(d: _Decider, c: cmd.RegisterArea) -> Decision:
+    d.in_scope([c.code])
     if c.code in d.state.areas:
         raise Refused("conflict", "area_exists", f"area {c.code} is already registered")
     parent = next((a for a in ancestors(c.code)[1:] if a in d.state.areas), None)
@@ -139,6 +151,7 @@ def _register_area(d: _Decider, c: cmd.RegisterArea) -> Decision:
 
 
 def _register_team(d: _Decider, c: cmd.RegisterTeam) -> Decision:
+    d.in_scope(c.areas)
     if c.team_id in d.state.teams:
         raise Refused("conflict", "team_exists", f"team {c.team_id} is already registered")
     unknown = [a for a in c.areas if a not in d.state.areas]
@@ -160,6 +173,7 @@ def _register_volunteer(d: _Decider, c: cmd.RegisterVolunteer) -> Decision:
                       f"volunteer {c.volunteer_id} is already registered")
     if c.team_id not in d.state.teams:
         raise Refused("invalid", "unknown_team", f"no team {c.team_id}", field="team_id")
+    d.in_scope(d.state.teams[c.team_id].areas[:1])
     d.emit(ev.VolunteerRegistered, volunteer_id=c.volunteer_id, name=c.name,
            team_id=c.team_id, team_county=c.team_county)
     return d.done(volunteer_id=c.volunteer_id, team_id=c.team_id)
@@ -287,7 +301,7 @@ def _manual_dispatch(d: _Decider, c: cmd.DispatchRequest) -> Decision:
                       complete_by=None if request.complete_by is None
                       else request.complete_by.isoformat())
     team = d.state.teams.get(c.team_id)
-    if team is None:
+    if team is None or not within(team.areas[0], c.actor.scope):
         raise Refused("invalid", "unknown_team", f"no team {c.team_id}", field="team_id")
     if request.service_type not in team.service_types or not any(
         request.area.startswith(a) for a in team.areas

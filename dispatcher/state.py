@@ -13,17 +13,25 @@ from typing import Any, cast
 from dispatcher.matching import TeamIndex
 from schemas import events as ev
 from schemas.base import Event
-from schemas.common import RequestStatus, Urgency
+from schemas.common import COUNTY_CODE_LENGTH, RequestStatus, Urgency, ancestors
 from schemas.records import Journal, Ranking, Records
 from schemas.views import AreaView, HistoryItem, RequestView, TeamView, VolunteerView
 
 REQUESTS = "requests"
 """The ranking of every request of the county by time of submission; `status:<status>`
-ranks those in one status the same way."""
+ranks those in one status the same way, and `area:<code>:` before either name does so for
+the requests of a town, village or hamlet (a staff member's scope, a filter by area): a page
+of an area costs the same as a page of the county, whatever the county holds."""
 
 
-def status_index(status: RequestStatus) -> str:
-    return f"status:{status.value}"
+def request_index(area: str | None = None, status: str | None = None) -> str:
+    """The ranking of the requests in an area (None or a county: the whole county's), of
+    those in one status if given."""
+    name = REQUESTS if status is None else f"status:{status}"
+    if area is None or len(area) == COUNTY_CODE_LENGTH:
+        return name
+    return f"area:{area}:{name}"
+
 
 STATUS_AFTER: dict[type[Event], RequestStatus] = {
     ev.RequestSubmitted: RequestStatus.SUBMITTED,
@@ -235,13 +243,16 @@ class DispatchState:
         self._index_task(previous_team, updated)
 
     def _rank(self, before: RequestView, after: RequestView, first: bool) -> None:
-        score = after.submitted_at.timestamp()
-        if first:
-            self.ranks.rank(REQUESTS, after.request_id, score)
-        elif before.status is not after.status:
-            self.ranks.unrank(status_index(before.status), after.request_id)
-        if first or before.status is not after.status:
-            self.ranks.rank(status_index(after.status), after.request_id, score)
+        """Rank the request in the county's indexes and in those of each enclosing area."""
+        score, request_id = after.submitted_at.timestamp(), after.request_id
+        moved = before.status is not after.status
+        for area in (None, *ancestors(after.area)[:-1]):
+            if first:
+                self.ranks.rank(request_index(area), request_id, score)
+            elif moved:
+                self.ranks.unrank(request_index(area, before.status.value), request_id)
+            if first or moved:
+                self.ranks.rank(request_index(area, after.status.value), request_id, score)
 
     def _index_task(self, previous_team: str | None, request: RequestView) -> None:
         """Keep each team's inbox: the requests dispatched to it or accepted by it."""

@@ -50,11 +50,13 @@ class CommandBus(Protocol):
 class Views(Protocol):
     async def area(self, code: str) -> AreaView | None: ...
 
-    async def areas(self) -> list[AreaView]: ...
+    async def areas(self, within_area: str | None = None) -> list[AreaView]:
+        """Every registered area, or those in an area (itself and below), parents first."""
 
     async def team(self, team_id: str) -> TeamView | None: ...
 
-    async def teams(self) -> list[TeamView]: ...
+    async def teams(self, within_area: str | None = None) -> list[TeamView]:
+        """Every team, or those based in an area (the first of a team's areas)."""
 
     async def team_of_leader(self, leader_id: str) -> TeamView | None: ...
 
@@ -64,11 +66,17 @@ class Views(Protocol):
 
     async def request(self, request_id: str) -> RequestView | None: ...
 
-    async def requests_of_resident(self, resident_id: str, limit: int) -> list[RequestView]: ...
+    async def requests_of_resident(self, resident_id: str, limit: int,
+                                   after: tuple[float, str] | None = None,
+                                   status: str | None = None, area: str | None = None
+                                   ) -> list[RequestView]:
+        """A resident's requests, as `requests` pages them."""
 
     async def requests(self, status: str | None, limit: int,
-                       after: tuple[float, str] | None = None) -> list[RequestView]:
-        """The newest first, strictly after the cursor (submitted at as a timestamp, id)."""
+                       after: tuple[float, str] | None = None, area: str | None = None
+                       ) -> list[RequestView]:
+        """The newest first, strictly after the cursor (submitted at as a timestamp, id),
+        of one status and within one area (itself and below) when given."""
 
     async def histories(self, requests: Sequence[RequestView], limit: int
                         ) -> list[tuple[list[HistoryItem], int]]:
@@ -94,12 +102,14 @@ class Views(Protocol):
 
     async def catalog_item(self, item_id: str) -> CatalogItemView | None: ...
 
-    async def live(self, now: datetime) -> LiveSnapshot: ...
+    async def live(self, now: datetime, scope: str | None = None) -> LiveSnapshot:
+        """The live board of a scope (None: the whole platform), counted within it."""
 
     async def notifications(self, recipient: str) -> list[Notification]: ...
 
-    async def live_moved(self, position: int, timeout_s: float) -> None:
-        """Return once the live flow has folded events beyond `position`, or on timeout."""
+    async def live_moved(self, position: int, timeout_s: float, scope: str | None = None
+                         ) -> None:
+        """Return once the scope's board has moved beyond `position`, or on timeout."""
 
 
 class HealthCheck(Protocol):

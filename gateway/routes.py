@@ -9,7 +9,7 @@ import hmac
 import json
 import math
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import timedelta
 from importlib import resources
 from typing import Any
@@ -19,7 +19,7 @@ from aiohttp import web
 from pydantic import BaseModel
 
 from consumers.ledger.rules import quarter_of
-from gateway.auth import SUBJECT
+from gateway.auth import SCOPE, SUBJECT
 from gateway.errors import ApiError
 from gateway.http import HEALTH, OPENAPI, Call, Handler, Route, answer, execute
 from gateway.masking import mask_address, mask_name, mask_phone
@@ -30,8 +30,8 @@ from gateway.stream import live_stream
 from schemas import api
 from schemas import commands as cmd
 from schemas.base import Command, CommandOutcome
-from schemas.common import RequestStatus, Role, area_level, county_of
-from schemas.views import AccountView, HistoryItem, RequestView, TeamView
+from schemas.common import RequestStatus, Role, area_level, county_of, within
+from schemas.views import AccountView, HistoryItem, RequestView, TeamView, VolunteerView
 
 HEALTH_RETRY_AFTER_S = 5
 ASCII_NUMBER = re.compile(r"[0-9]{1,9}")
@@ -59,6 +59,10 @@ KIOSK = (Role.KIOSK,)
 ANYONE_SIGNED_IN = tuple(r.value for r in (Role.RESIDENT, Role.LEADER, Role.VOLUNTEER,
                                             Role.STAFF, Role.KIOSK))
 COMMAND_ERRORS = (400, 401, 403, 404, 409, 413, 422, 503)
+IN_SCOPE = ("; staff of a scope see only what lies in it: anything else is 404 not_found, "
+            "as if it did not exist")
+CREATES_IN_SCOPE = ("; staff of a scope name only areas within it (403 out_of_scope, before "
+                    "the area is looked up)")
 
 
 def _service_types() -> list[dict[str, str]]:
@@ -91,11 +95,12 @@ def _limit(call: Call, default: int = 50) -> int:
 # -- the directory -------------------------------------------------------------------------
 
 
-@route("POST", "/api/v1/areas", "Register an area (parent: the longest registered prefix)",
-       roles=STAFF, body=api.AreaIn, answer=api.AreaOut, status=201, errors=COMMAND_ERRORS,
-       tag="directory")
+@route("POST", "/api/v1/areas", "Register an area (parent: the longest registered prefix)"
+       + CREATES_IN_SCOPE, roles=STAFF, body=api.AreaIn, answer=api.AreaOut, status=201,
+       errors=COMMAND_ERRORS, tag="directory")
 async def register_area(call: Call) -> web.StreamResponse:
     body: api.AreaIn = call.body
+    call.creates_in(body.code)
     command = cmd.RegisterArea(**call.envelope(), **body.model_dump())
     out = _result(await execute(call, command))
     if isinstance(out, web.Response):
@@ -104,10 +109,11 @@ async def register_area(call: Call) -> web.StreamResponse:
                               level=area_level(body.code), lat=body.lat, lon=body.lon), 201)
 
 
-@route("GET", "/api/v1/areas", "The area tree (every registered area, parents first)",
+@route("GET", "/api/v1/areas", "The area tree (every registered area, parents first); staff "
+       "of a scope get the areas within it (the scope's own area and below)",
        roles=ANYONE_SIGNED_IN, answer=api.AreaListOut, errors=(401,), tag="directory")
 async def list_areas(call: Call) -> web.StreamResponse:
-    areas = await call.views.areas()
+    areas = await call.views.areas(call.who.scope)
     return answer(api.AreaListOut(areas=[
         api.AreaOut(code=a.code, name=a.name, parent=a.parent, level=area_level(a.code),
                     lat=a.lat, lon=a.lon)
@@ -130,11 +136,14 @@ def _team_out(team: TeamView) -> api.TeamOut:
     )
 
 
-@route("POST", "/api/v1/teams", "Register a volunteer team (all its areas in one county)",
+@route("POST", "/api/v1/teams", "Register a volunteer team (all its areas in one county; the "
+       "first is its base)" + CREATES_IN_SCOPE + ": every one of its areas",
        roles=STAFF, body=api.TeamIn, answer=api.TeamOut, status=201, errors=COMMAND_ERRORS,
        tag="directory")
 async def register_team(call: Call) -> web.StreamResponse:
     body: api.TeamIn = call.body
+    for area in body.areas:
+        call.creates_in(area)
 
     async def build() -> Command:
         if await call.views.team(body.team_id) is not None:
@@ -151,13 +160,21 @@ async def register_team(call: Call) -> web.StreamResponse:
     return answer(_team_out(team), 201)
 
 
-@route("GET", "/api/v1/teams", "Every team with its load and rating", roles=STAFF,
+@route("GET", "/api/v1/teams", "Every team with its load and rating; staff of a scope get "
+       "the teams based in it (a team's base is the first of its areas)", roles=STAFF,
        answer=api.TeamListOut, errors=(401, 403), tag="directory")
 async def list_teams(call: Call) -> web.StreamResponse:
-    return answer(api.TeamListOut(teams=[_team_out(t) for t in await call.views.teams()]))
+    teams = await call.views.teams(call.who.scope)
+    return answer(api.TeamListOut(teams=[_team_out(t) for t in teams]))
 
 
-@route("POST", "/api/v1/volunteers", "Register a volunteer in a team", roles=STAFF,
+def _unknown_team(team_id: str) -> ApiError:
+    """The dispatcher's own answer for a team it does not know."""
+    return ApiError(422, "unknown_team", f"no team {team_id}", {"field": "team_id"})
+
+
+@route("POST", "/api/v1/volunteers", "Register a volunteer in a team; staff of a scope only "
+       "in a team based in it (403 out_of_scope otherwise)", roles=STAFF,
        body=api.VolunteerIn, answer=api.VolunteerOut, status=201, errors=COMMAND_ERRORS,
        tag="directory")
 async def register_volunteer(call: Call) -> web.StreamResponse:
@@ -166,8 +183,8 @@ async def register_volunteer(call: Call) -> web.StreamResponse:
     async def build() -> Command:
         team = await call.views.team(body.team_id)
         if team is None:
-            raise ApiError(422, "unknown_team", f"no team {body.team_id}",
-                           {"field": "team_id"})
+            raise _unknown_team(body.team_id)
+        call.creates_in(team.areas[0])
         if await call.views.volunteer(body.volunteer_id) is not None:
             raise ApiError(409, "volunteer_exists", f"volunteer {body.volunteer_id} exists")
         return cmd.RegisterVolunteer(**call.envelope(), **body.model_dump(),
@@ -234,13 +251,19 @@ async def _request_out(call: Call, request: RequestView,
 
 
 async def _visible_request(call: Call) -> RequestView:
-    """The request named in the path, if this caller may see it (404 / 403 otherwise)."""
+    """The request named in the path, if this caller may see it (404 / 403 otherwise).
+
+    To staff of a scope a request that does not exist and one outside the scope answer
+    alike (404 not_found): the code must not tell them apart."""
     request_id = call.match("request_id")
     request = await call.views.request(request_id)
-    if request is None:
-        raise ApiError(404, "request_not_found", f"no request {request_id}")
     who = call.who
+    if request is None:
+        if who.scope is not None:
+            raise ApiError(404, "not_found", "no such request")
+        raise ApiError(404, "request_not_found", f"no request {request_id}")
     if who.role is Role.STAFF:
+        call.visible(request.area, "request")
         return request
     if who.role is Role.RESIDENT and who.subject == request.resident_id:
         return request
@@ -285,26 +308,54 @@ async def submit_request(call: Call) -> web.StreamResponse:
     return response
 
 
-@route("GET", "/api/v1/requests", "A resident's own requests, or (staff) the newest requests, "
-       "a page at a time: pass `next_cursor` back as `cursor` for the next page",
+@route("GET", "/api/v1/requests", "Requests newest first, a page at a time (pass "
+       "`next_cursor` back as `cursor`): a resident's own, or (staff) those of the caller's "
+       "scope. `area` keeps the area and below; with a scope, the narrower of the two counts, "
+       "and an area beside the scope answers an empty page (a filter is not an object: no "
+       "404). A resident may name only themself as `resident_id` (403 otherwise)",
        roles=(Role.RESIDENT, Role.STAFF), answer=api.RequestListOut, errors=(400, 401, 403),
-       tag="requests", query=(("status", "only this status (staff)"), ("limit", "1-200"),
-                              ("cursor", "from the previous page's next_cursor (staff)")))
+       tag="requests", query=(("status", "only this status"),
+                              ("area", "only this area and below (6, 9, 12 or 15 digits)"),
+                              ("resident_id", "only this resident's"), ("limit", "1-200"),
+                              ("cursor", "from the previous page's next_cursor")))
 async def list_requests(call: Call) -> web.StreamResponse:
     limit = _limit(call)
+    query, who = call.request.query, call.who
+    status, area = query.get("status"), query.get("area")
+    resident_id = query.get("resident_id")
+    if status is not None and status not in {s.value for s in RequestStatus}:
+        raise ApiError(400, "bad_status", "unknown status")
+    if area is not None and not SCOPE.fullmatch(area):
+        raise ApiError(400, "bad_area", "area is a code of 6, 9, 12 or 15 digits")
+    if resident_id is not None and not SUBJECT.fullmatch(resident_id):
+        raise ApiError(400, "bad_resident_id", "resident_id is not a resident's id")
+    after = _request_cursor(call)
+    if who.role is Role.RESIDENT:
+        if resident_id not in (None, who.subject):
+            raise ApiError(403, "forbidden", "residents see only their own requests")
+        resident_id = who.subject
+    overlaps, place = _narrower(area, who.scope)
+    found: list[RequestView] = []
+    if overlaps and resident_id is not None:
+        found = await call.views.requests_of_resident(resident_id, limit, after, status, place)
+    elif overlaps:
+        found = await call.views.requests(status, limit, after, place)
     next_cursor = None
-    if call.who.role is Role.RESIDENT:
-        found = await call.views.requests_of_resident(call.who.subject, limit)
-    else:
-        status = call.request.query.get("status")
-        if status is not None and status not in {s.value for s in RequestStatus}:
-            raise ApiError(400, "bad_status", "unknown status")
-        found = await call.views.requests(status, limit, _request_cursor(call))
-        if len(found) == limit:
-            last = found[-1]
-            next_cursor = _encode_cursor(last.submitted_at.timestamp(), last.request_id)
+    if len(found) == limit:
+        last = found[-1]
+        next_cursor = _encode_cursor(last.submitted_at.timestamp(), last.request_id)
     return answer(api.RequestListOut(requests=await _requests_out(call, found),
                                      next_cursor=next_cursor))
+
+
+def _narrower(area: str | None, scope: str | None) -> tuple[bool, str | None]:
+    """Where a list is cut: the narrower of a filter and the caller's scope when one lies in
+    the other; (False, None) when they are beside each other and nothing can match."""
+    if area is None or (scope is not None and within(scope, area)):
+        return True, scope
+    if within(area, scope):
+        return True, area
+    return False, None
 
 
 def _encode_cursor(score: float, key: str) -> str:
@@ -327,7 +378,7 @@ def _request_cursor(call: Call) -> tuple[float, str] | None:
 
 
 @route("GET", "/api/v1/requests/{request_id}", "A request with its status and history (oldest "
-       "first, at most 200 items; history_total says how many there are)",
+       "first, at most 200 items; history_total says how many there are)" + IN_SCOPE,
        roles=(Role.RESIDENT, Role.LEADER, Role.STAFF), answer=api.RequestOut,
        errors=(401, 403, 404), tag="requests")
 async def get_request(call: Call) -> web.StreamResponse:
@@ -336,16 +387,21 @@ async def get_request(call: Call) -> web.StreamResponse:
 
 
 async def _lifecycle(call: Call, command_type: type[cmd.RequestCommand],
+                     check: Callable[[], Awaitable[None]] | None = None,
                      **fields: Any) -> web.StreamResponse:
+    """Send a command about the request in the path, once the caller may see it (and the
+    route's own `check` passed)."""
     async def build() -> Command:
         request = await _visible_request(call)
+        if check is not None:
+            await check()
         return command_type(**call.envelope(), request_id=request.request_id, **fields)
 
     out = _result(await execute(call, build))
     return out if isinstance(out, web.Response) else _status(out)
 
 
-@route("POST", "/api/v1/requests/{request_id}/cancel", "Cancel before completion",
+@route("POST", "/api/v1/requests/{request_id}/cancel", "Cancel before completion" + IN_SCOPE,
        roles=(Role.RESIDENT, Role.STAFF), body=api.CancelIn, answer=api.StatusOut,
        errors=COMMAND_ERRORS, tag="requests")
 async def cancel_request(call: Call) -> web.StreamResponse:
@@ -398,21 +454,31 @@ async def review_request(call: Call) -> web.StreamResponse:
 
 @route("POST", "/api/v1/requests/{request_id}/dispatch",
        "Dispatch by hand to a team: a request not yet accepted, or an accepted one whose "
-       "service window has passed (409 not_overdue before that)", roles=STAFF,
-       body=api.DispatchIn, answer=api.StatusOut, errors=COMMAND_ERRORS,
+       "service window has passed (409 not_overdue before that)" + IN_SCOPE + "; a team "
+       "based outside the scope is answered as a team that does not exist (422 unknown_team)",
+       roles=STAFF, body=api.DispatchIn, answer=api.StatusOut, errors=COMMAND_ERRORS,
        tag="office")
 async def dispatch_request(call: Call) -> web.StreamResponse:
-    return await _lifecycle(call, cmd.DispatchRequest, team_id=call.body.team_id)
+    team_id = call.body.team_id
+
+    async def team_in_scope() -> None:
+        if call.who.scope is not None:
+            team = await call.views.team(team_id)
+            if team is None or not call.sees(team.areas[0]):
+                raise _unknown_team(team_id)
+
+    return await _lifecycle(call, cmd.DispatchRequest, team_in_scope, team_id=team_id)
 
 
 @route("GET", "/api/v1/requests/{request_id}/candidates",
        "Teams that could take the request by hand: they offer its type and cover its area; "
-       "most local first, then the least loaded", roles=STAFF, answer=api.CandidateListOut,
+       "most local first, then the least loaded" + IN_SCOPE + "; only teams based in the "
+       "scope are offered", roles=STAFF, answer=api.CandidateListOut,
        errors=(401, 403, 404), tag="office")
 async def list_candidates(call: Call) -> web.StreamResponse:
     request = await _visible_request(call)
     found = []
-    for team in await call.views.teams():
+    for team in await call.views.teams(call.who.scope or county_of(request.area)):
         covering = [a for a in team.areas if request.area.startswith(a)]
         if request.service_type in team.service_types and covering:
             found.append(api.CandidateOut(
@@ -425,15 +491,15 @@ async def list_candidates(call: Call) -> web.StreamResponse:
 
 
 @route("POST", "/api/v1/requests/{request_id}/approve",
-       "Approve a request held for the office's review (审核)", roles=STAFF,
+       "Approve a request held for the office's review (审核)" + IN_SCOPE, roles=STAFF,
        answer=api.StatusOut, errors=COMMAND_ERRORS, tag="office")
 async def approve_request(call: Call) -> web.StreamResponse:
     return await _lifecycle(call, cmd.ApproveRequest)
 
 
 @route("POST", "/api/v1/requests/{request_id}/confirm",
-       "Confirm a completed service without the resident's review, so points are credited",
-       roles=STAFF, answer=api.StatusOut, errors=COMMAND_ERRORS, tag="office")
+       "Confirm a completed service without the resident's review, so points are credited"
+       + IN_SCOPE, roles=STAFF, answer=api.StatusOut, errors=COMMAND_ERRORS, tag="office")
 async def confirm_request(call: Call) -> web.StreamResponse:
     return await _lifecycle(call, cmd.ConfirmService)
 
@@ -457,16 +523,24 @@ async def erase_resident(call: Call) -> web.StreamResponse:
 # -- points and redemption ------------------------------------------------------------------
 
 
-async def _known_volunteer(call: Call, volunteer_id: str) -> str | None:
+async def _known_volunteer(call: Call, volunteer_id: str) -> VolunteerView:
+    """The volunteer, if there is one this caller may see: staff of a scope see the
+    volunteers of the teams based in it; to them a volunteer that does not exist and one
+    outside the scope answer alike (404 not_found)."""
     volunteer = await call.views.volunteer(volunteer_id)
+    if call.who.scope is not None:
+        team = None if volunteer is None else await call.views.team(volunteer.team_id)
+        if volunteer is None or team is None or not call.sees(team.areas[0]):
+            raise ApiError(404, "not_found", "no such volunteer")
     if volunteer is None:
         raise ApiError(404, "volunteer_not_found", f"no volunteer {volunteer_id}")
-    return volunteer.name
+    return volunteer
 
 
 @route("GET", "/api/v1/volunteers/{volunteer_id}/points",
        "Balance, lifetime hours and ledger entries (newest first, a page at a time: pass "
-       "`next_cursor` back as `cursor`)",
+       "`next_cursor` back as `cursor`); staff of a scope see the volunteers of teams based "
+       "in it only: anyone else is 404 not_found, as if they did not exist",
        roles=(Role.VOLUNTEER, Role.KIOSK, Role.STAFF), answer=api.PointsOut,
        errors=(400, 401, 403, 404), tag="points",
        query=(("limit", "entries, 1-200"), ("cursor", "from the previous page's next_cursor")))
@@ -478,7 +552,7 @@ async def get_points(call: Call) -> web.StreamResponse:
     raw_cursor = call.request.query.get("cursor")
     if raw_cursor is not None and not ASCII_NUMBER.fullmatch(raw_cursor):
         raise ApiError(400, "bad_cursor", "the cursor is not one this platform gave")
-    name = await _known_volunteer(call, volunteer_id)
+    name = (await _known_volunteer(call, volunteer_id)).name
     quarter = quarter_of(call.config.clock())
     account = await call.views.account(volunteer_id) or AccountView(volunteer_id=volunteer_id)
     entries = await call.views.entries(volunteer_id, limit,
@@ -518,7 +592,8 @@ async def issue_redeem_code(call: Call) -> web.StreamResponse:
     return answer(api.RedeemCodeOut(code=code, expires_at=out["expires_at"]))
 
 
-@route("POST", "/api/v1/catalog", "Add a gift, or restock one (same id: more stock)",
+@route("POST", "/api/v1/catalog", "Add a gift, or restock one (same id: more stock); the "
+       "catalog names no area, so staff of every scope keep it",
        roles=STAFF, body=api.CatalogIn, answer=api.CatalogItemOut, status=201,
        errors=COMMAND_ERRORS, tag="points")
 async def stock_catalog_item(call: Call) -> web.StreamResponse:
@@ -568,16 +643,24 @@ async def redeem(call: Call) -> web.StreamResponse:
 # -- the office and everyone ----------------------------------------------------------------
 
 
-@route("GET", "/api/v1/live", "Snapshot of the live flow (no personal data)", roles=STAFF,
+LIVE_IN_SCOPE = ("; staff of a scope get the board of their area and below, in the same "
+                 "shape: its funnel, counts by area and type, durations, overdue, escalated "
+                 "and recent requests, and the teams based in it; `events` counts its own, "
+                 "`dead_letters` is the whole platform's and 0 on a scope's board")
+
+
+@route("GET", "/api/v1/live", "Snapshot of the live flow (no personal data)" + LIVE_IN_SCOPE,
+       roles=STAFF,
        answer=api.LiveOut, errors=(401, 403), tag="office")
 async def live_snapshot(call: Call) -> web.StreamResponse:
-    snapshot = await call.views.live(call.config.clock())
+    snapshot = await call.views.live(call.config.clock(), call.who.scope)
     return web.Response(body=snapshot.model_dump_json().encode(),
                         content_type="application/json")
 
 
 @route("GET", "/api/v1/live/stream", "Server-sent events: a whole snapshot whenever the flow "
-       "moves, coalesced; every message is complete, so a reconnect needs nothing else",
+       "moves, coalesced; every message is complete, so a reconnect needs nothing else"
+       + LIVE_IN_SCOPE + "; a message comes when the scope's board moves",
        roles=STAFF, answer=api.LiveOut, errors=(401, 403), tag="office",
        content_type="text/event-stream")
 async def live_updates(call: Call) -> web.StreamResponse:

@@ -42,7 +42,7 @@ async def live_stream(call: Call) -> web.StreamResponse:
     })
     await response.prepare(call.request)
     await response.write(f"retry: {RETRY_MS}\n\n".encode())
-    views, config = call.views, call.config
+    views, config, scope = call.views, call.config, call.who.scope
     closing = call.request.app[CLOSING]
     transport = call.request.transport
     sent: tuple[object, ...] = ()
@@ -50,7 +50,7 @@ async def live_stream(call: Call) -> web.StreamResponse:
     quiet_s = 0.0
     with contextlib.suppress(ConnectionResetError, asyncio.CancelledError):
         while not closing.is_set() and transport is not None and not transport.is_closing():
-            snapshot = await views.live(config.clock())
+            snapshot = await views.live(config.clock(), scope)
             now_moved = moved(snapshot)
             if now_moved != sent:
                 body = snapshot.model_dump_json()
@@ -60,7 +60,7 @@ async def live_stream(call: Call) -> web.StreamResponse:
                 quiet_s = 0.0
                 await asyncio.sleep(config.live_coalesce_s)
                 continue
-            await views.live_moved(position, POLL_S)
+            await views.live_moved(position, POLL_S, scope)
             quiet_s += POLL_S
             if quiet_s >= HEARTBEAT_S:
                 await response.write(b": keep-alive\n\n")

@@ -13,7 +13,7 @@ import asyncio
 import contextlib
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -47,7 +47,8 @@ class MemoryStore:
         self._markers: OrderedDict[tuple[str, UUID], tuple[float, list[LogMessage]]] = (
             OrderedDict())
         self._registry: dict[str, set[str]] = {}
-        self._live: LiveSnapshot | None = None
+        self._boards: dict[str, LiveSnapshot] = {}
+        self._live_at: datetime | None = None
         self._live_saved = asyncio.Event()
         self._inboxes: dict[str, dict[UUID, Notification]] = {}
         self._inbox_order: dict[str, SortedList[tuple[datetime, UUID]]] = {}
@@ -144,19 +145,28 @@ class MemoryStore:
 
     # -- projections -----------------------------------------------------------------------
 
-    async def save_live(self, snapshot: LiveSnapshot) -> None:
-        self._live = snapshot
+    async def save_live(self, boards: Mapping[str, LiveSnapshot], at: datetime) -> None:
+        self._boards.update(boards)
+        self._live_at = at
         self._live_saved.set()
         self._live_saved = asyncio.Event()
 
-    async def live(self) -> LiveSnapshot | None:
-        return self._live
+    async def live(self, scope: str | None = None) -> LiveSnapshot | None:
+        board = self._boards.get(scope or "")
+        if board is None or self._live_at is None:
+            return board
+        return board.model_copy(update={"generated_at": self._live_at})
 
-    async def live_saved(self, position: int, timeout_s: float) -> None:
-        if self._live is not None and self._live.position != position:
-            return
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._live_saved.wait(), timeout_s)
+    async def live_saved(self, position: int, timeout_s: float, scope: str | None = None
+                         ) -> None:
+        """Every save wakes the waiters; each goes on waiting if its own board is the same."""
+        deadline = time.monotonic() + timeout_s
+        while (remaining := deadline - time.monotonic()) > 0:
+            board = self._boards.get(scope or "")
+            if board is not None and board.position != position:
+                return
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._live_saved.wait(), remaining)
 
     async def notify(self, notes: Sequence[Notification], keep: int) -> None:
         for note in notes:
@@ -178,7 +188,7 @@ class MemoryStore:
     async def drop_all(self) -> int:
         dropped = (len(self._rows) + len(self._journals) + len(self._scores)
                    + len(self._markers) + len(self._registry) + len(self._inboxes)
-                   + (self._live is not None))
+                   + len(self._boards))
         self._rows.clear()
         self._journals.clear()
         self._scores.clear()
@@ -187,5 +197,6 @@ class MemoryStore:
         self._registry.clear()
         self._inboxes.clear()
         self._inbox_order.clear()
-        self._live = None
+        self._boards.clear()
+        self._live_at = None
         return dropped

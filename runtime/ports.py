@@ -23,7 +23,7 @@ backs off and retries); anything else an owner raises is the owner's own failure
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -179,12 +179,17 @@ class Store(Protocol):
 
     # -- projections -----------------------------------------------------------------------
 
-    async def save_live(self, snapshot: LiveSnapshot) -> None: ...
+    async def save_live(self, boards: Mapping[str, LiveSnapshot], at: datetime) -> None:
+        """Keep the snapshots of the boards that moved (by scope; "" is the whole
+        platform's) and note that every other board was still the same at `at`."""
 
-    async def live(self) -> LiveSnapshot | None: ...
+    async def live(self, scope: str | None = None) -> LiveSnapshot | None:
+        """A scope's board as of the latest save (`generated_at` is that time), if it has
+        one; None: the whole platform's."""
 
-    async def live_saved(self, position: int, timeout_s: float) -> None:
-        """Return once a snapshot past `position` is saved, or after the timeout."""
+    async def live_saved(self, position: int, timeout_s: float, scope: str | None = None
+                         ) -> None:
+        """Return once the scope's board is saved past `position`, or after the timeout."""
 
     async def notify(self, notes: Sequence[Notification], keep: int) -> None:
         """Add to inboxes, each kept to its newest `keep`; a repeat is one entry."""

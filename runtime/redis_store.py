@@ -14,13 +14,15 @@ import asyncio
 import functools
 import json
 import time
-from collections.abc import Callable, Coroutine, Iterable, Sequence
+from collections.abc import Callable, Coroutine, Iterable, Mapping, Sequence
+from datetime import datetime
 from typing import Any, ParamSpec, TypeVar
 from uuid import UUID
 
 from pydantic import TypeAdapter
 from redis.asyncio import Redis
 from redis.exceptions import NoScriptError, RedisError
+from redis.typing import EncodableT, FieldT
 
 from runtime.ports import Step, Unavailable
 from schemas.accounts import PersonAccount
@@ -56,6 +58,8 @@ ROWS: dict[str, TypeAdapter[Any]] = {
     "audit": TypeAdapter(AuditRecord),
 }
 LIVE_POLL_S = 0.2
+LIVE_AT = "at"
+"""The field of the boards' hash holding the time of the latest save (no area code)."""
 HEARTBEAT_TTL_S = 10
 
 JOURNALS: dict[str, TypeAdapter[Any]] = {
@@ -154,7 +158,8 @@ class Keys:
 
     @property
     def live(self) -> str:
-        return f"{self.ns}:live"
+        """A hash: each board's snapshot by scope ("" the whole platform's), and `at`."""
+        return f"{self.ns}:live-boards"
 
     @property
     def outcomes_channel(self) -> str:
@@ -334,18 +339,29 @@ class RedisStore:
     # -- projections -----------------------------------------------------------------------
 
     @infrastructure
-    async def save_live(self, snapshot: LiveSnapshot) -> None:
-        await self.redis.set(self.keys.live, snapshot.model_dump_json())
+    async def save_live(self, boards: Mapping[str, LiveSnapshot], at: datetime) -> None:
+        """One HSET: the boards and the time together, so no reader sees one without the
+        other."""
+        fields: dict[FieldT, EncodableT] = {
+            key: snapshot.model_dump_json() for key, snapshot in boards.items()}
+        fields[LIVE_AT] = at.isoformat()
+        await self.redis.hset(self.keys.live, mapping=fields)
 
     @infrastructure
-    async def live(self) -> LiveSnapshot | None:
-        raw = await self.redis.get(self.keys.live)
-        return None if raw is None else LiveSnapshot.model_validate_json(raw)
+    async def live(self, scope: str | None = None) -> LiveSnapshot | None:
+        raw, at = await self.redis.hmget(self.keys.live, [scope or "", LIVE_AT])
+        if raw is None:
+            return None
+        snapshot = LiveSnapshot.model_validate_json(raw)
+        if at is None:
+            return snapshot
+        return snapshot.model_copy(update={"generated_at": datetime.fromisoformat(text(at))})
 
-    async def live_saved(self, position: int, timeout_s: float) -> None:
+    async def live_saved(self, position: int, timeout_s: float, scope: str | None = None
+                         ) -> None:
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
-            snapshot = await self.live()
+            snapshot = await self.live(scope)
             if snapshot is not None and snapshot.position != position:
                 return
             await asyncio.sleep(LIVE_POLL_S)

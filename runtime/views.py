@@ -3,7 +3,9 @@ both run modes, over `MemoryStore` embedded and `RedisStore` scaled.
 
 A county's rows sit under its own tag, so a look-up by an id that does not name its county
 (a team, a leader, a volunteer) asks every registered county in one round trip; a city or
-province has tens to a few hundred counties.
+province has tens to a few hundred counties. A read within an area (a staff member's scope,
+a filter) asks only that area's county: its small collections (areas, teams) are read and
+cut to the area, its requests are paged from the area's own rankings.
 """
 
 from __future__ import annotations
@@ -13,11 +15,11 @@ from datetime import datetime
 from typing import Any
 
 from accounts.state import ACCOUNTS
-from dispatcher.state import REQUESTS
+from dispatcher.state import request_index
 from runtime.ports import Store
 from schemas.accounts import PersonAccount
 from schemas.audit import AuditRecord
-from schemas.common import county_of
+from schemas.common import county_of, within
 from schemas.topics import AUDIT, COUNTY, ITEM, PERSON, VOLUNTEER
 from schemas.views import (
     AccountView,
@@ -67,17 +69,25 @@ class StoreViews:
                                                       code)
         return found
 
-    async def areas(self) -> list[AreaView]:
-        found: list[AreaView] = await self.store.all_rows(await self._counties(), "areas")
-        return sorted(found, key=lambda a: a.code)
+    async def _tags(self, area: str | None) -> list[str]:
+        """The counties to ask for what lies in an area (None: every area)."""
+        return await self._counties() if area is None else [COUNTY.tag(county_of(area))]
+
+    async def areas(self, within_area: str | None = None) -> list[AreaView]:
+        found: list[AreaView] = await self.store.all_rows(await self._tags(within_area),
+                                                          "areas")
+        return sorted((a for a in found if within(a.code, within_area)), key=lambda a: a.code)
 
     async def team(self, team_id: str) -> TeamView | None:
         found = await self._anywhere("teams", team_id)
         return None if found is None else found[1]
 
-    async def teams(self) -> list[TeamView]:
-        found: list[TeamView] = await self.store.all_rows(await self._counties(), "teams")
-        return sorted(found, key=lambda t: t.team_id)
+    async def teams(self, within_area: str | None = None) -> list[TeamView]:
+        """Teams based in an area (a team's base is the first of its areas)."""
+        found: list[TeamView] = await self.store.all_rows(await self._tags(within_area),
+                                                          "teams")
+        return sorted((t for t in found if within(t.areas[0], within_area)),
+                      key=lambda t: t.team_id)
 
     async def team_of_leader(self, leader_id: str) -> TeamView | None:
         found = await self._anywhere("leaders", leader_id)
@@ -105,21 +115,33 @@ class StoreViews:
                                                          "requests", request_id)
         return found
 
-    async def requests_of_resident(self, resident_id: str, limit: int) -> list[RequestView]:
-        tags = await self._counties()
+    async def requests_of_resident(self, resident_id: str, limit: int,
+                                   after: tuple[float, str] | None = None,
+                                   status: str | None = None, area: str | None = None
+                                   ) -> list[RequestView]:
+        """A resident's requests (of one status, in one area), newest first, strictly after
+        the cursor. They are read whole: as many as the resident ordered, a number the
+        orders' hourly limit keeps small."""
+        tags = await self._tags(area)
         mine: list[RequestView] = []
         for tag, ids in zip(tags, await self.store.row_across(tags, "residents", resident_id),
                             strict=True):
             if ids:
                 mine += await self._requests(tag, list(ids))
-        return sorted(mine, key=lambda r: r.submitted_at, reverse=True)[:limit]
+        def place(r: RequestView) -> tuple[float, str]:
+            return r.submitted_at.timestamp(), r.request_id
+
+        found = [r for r in mine if within(r.area, area) and status in (None, r.status.value)
+                 and (after is None or place(r) < after)]
+        return sorted(found, key=place, reverse=True)[:limit]
 
     async def requests(self, status: str | None, limit: int,
-                       after: tuple[float, str] | None = None) -> list[RequestView]:
-        """The newest requests (of one status), across counties, from their rankings: a
-        page costs the same however many requests there are."""
-        index = REQUESTS if status is None else f"status:{status}"
-        ranked = await self.store.ranked(await self._counties(), index, limit, after)
+                       after: tuple[float, str] | None = None, area: str | None = None
+                       ) -> list[RequestView]:
+        """The newest requests (of one status, in one area), across counties, from their
+        rankings: a page costs the same however many requests there are."""
+        ranked = await self.store.ranked(await self._tags(area), request_index(area, status),
+                                         limit, after)
         by_tag: dict[str, list[str]] = {}
         for _, request_id, tag in ranked:
             by_tag.setdefault(tag, []).append(request_id)
@@ -194,11 +216,13 @@ class StoreViews:
                                                              item_id)
         return found
 
-    async def live(self, now: datetime) -> LiveSnapshot:
-        return await self.store.live() or empty_snapshot(now)
+    async def live(self, now: datetime, scope: str | None = None) -> LiveSnapshot:
+        """The board of a scope: one look-up (the projector keeps a board per area)."""
+        return await self.store.live(scope) or empty_snapshot(now)
 
-    async def live_moved(self, position: int, timeout_s: float) -> None:
-        await self.store.live_saved(position, timeout_s)
+    async def live_moved(self, position: int, timeout_s: float, scope: str | None = None
+                         ) -> None:
+        await self.store.live_saved(position, timeout_s, scope)
 
     async def notifications(self, recipient: str) -> list[Notification]:
         return await self.store.inbox(recipient, self.notifications_max)

@@ -216,7 +216,8 @@ class LiveSnapshot(Frozen):
     position: int = Field(description="How many messages the board has folded in (events and "
                           "dead letters), the same in every mode: it only grows, and the live "
                           "stream sends it as each message's id")
-    events: int = Field(0, description="How many events (of every topic) were folded in")
+    events: int = Field(0, description="How many events (of every topic) were folded in; "
+                        "on a scope's board, how many of its requests and teams")
     funnel: tuple[StageCount, ...]
     by_area: dict[str, dict[str, int]]
     by_service_type: dict[str, dict[str, int]]
@@ -230,4 +231,5 @@ class LiveSnapshot(Frozen):
     timings: dict[str, tuple[TimingPoint, ...]] = Field(
         default_factory=dict, description="Recent durations by stage, for charts"
     )
-    dead_letters: int = 0
+    dead_letters: int = Field(0, description="Messages set aside, on the whole platform's "
+                              "board only (they belong to no area): 0 on a scope's board")

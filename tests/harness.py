@@ -137,11 +137,14 @@ class Platform:
         assert self.printed is not None
         return len(re.findall(rf"^\[outbox\] sms to {phone}: ", self.printed(), re.MULTILINE))
 
-    def token(self, role: Role | str, subject: str, ttl_s: int = 3600) -> str:
-        return issue_token(self.secret, Role(role), subject, datetime.now(UTC), ttl_s)
+    def token(self, role: Role | str, subject: str, ttl_s: int = 3600,
+              scope: str | None = None) -> str:
+        """A signed token; staff's `scope` is an area code (None: every area)."""
+        return issue_token(self.secret, Role(role), subject, datetime.now(UTC), ttl_s,
+                           scope=scope)
 
-    def as_(self, role: Role | str, subject: str) -> Client:
-        return Client(self.session, self.base_url, self.token(role, subject))
+    def as_(self, role: Role | str, subject: str, scope: str | None = None) -> Client:
+        return Client(self.session, self.base_url, self.token(role, subject, scope=scope))
 
     def anonymous(self) -> Client:
         return Client(self.session, self.base_url, None)

@@ -33,8 +33,9 @@ class Gateway:
     def platform(self) -> EmbeddedPlatform:
         return self.app[PLATFORM]
 
-    def headers(self, role: Role, subject: str, key: str | None = None) -> dict[str, str]:
-        token = issue_token(SECRET, role, subject, datetime.now(UTC), 3600)
+    def headers(self, role: Role, subject: str, key: str | None = None,
+                scope: str | None = None) -> dict[str, str]:
+        token = issue_token(SECRET, role, subject, datetime.now(UTC), 3600, scope=scope)
         headers = {"Authorization": f"Bearer {token}"}
         if key is not None:
             headers["Idempotency-Key"] = key
@@ -42,14 +43,14 @@ class Gateway:
 
     async def call(self, method: str, path: str, role: Role, subject: str,
                    body: Any = None, raw: bytes | None = None,
-                   key: str | None = None) -> tuple[int, Any]:
-        reply = await self.reply(method, path, role, subject, body, raw, key)
+                   key: str | None = None, scope: str | None = None) -> tuple[int, Any]:
+        reply = await self.reply(method, path, role, subject, body, raw, key, scope)
         return reply.status, reply.body
 
     async def reply(self, method: str, path: str, role: Role | None = None, subject: str = "",
                     body: Any = None, raw: bytes | None = None,
-                    key: str | None = None) -> Reply:
-        headers = {} if role is None else self.headers(role, subject, key)
+                    key: str | None = None, scope: str | None = None) -> Reply:
+        headers = {} if role is None else self.headers(role, subject, key, scope)
         if raw is not None:
             headers["Content-Type"] = "application/json"
         response = await self.client.request(method, path, headers=headers, data=raw,

@@ -6,9 +6,10 @@ commit; markers hold what the command produced and expire after their time to li
 return exactly the rows written, as equal models; registries list their keys sorted; reads by
 key, across aggregates and of whole collections agree; journals keep order and count; rankings
 page highest first across aggregates through a cursor without gaps or repeats, ties included,
-and forget what left them; the live snapshot and inboxes behave alike; `drop_all` leaves
-nothing. How: the same test methods on a fresh store of each kind (a namespace of its own in
-Redis); marker expiry with a clock the memory store is given and a one-second TTL in Redis.
+and forget what left them; the live boards (one per scope, each as of the latest save) and
+inboxes behave alike; `drop_all` leaves nothing. How: the same test methods on a fresh store
+of each kind (a namespace of its own in Redis); marker expiry with a clock the memory store is
+given and a one-second TTL in Redis.
 """
 
 from __future__ import annotations
@@ -159,17 +160,33 @@ class StoreContract:
 
     async def test_the_live_snapshot_is_kept_and_waited_for(self, store: Store) -> None:
         assert await store.live() is None
-        await store.save_live(snapshot(3))
+        await store.save_live({"": snapshot(3)}, NOW)
         assert await store.live() == snapshot(3)
         await store.live_saved(2, 5.0)  # already past: returns at once
         waiting = asyncio.create_task(store.live_saved(3, 10.0))
         await asyncio.sleep(0.05)
         assert not waiting.done()
-        await store.save_live(snapshot(4))
+        await store.save_live({"": snapshot(4)}, NOW)
         await asyncio.wait_for(waiting, 5.0)
         started = asyncio.get_running_loop().time()
         await store.live_saved(4, 0.3)
         assert asyncio.get_running_loop().time() - started >= 0.25
+
+    async def test_each_scope_has_its_board_as_of_the_latest_save(self, store: Store) -> None:
+        later = NOW + timedelta(seconds=5)
+        await store.save_live({"": snapshot(3), "430511": snapshot(2)}, NOW)
+        await store.save_live({"": snapshot(4)}, later)
+        county = await store.live("430511")
+        assert county is not None and (county.position, county.generated_at) == (2, later)
+        assert (await store.live(None)) == snapshot(4).model_copy(
+            update={"generated_at": later})
+        assert await store.live("430511001") is None
+        waiting = asyncio.create_task(store.live_saved(2, 10.0, "430511"))
+        await store.save_live({"": snapshot(5)}, later)
+        await asyncio.sleep(0.3)
+        assert not waiting.done(), "another board's save does not move this one"
+        await store.save_live({"430511": snapshot(5)}, later)
+        await asyncio.wait_for(waiting, 5.0)
 
     async def test_inboxes_keep_the_newest_once_each(self, store: Store) -> None:
         await store.notify([note("V1", n) for n in range(5)] + [note("V2", 9)], keep=3)
@@ -185,7 +202,7 @@ class StoreContract:
                                  appends={"history": {"R1": [history(1)]}},
                                  ranks={"requests": {"R1": 1.0}},
                                  markers={command_id: outputs()})], [("county", "430511")])
-        await store.save_live(snapshot(1))
+        await store.save_live({"": snapshot(1), "430511": snapshot(1)}, NOW)
         await store.notify([note("V1", 1)], keep=3)
         assert await store.drop_all() > 0
         assert await store.load([C1], ["areas"]) == [{"areas": {}}]
@@ -193,7 +210,8 @@ class StoreContract:
         assert await store.journals(C1, "history", ["R1"], 5) == [([], 0)]
         assert await store.ranked([C1], "requests", 5) == []
         assert await store.registered("county") == []
-        assert await store.live() is None and await store.inbox("V1", 5) == []
+        assert await store.live() is None and await store.live("430511") is None
+        assert await store.inbox("V1", 5) == []
 
 
 class FakeClock:

@@ -1,15 +1,15 @@
 """The gateway's read models (`gateway.ports.Views`, implemented once in `runtime.views`):
 one suite, run over every store backend — memory and a real Redis.
 
-Proves, for each backend: after the same commands, decided by the real owners in the real
-host, every view answers the same — the area tree, teams and their leaders, volunteers by
-team, a request with its history, a resident's requests, the office's pages of requests by
-status, a team's tasks, a volunteer's ledger newest first, the catalog and its stock. How: a
-`Rig` (the hosts of every owner on the store, follow-ups and credits relayed in memory)
-takes a small district through an order's whole life and a redemption, then each view is
-asked, with expected answers written out once for both backends. Then the rig's log is
-folded into a fresh store by the replay of start-up and rebuild, and every view must answer
-exactly as before.
+Proves, for each backend: after the same commands, decided by the real owners in the real host,
+every view answers the same — the area tree, teams and their leaders, volunteers by team, a
+request with its history, a resident's requests, the office's pages of requests by status and
+within an area (a scope), teams and areas within an area, a team's tasks, a volunteer's ledger
+newest first, the catalog and its stock. How: a `Rig` (the hosts of every owner on the store,
+follow-ups and credits relayed in memory) takes a small district through an order's whole life
+and a redemption, then each view is asked, with expected answers written out once for both
+backends. Then the rig's log is folded into a fresh store by the replay of start-up and rebuild,
+and every view must answer exactly as before.
 """
 
 from __future__ import annotations
@@ -27,7 +27,9 @@ from unit.builders import (
     COUNTY,
     HAMLET_A1A,
     TOWN_A,
+    TOWN_B,
     VILLAGE_A1,
+    VILLAGE_B1,
     accept,
     complete,
     issue_code,
@@ -36,6 +38,7 @@ from unit.builders import (
     register_area,
     register_team,
     register_volunteer,
+    resident,
     review,
     rid,
     stock_item,
@@ -55,15 +58,16 @@ NOW = datetime.now(UTC)
 
 
 async def district(rig: Rig) -> None:
-    """One county: three areas, a team of two volunteers, three orders (one served), a
-    gift, and a redemption."""
-    for code in (COUNTY, TOWN_A, VILLAGE_A1, HAMLET_A1A):
+    """One county: five areas, a team of two volunteers, three orders (one served), a
+    fourth in another town that no team serves, a gift, and a redemption."""
+    for code in (COUNTY, TOWN_A, VILLAGE_A1, HAMLET_A1A, TOWN_B):
         await rig.send(register_area(code, name=f"地{code}", at=NOW))
     await rig.send(register_team("T1", [TOWN_A], capacity=5, at=NOW))
     for v in ("V2", "V1"):
         await rig.send(register_volunteer(v, "T1", at=NOW))
     for n in (1, 2, 3):
         await rig.send(submit(rid(n), HAMLET_A1A, ServiceType.GROCERIES, at=NOW))
+    await rig.send(submit(rid(4), TOWN_B, ServiceType.CLEANING, by=resident("R002"), at=NOW))
     await rig.send(accept(rid(1), leader("L-T1"), at=NOW))
     await rig.send(complete(rid(1), leader("L-T1"), {"V1": 3.0, "V2": 1.5}, at=NOW))
     await rig.send(review(rid(1), at=NOW))
@@ -103,6 +107,8 @@ async def answers(views: StoreViews) -> list[Any]:
     return [await views.areas(), await views.teams(), await views.team_volunteers("T1"),
             await views.requests_of_resident("R001", 10), await views.requests(None, 10),
             await views.requests("dispatched", 10), await views.histories([one], 100),
+            await views.requests(None, 10, area=VILLAGE_A1),
+            await views.requests("escalated", 10, area=TOWN_B),
             await views.tasks("T1"), await views.account("V1"), await views.entries("V1", 10),
             await views.catalog()]
 
@@ -110,7 +116,7 @@ async def answers(views: StoreViews) -> list[Any]:
 class ViewsContract:
     async def test_the_directory(self, views: StoreViews) -> None:
         assert [a.code for a in await views.areas()] == [COUNTY, TOWN_A, VILLAGE_A1,
-                                                          HAMLET_A1A]
+                                                          HAMLET_A1A, TOWN_B]
         assert (await views.area(VILLAGE_A1)).parent == TOWN_A  # type: ignore[union-attr]
         assert await views.area("430599") is None
         team = await views.team("T1")
@@ -139,8 +145,35 @@ class ViewsContract:
         page = await views.requests(None, 2)
         rest = await views.requests(None, 2, (page[-1].submitted_at.timestamp(),
                                               page[-1].request_id))
-        assert len({r.request_id for r in page + rest}) == 3
+        assert len({r.request_id for r in page + rest}) == 4
         assert {r.request_id for r in await views.tasks("T1")} == {rid(2), rid(3)}
+
+    async def test_reads_within_an_area(self, views: StoreViews) -> None:
+        """A scope or a filter: the area's own rankings and its county's small collections."""
+        def ids(found: Sequence[Any]) -> set[str]:
+            return {r.request_id for r in found}
+
+        assert ids(await views.requests(None, 10, area=TOWN_A)) == {rid(1), rid(2), rid(3)}
+        assert ids(await views.requests(None, 10, area=COUNTY)) == {rid(n) for n in (1, 2, 3, 4)}
+        assert ids(await views.requests("dispatched", 10, area=HAMLET_A1A)) == {rid(2), rid(3)}
+        assert ids(await views.requests("escalated", 10, area=TOWN_B)) == {rid(4)}
+        assert await views.requests(None, 10, area=VILLAGE_B1) == []
+        assert await views.requests("dispatched", 10, area=TOWN_B) == []
+        page = await views.requests(None, 2, area=VILLAGE_A1)
+        rest = await views.requests(None, 2, (page[-1].submitted_at.timestamp(),
+                                              page[-1].request_id), area=VILLAGE_A1)
+        assert len(page) == 2 and ids(page + rest) == {rid(1), rid(2), rid(3)}
+        assert ids(await views.requests_of_resident("R001", 10, status="reviewed")) == {rid(1)}
+        assert await views.requests_of_resident("R001", 10, area=TOWN_B) == []
+        assert ids(await views.requests_of_resident("R002", 10, area=COUNTY)) == {rid(4)}
+        mine = await views.requests_of_resident("R001", 2)
+        after = (mine[-1].submitted_at.timestamp(), mine[-1].request_id)
+        assert ids(mine + await views.requests_of_resident("R001", 2, after)) == {
+            rid(1), rid(2), rid(3)}
+        assert [t.team_id for t in await views.teams(TOWN_A)] == ["T1"]
+        assert await views.teams(VILLAGE_A1) == [] and await views.teams(TOWN_B) == []
+        assert [a.code for a in await views.areas(TOWN_A)] == [TOWN_A, VILLAGE_A1, HAMLET_A1A]
+        assert await views.areas("430599") == []
 
     async def test_the_ledger_newest_first(self, views: StoreViews) -> None:
         account = await views.account("V1")

@@ -1,17 +1,35 @@
-"""The authorization matrix: every route of the contract × every role, plus ownership.
+"""The authorization matrix: every route of the contract × every role, plus ownership and
+staff's scope.
 
 Each route declares the roles it admits; a caller of any other role gets 403, a caller with no
 token or a bad one 401. Admitted roles still meet ownership: someone else's request, task or
-points are 403.
+points are 403. Every route staff may call is probed with four scopes around the object's area
+(the area, its town, the area beside it, another county): the first two read, act and create;
+the others get 404 not_found for what they read or act on, 403 out_of_scope for what they
+create, and lists and the live board without the object; a route that names no area is open
+to every scope. A route staff may call without a probe fails the suite.
 """
 
 from __future__ import annotations
 
+import itertools
+import json
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import jwt
 import pytest
-from harness import Client, District, Platform, make_district
+from harness import (
+    Client,
+    District,
+    Platform,
+    Reply,
+    eventually,
+    make_district,
+    unique_county,
+)
 
 from gateway.http import Route
 from gateway.routes import ROUTES
@@ -130,3 +148,249 @@ async def test_admitted_roles_still_meet_ownership(platform: Platform,
 
     unassigned = platform.as_(Role.LEADER, "L-nobody")
     assert (await unassigned.get("/api/v1/tasks")).status == 404
+
+
+# -- scope: staff see and act on what lies in their area -----------------------------------
+
+SCOPES = ("in", "enclosing", "sibling", "elsewhere")
+"""A staff member's scope relative to the object's area: the area itself, its town, the
+area beside it, the same place in another county."""
+PASSES = {"in", "enclosing"}
+
+
+def scope_for(kind: str, area: str, elsewhere: str) -> str:
+    last = area[-3:]
+    return {"in": area, "enclosing": area[:9],
+            "sibling": area[:-3] + ("002" if last != "002" else "001"),
+            "elsewhere": elsewhere + area[6:]}[kind]
+
+
+@dataclass
+class Scene:
+    platform: Platform
+    district: District
+    request_id: str
+    elsewhere: str
+    made: itertools.count[int] = field(default_factory=lambda: itertools.count(3))
+
+    @property
+    def area(self) -> str:
+        return self.district.hamlet
+
+    def staff(self, scope: str) -> Client:
+        return self.platform.as_(Role.STAFF, "S-scoped", scope=scope)
+
+    async def fresh_request(self) -> str:
+        """A request of its own for an action that changes it (a resident each: the
+        hourly limit of orders)."""
+        n = next(self.made)
+        r = await self.platform.as_(Role.RESIDENT, f"R-scope-{n}").post("/api/v1/requests", {
+            "service_type": "groceries", "area": self.area, "address": "2栋"})
+        assert r.status == 201, r.body
+        return str(r.body["request_id"])
+
+
+Probe = Callable[[Scene, str], Awaitable[Reply]]
+"""Calls a route as staff of a scope about the scene's object; its kind says what answer a
+scope in or out should get."""
+
+
+async def _new_area(s: Scene, kind: str) -> tuple[Reply, str]:
+    code = s.district.village + f"{next(s.made):03d}"
+    reply = await s.staff(scope_for(kind, code, s.elsewhere)).post(
+        "/api/v1/areas", {"code": code, "name": "新小区"})
+    return reply, code
+
+
+async def probe_new_area(s: Scene, kind: str) -> Reply:
+    return (await _new_area(s, kind))[0]
+
+
+async def probe_new_team(s: Scene, kind: str) -> Reply:
+    n = next(s.made)
+    return await s.staff(scope_for(kind, s.area, s.elsewhere)).post("/api/v1/teams", {
+        "team_id": f"T{s.district.county}-scope{n}", "name": "新队",
+        "leader_id": f"L{s.district.county}-scope{n}", "service_types": ["groceries"],
+        "areas": [s.area], "capacity": 1})
+
+
+async def probe_new_volunteer(s: Scene, kind: str) -> Reply:
+    return await s.staff(scope_for(kind, s.area, s.elsewhere)).post("/api/v1/volunteers", {
+        "volunteer_id": f"V{s.district.county}-scope{next(s.made)}", "name": "新志愿者",
+        "team_id": s.district.teams["hamlet"].team_id})
+
+
+def reader(path: Callable[[Scene], str]) -> Probe:
+    async def probe(s: Scene, kind: str) -> Reply:
+        return await s.staff(scope_for(kind, s.area, s.elsewhere)).get(path(s))
+    return probe
+
+
+def actor(action: str, body: Callable[[Scene], dict[str, Any]]) -> Probe:
+    async def probe(s: Scene, kind: str) -> Reply:
+        request_id = await s.fresh_request()
+        return await s.staff(scope_for(kind, s.area, s.elsewhere)).post(
+            f"/api/v1/requests/{request_id}/{action}", body(s))
+    return probe
+
+
+def lister(path: str, listed: Callable[[Scene, Any], bool]) -> Probe:
+    """A list: the object is in it exactly when it lies in the scope."""
+    async def probe(s: Scene, kind: str) -> Reply:
+        reply = await s.staff(scope_for(kind, s.area, s.elsewhere)).get(path)
+        assert reply.status == 200, reply.body
+        return Reply(200 if listed(s, reply.body) else 404, reply.body, reply.headers)
+    return probe
+
+
+def board_counts(s: Scene, kind: str, snapshot: dict[str, Any]) -> bool:
+    """The board counts the scene's area, and only areas of the scope."""
+    scope = scope_for(kind, s.area, s.elsewhere)
+    assert all(code.startswith(scope) for code in snapshot["by_area"]), snapshot["by_area"]
+    return s.area in snapshot["by_area"]
+
+
+async def probe_live(s: Scene, kind: str) -> Reply:
+    reply = await s.staff(scope_for(kind, s.area, s.elsewhere)).get("/api/v1/live")
+    assert reply.status == 200, reply.body
+    return Reply(200 if board_counts(s, kind, reply.body) else 404, reply.body, reply.headers)
+
+
+async def probe_stream(s: Scene, kind: str) -> Reply:
+    reply = await s.staff(scope_for(kind, s.area, s.elsewhere)).open_stream(
+        "/api/v1/live/stream")
+    assert reply.status == 200, reply.body
+    snapshot = json.loads(reply.body.removeprefix("data: "))
+    return Reply(200 if board_counts(s, kind, snapshot) else 404, snapshot, reply.headers)
+
+
+def team_listed(s: Scene, body: Any) -> bool:
+    return s.district.teams["hamlet"].team_id in {t["team_id"] for t in body["teams"]}
+
+
+def request_listed(s: Scene, body: Any) -> bool:
+    return s.request_id in {r["request_id"] for r in body["requests"]}
+
+
+def area_listed(s: Scene, body: Any) -> bool:
+    return s.area in {a["code"] for a in body["areas"]}
+
+
+def unscoped(path: str, body: dict[str, Any] | None = None) -> Probe:
+    """A route that names no area: every scope may call it."""
+    async def probe(s: Scene, kind: str) -> Reply:
+        staff = s.staff(scope_for(kind, s.area, s.elsewhere))
+        if body is None:
+            return await staff.get(path)
+        return await staff.post(path, body | {"item_id": f"G-scope{next(s.made)}"})
+    return probe
+
+
+PROBES: dict[str, tuple[str, Probe]] = {
+    "POST /api/v1/areas": ("create", probe_new_area),
+    "GET /api/v1/areas": ("list", lister("/api/v1/areas", area_listed)),
+    "POST /api/v1/teams": ("create", probe_new_team),
+    "GET /api/v1/teams": ("list", lister("/api/v1/teams", team_listed)),
+    "POST /api/v1/volunteers": ("create", probe_new_volunteer),
+    "GET /api/v1/requests": ("list", lister("/api/v1/requests?limit=200", request_listed)),
+    "GET /api/v1/requests/{request_id}": (
+        "read", reader(lambda s: f"/api/v1/requests/{s.request_id}")),
+    "POST /api/v1/requests/{request_id}/cancel": ("act", actor("cancel", lambda s: {})),
+    "POST /api/v1/requests/{request_id}/dispatch": ("act", actor("dispatch", lambda s: {
+        "team_id": s.district.teams["hamlet"].team_id})),
+    "GET /api/v1/requests/{request_id}/candidates": (
+        "read", reader(lambda s: f"/api/v1/requests/{s.request_id}/candidates")),
+    "POST /api/v1/requests/{request_id}/approve": ("act", actor("approve", lambda s: {})),
+    "POST /api/v1/requests/{request_id}/confirm": ("act", actor("confirm", lambda s: {})),
+    "GET /api/v1/volunteers/{volunteer_id}/points": ("read", reader(
+        lambda s: f"/api/v1/volunteers/{s.district.teams['hamlet'].volunteers[0]}/points")),
+    "POST /api/v1/catalog": ("no area", unscoped("/api/v1/catalog", {
+        "name": "毛巾", "points": 1, "stock": 1})),
+    "GET /api/v1/catalog": ("no area", unscoped("/api/v1/catalog")),
+    "GET /api/v1/live": ("list", probe_live),
+    "GET /api/v1/live/stream": ("list", probe_stream),
+    "GET /api/v1/notifications": ("no area", unscoped("/api/v1/notifications")),
+    "GET /api/v1/commands/{command_id}": ("no area", unscoped(
+        "/api/v1/commands/00000000-0000-0000-0000-000000000000")),
+}
+LATER = {"DELETE /api/v1/residents/{resident_id}"}
+"""Residents get profiles with areas in a change of their own; their erasure is scoped then."""
+
+
+def expected(what: str, kind: str, reply: Reply) -> bool:
+    inside = kind in PASSES
+    if what == "create":
+        return reply.status == 201 if inside else (reply.status, reply.error_code) == (
+            403, "out_of_scope")
+    if what == "no area":
+        return reply.status == 200 or reply.status == 201
+    if not inside:
+        return (reply.status, reply.error_code) == (404, "not_found") or (
+            what == "list" and reply.status == 404)
+    if what == "act":
+        return reply.status in (200, 409)
+    return reply.status == 200
+
+
+def test_every_route_staff_may_call_has_its_scope_probe() -> None:
+    staff_routes = {f"{r.method} {r.path}" for r in ROUTES
+                    if r.roles is not None and Role.STAFF.value in r.roles}
+    assert staff_routes - LATER == set(PROBES)
+
+
+async def test_staff_see_and_act_only_within_their_scope(
+        platform: Platform, scene: tuple[District, str]) -> None:
+    district, request_id = scene
+    s = Scene(platform, district, request_id, unique_county())
+
+    async def counted() -> bool:
+        """Boards are saved together, coalesced: once the whole board counts the area,
+        every board does."""
+        board = await platform.as_(Role.STAFF, "S-all").get("/api/v1/live")
+        return s.area in board.body["by_area"]
+
+    await eventually(counted)
+    wrong: list[str] = []
+    for name, (what, probe) in PROBES.items():
+        for kind in SCOPES:
+            reply = await probe(s, kind)
+            if not expected(what, kind, reply):
+                wrong.append(f"{name} ({what}) with a scope {kind}: {reply.status} "
+                             f"{reply.error_code}")
+    assert wrong == []
+
+
+async def test_an_area_filter_narrows_the_scope_and_is_checked(
+        platform: Platform, scene: tuple[District, str]) -> None:
+    district, request_id = scene
+    town = platform.as_(Role.STAFF, "S-town", scope=district.town)
+    listed = await town.get(f"/api/v1/requests?area={district.hamlet}")
+    assert request_id in {r["request_id"] for r in listed.body["requests"]}
+    wider = await town.get(f"/api/v1/requests?area={district.county}")
+    assert {r["area"][:9] for r in wider.body["requests"]} == {district.town}
+    beside = await town.get(f"/api/v1/requests?area={district.far_village}")
+    assert (beside.status, beside.body["requests"]) == (200, [])
+    mine = await town.get("/api/v1/requests?resident_id=R-authz")
+    assert [r["request_id"] for r in mine.body["requests"]] == [request_id]
+    assert (await town.get("/api/v1/requests?area=4305")).error_code == "bad_area"
+    assert (await town.get("/api/v1/requests?resident_id=a%20b")).error_code == (
+        "bad_resident_id")
+    resident = platform.as_(Role.RESIDENT, "R-authz")
+    assert (await resident.get("/api/v1/requests?resident_id=R-other")).status == 403
+
+
+async def test_a_team_outside_the_scope_is_not_a_candidate_nor_dispatched_to(
+        platform: Platform, scene: tuple[District, str]) -> None:
+    district, request_id = scene
+    village = platform.as_(Role.STAFF, "S-village", scope=district.village)
+    found = await village.get(f"/api/v1/requests/{request_id}/candidates")
+    assert {c["team_id"] for c in found.body["candidates"]} == {
+        district.teams["hamlet"].team_id, district.teams["village"].team_id}
+    town_team = district.teams["town"].team_id
+    reply = await village.post(f"/api/v1/requests/{request_id}/dispatch",
+                               {"team_id": town_team})
+    assert (reply.status, reply.error_code) == (422, "unknown_team")
+    ghost = await village.post(f"/api/v1/requests/{request_id}/dispatch",
+                               {"team_id": "T-no-such-team"})
+    assert (ghost.status, ghost.body) == (reply.status, {"error": {
+        **reply.body["error"], "message": "no team T-no-such-team"}})

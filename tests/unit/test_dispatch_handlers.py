@@ -49,10 +49,11 @@ from dispatcher.policy import DispatchPolicy
 from dispatcher.state import DispatchState
 from schemas import events as ev
 from schemas.base import SYSTEM, Actor, Command, Event
-from schemas.common import RequestStatus, ServiceType, Urgency
+from schemas.common import RequestStatus, Role, ServiceType, Urgency
 from schemas.decision import Decision
 
 E = TypeVar("E", bound=Event)
+C = TypeVar("C", bound=Command)
 
 GROCERIES = ServiceType.GROCERIES
 CLEANING = ServiceType.CLEANING
@@ -761,3 +762,25 @@ def test_the_owner_decides_with_the_plain_decide_function(county: County) -> Non
         assert decision.outcome is not None and decision.outcome.ok
     assert dispatch_snapshot(state) == dispatch_snapshot(county.state)
     assert set(county.owner.counties) == {COUNTY}
+
+
+def as_staff_of(command: C, scope: str) -> C:
+    return command.model_copy(update={"actor": Actor(role=Role.STAFF, subject="S-scoped",
+                                                     scope=scope)})
+
+
+def test_the_owner_holds_staff_to_their_scope(county: County) -> None:
+    """The gateway checks the scope against its views; the owner, against its own state."""
+    county.ok(submit(R1, HAMLET_A1A, by=ALICE))
+    for command in (approve(R1), cancel(R1, by=STAFF), confirm(R1),
+                    dispatch_to(R1, "T-village")):
+        rejection = county.refused(as_staff_of(command, TOWN_B))
+        assert (rejection.kind, rejection.code) == ("not_found", "not_found"), command
+    for creation in (register_area(TOWN_A + "009"), register_team("T-new", [TOWN_B, TOWN_A]),
+                     register_volunteer("V-new", "T-town")):
+        rejection = county.refused(as_staff_of(creation, TOWN_B))
+        assert (rejection.kind, rejection.code) == ("forbidden", "out_of_scope"), creation
+    outside = county.refused(as_staff_of(dispatch_to(R1, "T-town"), VILLAGE_A1))
+    assert outside.code == "unknown_team", "a team based outside is as one that is not there"
+    moved = county.ok(as_staff_of(dispatch_to(R1, "T-village"), VILLAGE_A1))
+    assert moved["team_id"] == "T-village"
