@@ -131,6 +131,10 @@ class LiveFlow:
             self.area_names[event.code] = event.name
         elif isinstance(event, ev.TeamRegistered):
             self.teams[event.team_id] = _Team(event)
+        elif isinstance(event, ev.TeamChanged) and event.team_id in self.teams:
+            team = self.teams[event.team_id]
+            team.name = event.name or team.name
+            team.capacity = event.capacity or team.capacity
         elif isinstance(event, ev.RequestEvent):
             self._request(event)
             self.forget_closed(event.occurred_at)
