@@ -6,7 +6,8 @@ How: the pure rules of `dispatcher.roster` are asked directly with small read mo
 test checks the events (only the changed fields), the answer, the state and what later
 commands are allowed. Every refusal goes through `County.refused`, which also checks that the
 refused command emitted nothing and left the state as it was. Last, the state after a run of
-changes is compared with a fold of its events and with a restore from its stored rows.
+changes is compared with a fold of its events and with a restore from its stored rows, and
+the live board and the inboxes are fed the same events.
 """
 
 from __future__ import annotations
@@ -40,6 +41,8 @@ from unit.builders import (
     team_view,
 )
 
+from consumers.live.flow import LiveFlow
+from consumers.notifications.inbox import Inboxes
 from dispatcher.roster import (
     areas_problem,
     crew_problem,
@@ -382,3 +385,21 @@ def test_the_state_after_changes_is_a_fold_and_a_restore_of_them(county: County)
         for item in items:
             assert JOURNALS["team_history"].validate_json(
                 JOURNALS["team_history"].dump_json(item)) == item
+
+
+def test_the_board_and_the_inboxes_follow_the_changes(county: County) -> None:
+    county.ok(change_team("T-a", name="新名字", capacity=4, deputies=("D-a", "D-b")))
+    county.ok(change_team("T-a", leader_id="L-new"))
+    county.ok(submit(R1, HAMLET_A1A, by=resident()))
+    flow, inboxes = LiveFlow(), Inboxes()
+    everything = County()
+    for command in DIRECTORY:
+        everything.ok(command)
+    for event in [*everything.events, *county.events]:
+        flow.evolve(event)
+        inboxes.evolve(event)
+    [standing] = [t for t in flow.snapshot(T0).teams if t.team_id == "T-a"]
+    assert (standing.name, standing.capacity, standing.load) == ("新名字", 4, 1)
+    told = [n for n in inboxes.drain_fresh() if n.kind == "new_task"]
+    assert sorted(n.recipient for n in told) == ["D-a", "D-b", "L-new"]
+    assert len({n.notification_id for n in told}) == 3
