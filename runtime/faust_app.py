@@ -114,11 +114,13 @@ class Workers:
         group = settings.group_id(role)
         if role == "live":
             group += f"-{uuid.uuid4().hex[:8]}"
+        datadir = settings.data_dir / "workers" / group
+        datadir.parent.mkdir(parents=True, exist_ok=True)  # faust makes only the last level
         self.app = faust.App(
             group,
             broker=f"kafka://{settings.kafka_bootstrap}",
             store="memory://",
-            datadir=str(settings.data_dir / "workers" / group),
+            datadir=str(datadir),
             autodiscover=False,
             web_enabled=False,
             topic_allow_declare=False,
