@@ -15,13 +15,22 @@ from uuid import NAMESPACE_URL, uuid5
 from dispatcher.lifecycle import Action, IllegalTransition, check
 from dispatcher.matching import Match, choose_team
 from dispatcher.policy import DispatchPolicy
+from dispatcher.roster import (
+    Problem,
+    crew_problem,
+    people_problem,
+    team_change_problem,
+    team_changes,
+    volunteer_change_problem,
+    volunteer_changes,
+)
 from dispatcher.state import DispatchState
 from schemas import commands as cmd
 from schemas import events as ev
 from schemas.base import SYSTEM, Command, Event, RejectionKind
 from schemas.common import RequestStatus, Role, ancestors, area_level, within
 from schemas.decision import Decision, Stamp
-from schemas.views import RequestView
+from schemas.views import RequestView, TeamView
 
 E = TypeVar("E", bound=Event)
 
@@ -33,6 +42,15 @@ class Refused(Exception):
         self.code = code
         self.message = message
         self.details = details
+
+    @classmethod
+    def of(cls, problem: Problem) -> Refused:
+        return cls(problem.kind, problem.code, problem.message, **problem.details)
+
+
+def _check(problem: Problem | None) -> None:
+    if problem is not None:
+        raise Refused.of(problem)
 
 
 class _Decider:
@@ -120,10 +138,12 @@ class _Decider:
                 self.dispatch(request, found.team_id, level=found.level, km=found.distance_km)
 
     def leader_of_assigned(self, request: RequestView, actor_subject: str) -> str:
+        """The request's team, if the actor leads it or is one of its deputies."""
         team_id = request.team_id
-        if team_id is None or self.state.teams[team_id].leader_id != actor_subject:
+        if team_id is None or not self.state.teams[team_id].acts_for(actor_subject):
             raise Refused("forbidden", "not_assigned_leader",
-                          "only the leader of the team the request is assigned to may do this")
+                          "only the leader (or a deputy) of the team the request is "
+                          "assigned to may do this")
         return team_id
 
     def owner(self, request: RequestView, command: Command) -> None:
@@ -158,11 +178,11 @@ def _register_team(d: _Decider, c: cmd.RegisterTeam) -> Decision:
     if unknown:
         raise Refused("invalid", "unknown_area", "teams may only cover registered areas",
                       field="areas", areas=unknown)
-    if c.leader_id in d.state.team_of_leader:
-        raise Refused("conflict", "leader_has_team", f"{c.leader_id} already leads a team",
-                      team_id=d.state.team_of_leader[c.leader_id])
-    d.emit(ev.TeamRegistered, team_id=c.team_id, name=c.name, leader_id=c.leader_id,
-           service_types=c.service_types, areas=c.areas, capacity=c.capacity)
+    fields = c.model_dump(include={"team_id", "name", "leader_id", "service_types", "areas",
+                                   "capacity", "deputies", "active"})
+    _check(people_problem(TeamView(**fields, county=c.county), d.state.team_of_leader,
+                          d.state.volunteers))
+    d.emit(ev.TeamRegistered, **fields)
     d.drain_queue()
     return d.done(team_id=c.team_id)
 
@@ -175,8 +195,45 @@ def _register_volunteer(d: _Decider, c: cmd.RegisterVolunteer) -> Decision:
         raise Refused("invalid", "unknown_team", f"no team {c.team_id}", field="team_id")
     d.in_scope(d.state.teams[c.team_id].areas[:1])
     d.emit(ev.VolunteerRegistered, volunteer_id=c.volunteer_id, name=c.name,
-           team_id=c.team_id, team_county=c.team_county)
+           team_id=c.team_id, team_county=c.team_county, skills=c.skills, phone=c.phone,
+           active=c.active)
     return d.done(volunteer_id=c.volunteer_id, team_id=c.team_id)
+
+
+def _asked(command: cmd.ChangeTeam | cmd.ChangeVolunteer, names: tuple[str, ...]
+           ) -> dict[str, object]:
+    return {n: getattr(command, n) for n in names if getattr(command, n) is not None}
+
+
+def _change_team(d: _Decider, c: cmd.ChangeTeam) -> Decision:
+    """Only the fields that differ become the event (none: nothing is written). A team made
+    inactive keeps the tasks it has and gets no new ones; a capacity below the load is kept,
+    and the team gets nothing more until its load is below it."""
+    team = d.state.teams.get(c.team_id)
+    if team is None:
+        raise Refused("not_found", "team_not_found", f"no team {c.team_id}")
+    changes = team_changes(team, _asked(c, ev.TEAM_FIELDS))
+    after = team.model_copy(update=changes)
+    _check(team_change_problem(team, after, d.state.areas, d.state.team_of_leader,
+                               d.state.volunteers))
+    if changes:
+        d.emit(ev.TeamChanged, team_id=c.team_id, team_county=team.county, **changes)
+        d.drain_queue()
+    return d.done(team_id=c.team_id, changed=sorted(changes))
+
+
+def _change_volunteer(d: _Decider, c: cmd.ChangeVolunteer) -> Decision:
+    volunteer = d.state.volunteers.get(c.volunteer_id)
+    if volunteer is None:
+        raise Refused("not_found", "volunteer_not_found", f"no volunteer {c.volunteer_id}")
+    changes = volunteer_changes(volunteer, _asked(c, ev.VOLUNTEER_FIELDS))
+    after = volunteer.model_copy(update=changes)
+    _check(volunteer_change_problem(volunteer, after, d.state.teams, d.state.team_of_leader))
+    if changes:
+        moved = {"from_team_id": volunteer.team_id} if "team_id" in changes else {}
+        d.emit(ev.VolunteerChanged, volunteer_id=c.volunteer_id,
+               team_county=volunteer.county, **changes, **moved)
+    return d.done(volunteer_id=c.volunteer_id, team_id=after.team_id, changed=sorted(changes))
 
 
 def _submit(d: _Decider, c: cmd.SubmitRequest) -> Decision:
@@ -254,14 +311,7 @@ def _complete(d: _Decider, c: cmd.CompleteRequest) -> Decision:
     request = d.request(c.request_id)
     team_id = d.leader_of_assigned(request, c.actor.subject)
     d.transition(request, Action.COMPLETE)
-    strangers = [
-        v.volunteer_id for v in c.volunteers
-        if (vol := d.state.volunteers.get(v.volunteer_id)) is None or vol.team_id != team_id
-    ]
-    if strangers:
-        raise Refused("invalid", "volunteer_not_in_team",
-                      "every volunteer named must be registered in the team",
-                      field="volunteers", volunteers=strangers)
+    _check(crew_problem(team_id, [v.volunteer_id for v in c.volunteers], d.state.volunteers))
     d.emit(ev.RequestCompleted, request_id=c.request_id, team_id=team_id,
            volunteers=c.volunteers, confirm_by=d.now + d.policy.confirm_window())
     d.drain_queue()
@@ -310,6 +360,8 @@ def _manual_dispatch(d: _Decider, c: cmd.DispatchRequest) -> Decision:
                       "the team does not offer this service in this area", field="team_id")
     if request.team_id == c.team_id:
         raise Refused("conflict", "already_dispatched", "already dispatched to that team")
+    if not team.active:
+        raise Refused("conflict", "team_inactive", f"team {c.team_id} takes no new work")
     if team.load >= team.capacity:
         raise Refused("conflict", "team_at_capacity", f"team {c.team_id} is at capacity",
                       load=team.load, capacity=team.capacity)
@@ -336,6 +388,8 @@ HANDLERS: dict[type[Command], Callable[[_Decider, Any], Decision]] = {
     cmd.RegisterArea: _register_area,
     cmd.RegisterTeam: _register_team,
     cmd.RegisterVolunteer: _register_volunteer,
+    cmd.ChangeTeam: _change_team,
+    cmd.ChangeVolunteer: _change_volunteer,
     cmd.SubmitRequest: _submit,
     cmd.ApproveRequest: _approve,
     cmd.CancelRequest: _cancel,

@@ -1,9 +1,10 @@
 """Matching (派单): which team gets a request, by service type and locality.
 
-Eligible teams offer the type, cover the request's area (a team covering a code serves every
-area below it), have free capacity and have not refused this request before. The most local
-level is tried first, widening one level at a time. Among the eligible teams of a level the
-lower load wins, then the shorter distance, then the better rating, then the smaller id.
+Eligible teams are active, offer the type, cover the request's area (a team covering a code
+serves every area below it), have free capacity and have not refused this request before.
+The most local level is tried first, widening one level at a time. Among the eligible teams
+of a level the lower load wins, then the shorter distance, then the better rating, then the
+smaller id.
 The index by (area, type) keeps full teams apart, so a match looks only at the teams of each
 level that have room, whatever the number of teams in the county.
 """
@@ -51,9 +52,15 @@ class TeamIndex:
         self._buckets: dict[str, tuple[tuple[str, ServiceType], ...]] = {}
 
     def add(self, team: TeamView) -> None:
+        """File a team, or file it again after its areas, types, capacity or active flag
+        changed: out of its old buckets first. An inactive team is in none, so it is neither
+        offered work nor counted as busy (work it cannot have would wait for it in vain)."""
+        for bucket in self._buckets.pop(team.team_id, ()):
+            self._free[bucket].discard(team.team_id)
+            self._full[bucket].discard(team.team_id)
         self._buckets[team.team_id] = tuple(
             (area, service_type) for area in team.areas for service_type in team.service_types
-        )
+        ) if team.active else ()
         self.update(team)
 
     def update(self, team: TeamView) -> None:

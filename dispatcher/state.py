@@ -15,13 +15,24 @@ from schemas import events as ev
 from schemas.base import Event
 from schemas.common import COUNTY_CODE_LENGTH, RequestStatus, Urgency, ancestors
 from schemas.records import Journal, Ranking, Records
-from schemas.views import AreaView, HistoryItem, RequestView, TeamView, VolunteerView
+from schemas.views import (
+    AreaView,
+    HistoryItem,
+    RequestView,
+    TeamChange,
+    TeamView,
+    VolunteerView,
+)
 
 REQUESTS = "requests"
 """The ranking of every request of the county by time of submission; `status:<status>`
 ranks those in one status the same way, and `area:<code>:` before either name does so for
 the requests of a town, village or hamlet (a staff member's scope, a filter by area): a page
 of an area costs the same as a page of the county, whatever the county holds."""
+VOLUNTEERS = "volunteers"
+"""The ranking of every volunteer of the county by time of registration;
+`volunteers:<area>` ranks those whose team is based in or below an area (what a staff
+member of that scope sees), `team:<team_id>` those of one team."""
 
 
 def request_index(area: str | None = None, status: str | None = None) -> str:
@@ -32,6 +43,22 @@ def request_index(area: str | None = None, status: str | None = None) -> str:
         return name
     return f"area:{area}:{name}"
 
+
+
+def volunteers_in(area: str) -> str:
+    return f"{VOLUNTEERS}:{area}"
+
+
+def members_of(team_id: str) -> str:
+    return f"team:{team_id}"
+
+
+def _change_of(event: ev.TeamRegistered | ev.TeamChanged) -> TeamChange:
+    fields = (set(ev.TEAM_FIELDS) if isinstance(event, ev.TeamRegistered)
+              else set(event.changes()))
+    return TeamChange(at=event.occurred_at, event=type(event).__name__,
+                      actor_role=event.actor.role, actor_id=event.actor.subject,
+                      changed=event.model_dump(mode="json", include=fields))
 
 STATUS_AFTER: dict[type[Event], RequestStatus] = {
     ev.RequestSubmitted: RequestStatus.SUBMITTED,
@@ -65,10 +92,13 @@ class DispatchState:
         self.volunteers: Records[VolunteerView] = Records()
         self.requests: Records[RequestView] = Records()
         self.team_of_leader: Records[str] = Records()
+        """Who acts for which team (leaders and deputies); "" once they no longer do (rows
+        are never deleted from the store)."""
         self.tasks: Records[tuple[str, ...]] = Records()
         self.by_resident: Records[tuple[str, ...]] = Records()
         self.members: Records[tuple[str, ...]] = Records()
         self.history: Journal[HistoryItem] = Journal()
+        self.team_history: Journal[TeamChange] = Journal()
         self.ranks = Ranking()
         self.index = TeamIndex()
         self.queued: dict[str, None] = {}
@@ -83,8 +113,9 @@ class DispatchState:
         }
 
     def journals(self) -> dict[str, Journal[Any]]:
-        """Each request's history: written as it happens, never read back by the rules."""
-        return {"history": self.history}
+        """Each request's and each team's history: written as it happens, never read back
+        by the rules."""
+        return {"history": self.history, "team_history": self.team_history}
 
     def ranking(self) -> Ranking:
         return self.ranks
@@ -141,23 +172,81 @@ class DispatchState:
             team = TeamView(
                 team_id=event.team_id, name=event.name, leader_id=event.leader_id,
                 service_types=event.service_types, areas=event.areas,
-                capacity=event.capacity, county=event.county,
+                capacity=event.capacity, county=event.county, deputies=event.deputies,
+                active=event.active,
             )
             self.teams.put(team.team_id, team)
             self.index.add(team)
-            self.team_of_leader.put(team.leader_id, team.team_id)
+            for person in team.people:
+                self.team_of_leader.put(person, team.team_id)
+            self.team_history.append(team.team_id, _change_of(event))
+        elif isinstance(event, ev.TeamChanged):
+            self._change_team(event)
         elif isinstance(event, ev.VolunteerRegistered):
             members = self.members.get(event.team_id, ())
             self.members.put(event.team_id, tuple(sorted((*members, event.volunteer_id))))
-            self.volunteers.put(
-                event.volunteer_id,
-                VolunteerView(
-                    volunteer_id=event.volunteer_id, name=event.name, team_id=event.team_id,
-                    county=event.team_county,
-                ),
+            volunteer = VolunteerView(
+                volunteer_id=event.volunteer_id, name=event.name, team_id=event.team_id,
+                county=event.team_county, skills=event.skills, phone=event.phone or None,
+                active=event.active, registered_at=event.occurred_at,
             )
+            self.volunteers.put(event.volunteer_id, volunteer)
+            self._rank_volunteer(volunteer, None)
+        elif isinstance(event, ev.VolunteerChanged):
+            self._change_volunteer(event)
         elif isinstance(event, ev.RequestEvent):
             self._evolve_request(event)
+
+    def _change_team(self, event: ev.TeamChanged) -> None:
+        before = self.teams[event.team_id]
+        after = before.model_copy(update=event.changes())
+        self.teams.put(after.team_id, after)
+        self.index.add(after)
+        for person in before.people - after.people:
+            self.team_of_leader.put(person, "")
+        for person in after.people - before.people:
+            self.team_of_leader.put(person, after.team_id)
+        if after.areas[0] != before.areas[0]:
+            for volunteer_id in self.members.get(after.team_id, ()):
+                volunteer = self.volunteers[volunteer_id]
+                self._rank_in_areas(volunteer, before.areas[0], after.areas[0])
+        self.team_history.append(after.team_id, _change_of(event))
+
+    def _change_volunteer(self, event: ev.VolunteerChanged) -> None:
+        before = self.volunteers[event.volunteer_id]
+        changes = event.changes()
+        if "phone" in changes:
+            changes["phone"] = event.phone or None
+        after = before.model_copy(update=changes)
+        self.volunteers.put(after.volunteer_id, after)
+        if after.team_id != before.team_id:
+            left = self.members.get(before.team_id, ())
+            self.members.put(before.team_id, tuple(v for v in left if v != after.volunteer_id))
+            joined = self.members.get(after.team_id, ())
+            self.members.put(after.team_id, tuple(sorted((*joined, after.volunteer_id))))
+            self._rank_volunteer(after, before)
+
+    def _rank_volunteer(self, volunteer: VolunteerView, before: VolunteerView | None) -> None:
+        """File a volunteer in the county's list, their team's, and their team's areas'."""
+        score = volunteer.rank
+        if before is None:
+            self.ranks.rank(VOLUNTEERS, volunteer.volunteer_id, score)
+        else:
+            self.ranks.unrank(members_of(before.team_id), volunteer.volunteer_id)
+        self.ranks.rank(members_of(volunteer.team_id), volunteer.volunteer_id, score)
+        self._rank_in_areas(
+            volunteer, None if before is None else self.teams[before.team_id].areas[0],
+            self.teams[volunteer.team_id].areas[0])
+
+    def _rank_in_areas(self, volunteer: VolunteerView, left: str | None, base: str) -> None:
+        """Move a volunteer from the area lists of one team base to another's."""
+        was_in = set() if left is None else set(ancestors(left))
+        now_in = set(ancestors(base))
+        for area in sorted(was_in - now_in):
+            self.ranks.unrank(volunteers_in(area), volunteer.volunteer_id)
+        for area in sorted(now_in - was_in):
+            self.ranks.rank(volunteers_in(area), volunteer.volunteer_id,
+                            volunteer.rank)
 
     def _evolve_request(self, event: ev.RequestEvent) -> None:
         if isinstance(event, ev.RequestSubmitted):

@@ -7,6 +7,7 @@ from importlib import metadata
 
 from aiohttp import web
 
+from gateway import roster  # noqa: F401  (its routes join ROUTES as it is imported)
 from gateway.config import GatewayConfig
 from gateway.errors import errors_middleware
 from gateway.http import BUS, CONFIG, HEALTH, LIMITS, OPENAPI, SEALER, SESSIONS, VIEWS, bind
@@ -18,6 +19,9 @@ from gateway.ports import CommandBus, HealthCheck, KeyStore, RateLimits, Views
 from gateway.routes import ROUTES
 from gateway.sessions import Revocations
 from gateway.stream import CLOSING, close_streams
+
+__all__ = ["ROUTES", "create_app", "version"]
+"""`ROUTES` here is the whole table: every module of routes has been imported."""
 
 
 def version() -> str:

@@ -25,6 +25,9 @@ class GatewayConfig:
     live_coalesce_s: float = 0.5
     orders_per_hour_max: int = 10
     """Orders one resident may place in an hour (0: no limit)."""
+    roster_scan_max: int = 2000
+    """Volunteers one search of the volunteer list reads at most (then it answers with a
+    cursor to go on from)."""
     clock: Callable[[], datetime] = utcnow
     signing: KeyRing | None = None
     """The keys that sign and verify tokens; by default one key, the secret itself."""

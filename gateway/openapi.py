@@ -11,6 +11,8 @@ from gateway.http import Route
 from schemas.api import ErrorOut, PendingOut
 
 REF = "#/components/schemas/{model}"
+COMMAND_METHODS = ("POST", "PATCH")
+"""Methods whose routes send a command: they take an Idempotency-Key and may answer 202."""
 STATUS_TEXT = {
     200: "OK", 201: "Created", 202: "Accepted: not answered in time, poll status_url",
     400: "Malformed request", 401: "Missing or bad token", 403: "Not allowed for this caller",
@@ -50,7 +52,7 @@ def build_openapi(routes: list[Route], version: str) -> dict[str, Any]:
                   for n in _path_params(r.path)]
         params += [{"name": n, "in": "query", "required": False, "description": d,
                     "schema": {"type": "string"}} for n, d in r.query]
-        if r.method == "POST" and r.roles is not None:
+        if r.method in COMMAND_METHODS and r.roles is not None:
             params.append({"name": "Idempotency-Key", "in": "header", "required": False,
                            "description": "A retry with the same key gets the first answer",
                            "schema": {"type": "string", "maxLength": 200}})
@@ -63,7 +65,7 @@ def build_openapi(routes: list[Route], version: str) -> dict[str, Any]:
         if r.answer is not None:
             ok["content"] = {r.content_type: {"schema": ref(r.answer, "serialization")}}
         op["responses"][str(r.status)] = ok
-        if r.method == "POST" and r.roles is not None:
+        if r.method in COMMAND_METHODS and r.roles is not None:
             op["responses"]["202"] = {"description": STATUS_TEXT[202], "content": {
                 "application/json": {"schema": ref(PendingOut, "serialization")}}}
         for status in r.errors:

@@ -25,6 +25,7 @@ from schemas.views import (
     LiveSnapshot,
     Notification,
     RequestView,
+    TeamChange,
     TeamView,
     VolunteerView,
 )
@@ -58,7 +59,17 @@ class Views(Protocol):
     async def teams(self, within_area: str | None = None) -> list[TeamView]:
         """Every team, or those based in an area (the first of a team's areas)."""
 
-    async def team_of_leader(self, leader_id: str) -> TeamView | None: ...
+    async def team_of_leader(self, leader_id: str) -> TeamView | None:
+        """The team this person leads or is a deputy of."""
+
+    async def team_history(self, team: TeamView, limit: int) -> tuple[list[TeamChange], int]:
+        """The team's changes, oldest first and at most `limit`, with how many there are."""
+
+    async def volunteers(self, limit: int, after: tuple[float, str] | None = None, *,
+                         team: TeamView | None = None, scope: str | None = None
+                         ) -> list[VolunteerView]:
+        """Newest registered first, strictly after the cursor (registered at as a timestamp,
+        id): of one team, of the teams based in a scope, or all."""
 
     async def volunteer(self, volunteer_id: str) -> VolunteerView | None: ...
 

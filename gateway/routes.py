@@ -133,6 +133,7 @@ def _team_out(team: TeamView) -> api.TeamOut:
         service_types=list(team.service_types), areas=list(team.areas),
         capacity=team.capacity, load=team.load,
         rating=None if team.rating is None else round(team.rating, 2), completed=team.completed,
+        deputies=list(team.deputies), active=team.active,
     )
 
 
@@ -148,8 +149,9 @@ async def register_team(call: Call) -> web.StreamResponse:
     async def build() -> Command:
         if await call.views.team(body.team_id) is not None:
             raise ApiError(409, "team_exists", f"team {body.team_id} is already registered")
-        if await call.views.team_of_leader(body.leader_id) is not None:
-            raise ApiError(409, "leader_has_team", f"{body.leader_id} already leads a team")
+        for person in (body.leader_id, *body.deputies):
+            if await call.views.team_of_leader(person) is not None:
+                raise ApiError(409, "leader_has_team", f"{person} already leads a team")
         return cmd.RegisterTeam(**call.envelope(), **body.model_dump())
 
     out = _result(await execute(call, build))
@@ -187,7 +189,8 @@ async def register_volunteer(call: Call) -> web.StreamResponse:
         call.creates_in(team.areas[0])
         if await call.views.volunteer(body.volunteer_id) is not None:
             raise ApiError(409, "volunteer_exists", f"volunteer {body.volunteer_id} exists")
-        return cmd.RegisterVolunteer(**call.envelope(), **body.model_dump(),
+        sealed = await call.sealer.seal(body.volunteer_id, {"phone": body.phone})
+        return cmd.RegisterVolunteer(**call.envelope(), **(body.model_dump() | sealed),
                                      team_county=team.county)
 
     out = _result(await execute(call, build))
@@ -203,7 +206,7 @@ def _may_see_personal(call: Call, request: RequestView, team: TeamView | None) -
     who = call.who
     if who.role is Role.RESIDENT:
         return who.subject == request.resident_id
-    return who.role is Role.LEADER and team is not None and team.leader_id == who.subject
+    return who.role is Role.LEADER and team is not None and team.acts_for(who.subject)
 
 
 async def _requests_out(call: Call, requests: list[RequestView]) -> list[api.RequestOut]:
@@ -269,7 +272,7 @@ async def _visible_request(call: Call) -> RequestView:
         return request
     if who.role is Role.LEADER and request.team_id is not None:
         team = await call.views.team(request.team_id)
-        if team is not None and team.leader_id == who.subject:
+        if team is not None and team.acts_for(who.subject):
             return request
     raise ApiError(403, "forbidden", "this request is not yours to see or change")
 
@@ -408,8 +411,8 @@ async def cancel_request(call: Call) -> web.StreamResponse:
     return await _lifecycle(call, cmd.CancelRequest, reason=call.body.reason)
 
 
-@route("GET", "/api/v1/tasks", "The leader's inbox: requests dispatched to or accepted by the "
-       "team, with the team's volunteers", roles=LEADER, answer=api.TasksOut,
+@route("GET", "/api/v1/tasks", "The leader's (or a deputy's) inbox: requests dispatched to or "
+       "accepted by the team, with the team's active volunteers", roles=LEADER, answer=api.TasksOut,
        errors=(401, 403, 404), tag="tasks")
 async def list_tasks(call: Call) -> web.StreamResponse:
     team = await call.views.team_of_leader(call.who.subject)
@@ -420,7 +423,8 @@ async def list_tasks(call: Call) -> web.StreamResponse:
     return answer(api.TasksOut(
         team=_team_out(team), tasks=await _requests_out(call, tasks),
         volunteers=[api.VolunteerOut(volunteer_id=v.volunteer_id, name=v.name,
-                                     team_id=v.team_id) for v in volunteers],
+                                     team_id=v.team_id, skills=list(v.skills))
+                    for v in volunteers if v.active],
     ))
 
 

@@ -37,6 +37,7 @@ def gateway_config(settings: Settings, clock: Clock = utcnow) -> GatewayConfig:
         redeem_code_ttl_s=settings.redeem_code_ttl_s,
         live_coalesce_s=settings.live_coalesce_s,
         orders_per_hour_max=settings.orders_per_hour_max,
+        roster_scan_max=settings.roster_scan_max,
         clock=clock,
         signing=settings.key_ring(),
         access_ttl_s=settings.access_ttl_s,

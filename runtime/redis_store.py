@@ -38,6 +38,7 @@ from schemas.views import (
     LiveSnapshot,
     Notification,
     RequestView,
+    TeamChange,
     TeamView,
     VolunteerView,
 )
@@ -64,6 +65,7 @@ HEARTBEAT_TTL_S = 10
 
 JOURNALS: dict[str, TypeAdapter[Any]] = {
     "history": TypeAdapter(HistoryItem),
+    "team_history": TypeAdapter(TeamChange),
 }
 
 # One aggregate's step, atomically: its changed rows (HSET), what it appended to its lists

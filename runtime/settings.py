@@ -66,6 +66,9 @@ class Settings(BaseModel):
     outbox_retries_max: int = Field(8, ge=0, description="Tries of a message the sender "
                                     "refused, with backoff, before it is set aside")
     page_size_max: int = 200
+    roster_scan_max: int = Field(2000, ge=1, description="Volunteers one search of the "
+                                 "volunteer list (`?q=`) reads at most before it answers "
+                                 "with the matches so far and a cursor")
     batch_size_max: int = 500
     worker_slice_max: int = Field(100, ge=1, description="Messages an embedded worker handles "
                                   "before the event loop serves calls again (an owner commits "

@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from accounts.state import ACCOUNTS
-from dispatcher.state import request_index
+from dispatcher.state import VOLUNTEERS, members_of, request_index, volunteers_in
 from runtime.ports import Store
 from schemas.accounts import PersonAccount
 from schemas.audit import AuditRecord
@@ -31,6 +31,7 @@ from schemas.views import (
     Notification,
     Percentiles,
     RequestView,
+    TeamChange,
     TeamView,
     VolunteerView,
 )
@@ -90,11 +91,20 @@ class StoreViews:
                       key=lambda t: t.team_id)
 
     async def team_of_leader(self, leader_id: str) -> TeamView | None:
-        found = await self._anywhere("leaders", leader_id)
-        if found is None:
-            return None
-        team: TeamView | None = await self.store.row(found[0], "teams", found[1])
-        return team
+        """The team this person leads or deputises for (a row of "" says they no longer
+        do: rows are never deleted)."""
+        tags = await self._counties()
+        for tag, team_id in zip(tags, await self.store.row_across(tags, "leaders", leader_id),
+                                strict=True):
+            if team_id:
+                team: TeamView | None = await self.store.row(tag, "teams", team_id)
+                return team
+        return None
+
+    async def team_history(self, team: TeamView, limit: int) -> tuple[list[TeamChange], int]:
+        [found] = await self.store.journals(COUNTY.tag(team.county), "team_history",
+                                            [team.team_id], limit)
+        return found
 
     async def volunteer(self, volunteer_id: str) -> VolunteerView | None:
         found = await self._anywhere("volunteers", volunteer_id)
@@ -109,6 +119,28 @@ class StoreViews:
         found: list[VolunteerView | None] = await self.store.rows(tag, "volunteers",
                                                                   list(members))
         return [v for v in found if v is not None]
+
+    async def volunteers(self, limit: int, after: tuple[float, str] | None = None, *,
+                         team: TeamView | None = None, scope: str | None = None
+                         ) -> list[VolunteerView]:
+        """A page of volunteers, newest registered first, from a ranking: a team's, those
+        of the teams based in a scope, or every county's. A page costs the same however
+        many volunteers there are."""
+        if team is not None:
+            tags, index = [COUNTY.tag(team.county)], members_of(team.team_id)
+        elif scope is not None:
+            tags, index = [COUNTY.tag(county_of(scope))], volunteers_in(scope)
+        else:
+            tags, index = await self._counties(), VOLUNTEERS
+        ranked = await self.store.ranked(tags, index, limit, after)
+        by_tag: dict[str, list[str]] = {}
+        for _, volunteer_id, tag in ranked:
+            by_tag.setdefault(tag, []).append(volunteer_id)
+        found: dict[str, VolunteerView] = {}
+        for tag, ids in by_tag.items():
+            rows: list[VolunteerView | None] = await self.store.rows(tag, "volunteers", ids)
+            found |= {v.volunteer_id: v for v in rows if v is not None}
+        return [found[v] for _, v, _ in ranked if v in found]
 
     async def request(self, request_id: str) -> RequestView | None:
         found: RequestView | None = await self.store.row(COUNTY.tag(county_of(request_id)),

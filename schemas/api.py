@@ -9,10 +9,21 @@ from __future__ import annotations
 from typing import Annotated, Literal
 from uuid import UUID
 
-from pydantic import AwareDatetime, Field
+from pydantic import AwareDatetime, Field, field_validator
 
 from schemas.base import Frozen
-from schemas.commands import Latitude, Longitude, Phone, VolunteerHours
+from schemas.commands import (
+    TEAM_DEPUTIES_MAX,
+    VOLUNTEER_SKILLS_MAX,
+    Capacity,
+    Latitude,
+    Longitude,
+    Phone,
+    Skill,
+    VolunteerHours,
+    distinct,
+    one_county,
+)
 from schemas.common import (
     AreaCode,
     Identifier,
@@ -28,6 +39,7 @@ from schemas.views import (
     LedgerEntry,
     LiveSnapshot,
     Notification,
+    TeamChange,
 )
 
 # -- bodies --------------------------------------------------------------------------------
@@ -46,13 +58,51 @@ class TeamIn(Frozen):
     leader_id: Identifier
     service_types: list[ServiceType] = Field(min_length=1, max_length=14)
     areas: list[AreaCode] = Field(min_length=1, max_length=200)
-    capacity: int = Field(ge=1, le=1000)
+    capacity: Capacity
+    deputies: list[Identifier] = Field([], max_length=TEAM_DEPUTIES_MAX,
+                                       description="They act for the team as its leader does")
+    active: bool = Field(True, description="An inactive team gets no new dispatches")
+
+    _distinct = field_validator("deputies")(distinct)
+
+
+class TeamPatch(Frozen):
+    """Any of a team's fields; those left out stay as they are."""
+
+    name: ShortText | None = None
+    leader_id: Identifier | None = None
+    deputies: list[Identifier] | None = Field(None, max_length=TEAM_DEPUTIES_MAX)
+    capacity: Capacity | None = None
+    areas: list[AreaCode] | None = Field(None, min_length=1, max_length=200)
+    service_types: list[ServiceType] | None = Field(None, min_length=1, max_length=14)
+    active: bool | None = None
+
+    _one_county = field_validator("areas")(one_county)
+    _distinct = field_validator("deputies")(distinct)
 
 
 class VolunteerIn(Frozen):
     volunteer_id: Identifier
     name: ShortText
     team_id: Identifier
+    skills: list[Skill] = Field([], max_length=VOLUNTEER_SKILLS_MAX)
+    phone: Phone | None = Field(None, description="Kept sealed under the volunteer's key")
+    active: bool = True
+
+    _distinct = field_validator("skills")(distinct)
+
+
+class VolunteerPatch(Frozen):
+    """Any of a volunteer's fields; those left out stay as they are. `phone: null` removes
+    the phone; `active: false` retires the volunteer."""
+
+    name: ShortText | None = None
+    phone: Phone | None = None
+    team_id: Identifier | None = None
+    skills: list[Skill] | None = Field(None, max_length=VOLUNTEER_SKILLS_MAX)
+    active: bool | None = None
+
+    _distinct = field_validator("skills")(distinct)
 
 
 class RequestIn(Frozen):
@@ -168,6 +218,16 @@ class VolunteerOut(Frozen):
     volunteer_id: str
     name: str
     team_id: str
+    skills: list[str] = Field(default_factory=list)
+    active: bool = Field(True, description="False: retired (their points stay)")
+    phone: str | None = Field(None, description="Shown to staff in scope and to the leader "
+                              "and deputies of the volunteer's team; to no one else")
+
+
+class VolunteerListOut(Frozen):
+    volunteers: list[VolunteerOut]
+    next_cursor: str | None = Field(None, description="Pass as `cursor` for the next page; "
+                                    "none when this page was the last")
 
 
 class TeamOut(Frozen):
@@ -180,6 +240,15 @@ class TeamOut(Frozen):
     load: int
     rating: float | None
     completed: int
+    deputies: list[str] = Field(default_factory=list)
+    active: bool = True
+
+
+class TeamDetailOut(TeamOut):
+    county: str
+    history: list[TeamChange] = Field(description="The team's registration and changes, "
+                                      "oldest first, at most 200")
+    history_total: int
 
 
 class TasksOut(Frozen):

@@ -6,10 +6,10 @@ directory and request lifecycle, the volunteer for points, the catalog item for 
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Literal, TypeVar
 from uuid import UUID
 
-from pydantic import AwareDatetime, Field, field_validator, model_validator
+from pydantic import AwareDatetime, Field, StringConstraints, field_validator, model_validator
 
 from schemas.base import Command, Frozen
 from schemas.common import (
@@ -28,6 +28,31 @@ Latitude = Annotated[float, Field(ge=-90, le=90)]
 Longitude = Annotated[float, Field(ge=-180, le=180)]
 Phone = Annotated[str, Field(pattern=r"^\+?[0-9 -]{5,20}$")]
 CodeHash = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
+CountyCode = Annotated[str, Field(pattern=r"^[0-9]{6}$")]
+TEAM_DEPUTIES_MAX = 10
+"""Deputies one team may have: enough for shifts, few enough that everyone knows who acts
+for the team."""
+VOLUNTEER_SKILLS_MAX = 20
+Skill = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40),
+                  Field(description="A free tag the office gives a volunteer (电工, first_aid)")]
+Capacity = Annotated[int, Field(ge=1, le=1000)]
+
+
+S = TypeVar("S", bound=tuple[str, ...] | None)
+
+
+def distinct(values: S) -> S:
+    """A list of people or tags names each once: a repeat is a client's slip, not data."""
+    if values is not None and len(set(values)) != len(values):
+        raise ValueError("each value may be named once")
+    return values
+
+
+def one_county(areas: S) -> S:
+    """One dispatcher partition owns a team's load, so a team serves a single county."""
+    if areas is not None and len({county_of(a) for a in areas}) != 1:
+        raise ValueError("all areas of a team must lie in one county")
+    return areas
 
 
 class VolunteerHours(Frozen):
@@ -67,15 +92,12 @@ class RegisterTeam(CountyCommand):
     leader_id: Identifier
     service_types: tuple[ServiceType, ...] = Field(min_length=1, max_length=14)
     areas: tuple[AreaCode, ...] = Field(min_length=1, max_length=200)
-    capacity: int = Field(ge=1, le=1000)
+    capacity: Capacity
+    deputies: tuple[Identifier, ...] = Field((), max_length=TEAM_DEPUTIES_MAX)
+    active: bool = True
 
-    @field_validator("areas")
-    @classmethod
-    def _one_county(cls, areas: tuple[str, ...]) -> tuple[str, ...]:
-        """One dispatcher partition owns a team's load, so a team serves a single county."""
-        if len({county_of(a) for a in areas}) != 1:
-            raise ValueError("all areas of a team must lie in one county")
-        return areas
+    _one_county = field_validator("areas")(one_county)
+    _distinct = field_validator("deputies")(distinct)
 
     @property
     def county(self) -> str:
@@ -87,7 +109,55 @@ class RegisterVolunteer(CountyCommand):
     volunteer_id: Identifier
     name: ShortText
     team_id: Identifier
-    team_county: Annotated[str, Field(pattern=r"^[0-9]{6}$")]
+    team_county: CountyCode
+    skills: tuple[Skill, ...] = Field((), max_length=VOLUNTEER_SKILLS_MAX)
+    phone: Sealed | None = None
+    active: bool = True
+
+    _distinct = field_validator("skills")(distinct)
+
+    @property
+    def county(self) -> str:
+        return self.team_county
+
+
+class ChangeTeam(CountyCommand):
+    """Change some of a team's fields; None leaves a field as it is. Sent to the county the
+    team is registered in, which its areas may not leave."""
+
+    type: Literal["ChangeTeam"] = "ChangeTeam"
+    team_id: Identifier
+    team_county: CountyCode
+    name: ShortText | None = None
+    leader_id: Identifier | None = None
+    deputies: tuple[Identifier, ...] | None = Field(None, max_length=TEAM_DEPUTIES_MAX)
+    capacity: Capacity | None = None
+    areas: tuple[AreaCode, ...] | None = Field(None, min_length=1, max_length=200)
+    service_types: tuple[ServiceType, ...] | None = Field(None, min_length=1, max_length=14)
+    active: bool | None = None
+
+    _one_county = field_validator("areas")(one_county)
+    _distinct = field_validator("deputies")(distinct)
+
+    @property
+    def county(self) -> str:
+        return self.team_county
+
+
+class ChangeVolunteer(CountyCommand):
+    """Change some of a volunteer's fields (None: as it is): their profile, their team in
+    the same county, or whether they still serve (active false retires them)."""
+
+    type: Literal["ChangeVolunteer"] = "ChangeVolunteer"
+    volunteer_id: Identifier
+    team_county: CountyCode
+    name: ShortText | None = None
+    phone: Sealed | None = Field(None, description="Sealed; an empty string removes it")
+    team_id: Identifier | None = None
+    skills: tuple[Skill, ...] | None = Field(None, max_length=VOLUNTEER_SKILLS_MAX)
+    active: bool | None = None
+
+    _distinct = field_validator("skills")(distinct)
 
     @property
     def county(self) -> str:
@@ -183,6 +253,8 @@ DispatchCommand = Annotated[
     RegisterArea
     | RegisterTeam
     | RegisterVolunteer
+    | ChangeTeam
+    | ChangeVolunteer
     | SubmitRequest
     | ApproveRequest
     | CancelRequest

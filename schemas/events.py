@@ -8,7 +8,7 @@ from uuid import UUID
 from pydantic import AwareDatetime, Field
 
 from schemas.base import Event
-from schemas.commands import CodeHash, Latitude, Longitude, VolunteerHours
+from schemas.commands import CodeHash, CountyCode, Latitude, Longitude, VolunteerHours
 from schemas.common import (
     AreaCode,
     Hours,
@@ -55,10 +55,38 @@ class TeamRegistered(CountyEvent):
     service_types: tuple[ServiceType, ...]
     areas: tuple[AreaCode, ...]
     capacity: int
+    deputies: tuple[Identifier, ...] = ()
+    active: bool = True
 
     @property
     def county(self) -> str:
         return county_of(self.areas[0])
+
+
+TEAM_FIELDS = ("name", "leader_id", "deputies", "capacity", "areas", "service_types", "active")
+"""What a team change may carry."""
+
+
+class TeamChanged(CountyEvent):
+    """Some of a team's fields changed: it carries only those (None: unchanged)."""
+
+    type: Literal["TeamChanged"] = "TeamChanged"
+    team_id: Identifier
+    team_county: CountyCode
+    name: str | None = None
+    leader_id: Identifier | None = None
+    deputies: tuple[Identifier, ...] | None = None
+    capacity: int | None = None
+    areas: tuple[AreaCode, ...] | None = None
+    service_types: tuple[ServiceType, ...] | None = None
+    active: bool | None = None
+
+    @property
+    def county(self) -> str:
+        return self.team_county
+
+    def changes(self) -> dict[str, object]:
+        return {f: getattr(self, f) for f in TEAM_FIELDS if getattr(self, f) is not None}
 
 
 class VolunteerRegistered(CountyEvent):
@@ -67,10 +95,40 @@ class VolunteerRegistered(CountyEvent):
     name: str
     team_id: Identifier
     team_county: str
+    skills: tuple[str, ...] = ()
+    phone: Sealed | None = None
+    active: bool = True
 
     @property
     def county(self) -> str:
         return self.team_county
+
+
+VOLUNTEER_FIELDS = ("name", "phone", "team_id", "skills", "active")
+"""What a volunteer change may carry."""
+
+
+class VolunteerChanged(CountyEvent):
+    """Some of a volunteer's fields changed (None: unchanged): a move to another team of the
+    county names the team left, and `active: false` retires the volunteer (their points
+    stay; they can no longer be named at a completion)."""
+
+    type: Literal["VolunteerChanged"] = "VolunteerChanged"
+    volunteer_id: Identifier
+    team_county: CountyCode
+    name: str | None = None
+    phone: Sealed | None = Field(None, description="Sealed; an empty string: removed")
+    team_id: Identifier | None = None
+    from_team_id: Identifier | None = None
+    skills: tuple[str, ...] | None = None
+    active: bool | None = None
+
+    @property
+    def county(self) -> str:
+        return self.team_county
+
+    def changes(self) -> dict[str, object]:
+        return {f: getattr(self, f) for f in VOLUNTEER_FIELDS if getattr(self, f) is not None}
 
 
 class RequestEvent(CountyEvent):
@@ -185,7 +243,9 @@ class ServiceConfirmed(RequestEvent):
 DispatchEvent = Annotated[
     AreaRegistered
     | TeamRegistered
+    | TeamChanged
     | VolunteerRegistered
+    | VolunteerChanged
     | RequestSubmitted
     | RequestHeldForReview
     | RequestApproved

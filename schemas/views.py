@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Literal
 from uuid import UUID
 
-from pydantic import AwareDatetime, Field
+from pydantic import AwareDatetime, Field, JsonValue
 
 from schemas.base import Frozen
 from schemas.commands import VolunteerHours
@@ -36,10 +36,32 @@ class TeamView(Frozen):
     completed: int = 0
     rating_sum: int = 0
     rating_count: int = 0
+    deputies: tuple[str, ...] = Field((), description="They act for the team as its leader does")
+    active: bool = Field(True, description="An inactive team gets no new dispatches")
 
     @property
     def rating(self) -> float | None:
         return self.rating_sum / self.rating_count if self.rating_count else None
+
+    @property
+    def people(self) -> frozenset[str]:
+        """Who acts for the team: its leader and its deputies."""
+        return frozenset((self.leader_id, *self.deputies))
+
+    def acts_for(self, subject: str) -> bool:
+        """Whether this person may answer for the team (accept, decline, complete, read its
+        tasks): its leader, or one of its deputies."""
+        return subject == self.leader_id or subject in self.deputies
+
+
+class TeamChange(Frozen):
+    """One line of a team's history: what an event set, and who sent it."""
+
+    at: AwareDatetime
+    event: str
+    actor_role: Role
+    actor_id: str
+    changed: dict[str, JsonValue]
 
 
 class VolunteerView(Frozen):
@@ -47,6 +69,16 @@ class VolunteerView(Frozen):
     name: str
     team_id: str
     county: str
+    skills: tuple[str, ...] = ()
+    phone: str | None = Field(None, description="Sealed under the volunteer's key")
+    active: bool = Field(True, description="False: retired (their points stay)")
+    registered_at: AwareDatetime | None = Field(None, description="Orders the volunteer list")
+
+    @property
+    def rank(self) -> float:
+        """Where the volunteer stands in the lists: by registration (a row written before
+        that was kept ranks 0)."""
+        return 0.0 if self.registered_at is None else self.registered_at.timestamp()
 
 
 class HistoryItem(Frozen):

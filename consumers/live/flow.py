@@ -164,6 +164,21 @@ class LiveFlow:
     def root(self) -> _Board:
         return self.boards[EVERY_AREA]
 
+    def _team_changed(self, event: ev.TeamChanged) -> None:
+        """A team's new name or capacity shows on its boards; a new base area moves it
+        from the old area's boards to the new one's."""
+        team = self.teams[event.team_id]
+        team.name = event.name or team.name
+        team.capacity = event.capacity or team.capacity
+        self.changed.update(team.boards)
+        if event.areas and self._boards_of(event.areas[0]) != team.boards:
+            for key in team.boards[1:]:
+                self.boards[key].teams.pop(event.team_id, None)
+            team.boards = self._boards_of(event.areas[0])
+            for key in team.boards[1:]:
+                self.boards[key].teams[event.team_id] = team
+            self.changed.update(team.boards)
+
     def _boards_of(self, area: str) -> list[str]:
         """The boards an area's requests count on: the whole platform's and each enclosing
         level's (made on first use)."""
@@ -191,6 +206,8 @@ class LiveFlow:
                 self.boards[key].teams[event.team_id] = team
                 self.boards[key].events += 1
             self.changed.update(boards)
+        elif isinstance(event, ev.TeamChanged) and event.team_id in self.teams:
+            self._team_changed(event)
         elif isinstance(event, ev.RequestEvent):
             self._request(event)
             self.forget_closed(event.occurred_at)

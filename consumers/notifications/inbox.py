@@ -7,6 +7,8 @@ request's resident); the inboxes themselves live in the store, each bounded ther
 
 from __future__ import annotations
 
+from uuid import UUID, uuid5
+
 from schemas import events as ev
 from schemas.base import Event
 from schemas.views import Notification
@@ -27,7 +29,8 @@ LAST_NOTICE = ("RequestCompleted", "RequestCancelled")
 class Inboxes:
     def __init__(self) -> None:
         self.fresh: list[Notification] = []
-        self.leader_of_team: dict[str, str] = {}
+        self.people_of_team: dict[str, tuple[str, ...]] = {}
+        """Who hears of a team's new tasks: its leader and deputies."""
         self.resident_of_request: dict[str, str] = {}
 
     def drain_fresh(self) -> list[Notification]:
@@ -37,14 +40,19 @@ class Inboxes:
 
     def evolve(self, event: Event) -> None:
         if isinstance(event, ev.TeamRegistered):
-            self.leader_of_team[event.team_id] = event.leader_id
+            self.people_of_team[event.team_id] = (event.leader_id, *event.deputies)
+        elif isinstance(event, ev.TeamChanged) and event.team_id in self.people_of_team:
+            leader, *deputies = self.people_of_team[event.team_id]
+            self.people_of_team[event.team_id] = (
+                event.leader_id or leader,
+                *(deputies if event.deputies is None else event.deputies))
         elif isinstance(event, ev.RequestSubmitted):
             self.resident_of_request[event.request_id] = event.resident_id
         if isinstance(event, ev.RequestDispatched):
-            leader = self.leader_of_team.get(event.team_id)
-            if leader is not None:
-                self._send(event, leader, "new_task", event.request_id,
-                           "有新的派单任务，请及时接单", "A new task was dispatched to your team")
+            for n, person in enumerate(self.people_of_team.get(event.team_id, ())):
+                self._send(event, person, "new_task", event.request_id,
+                           "有新的派单任务，请及时接单", "A new task was dispatched to your team",
+                           None if n == 0 else uuid5(event.event_id, person))
         if isinstance(event, ev.RequestEvent) and type(event).__name__ in STATUS_TEXT:
             resident = self.resident_of_request.get(event.request_id)
             if resident is not None:
@@ -58,8 +66,10 @@ class Inboxes:
                        f"{event.hours:g} hours of service earned {event.points} points")
 
     def _send(self, event: Event, recipient: str, kind: str, request_id: str | None,
-              zh: str, en: str) -> None:
+              zh: str, en: str, notification_id: UUID | None = None) -> None:
+        """One notification; its id is the event's unless several people hear of it."""
         self.fresh.append(Notification.model_construct(
-            notification_id=event.event_id, at=event.occurred_at, recipient=recipient, kind=kind,
+            notification_id=notification_id or event.event_id, at=event.occurred_at,
+            recipient=recipient, kind=kind,
             request_id=request_id, text_zh=zh, text_en=en,
         ))

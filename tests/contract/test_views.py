@@ -31,6 +31,8 @@ from unit.builders import (
     VILLAGE_A1,
     VILLAGE_B1,
     accept,
+    change_team,
+    change_volunteer,
     complete,
     issue_code,
     leader,
@@ -75,6 +77,19 @@ async def district(rig: Rig) -> None:
     await rig.send(issue_code("V1", "55555555", at=NOW))
     outcome = await rig.send(redeem("V1", "towel", 2, plain="55555555", at=NOW))
     assert outcome is not None and outcome.ok, outcome
+    await roster(rig)
+
+
+async def roster(rig: Rig) -> None:
+    """A second team based in the village; a deputy named and replaced; a volunteer moved."""
+    await rig.send(register_team("T2", [VILLAGE_A1], capacity=1, at=NOW))
+    for v in ("V3", "V4"):
+        await rig.send(register_volunteer(v, "T2", at=NOW))
+    for deputy in ("D1", "D2"):
+        outcome = await rig.send(change_team("T1", deputies=(deputy,), at=NOW))
+        assert outcome is not None and outcome.ok, outcome
+    outcome = await rig.send(change_volunteer("V4", team_id="T1", at=NOW))
+    assert outcome is not None and outcome.ok, outcome
 
 
 class LogOfMemory:
@@ -103,14 +118,17 @@ async def replayed(rig: Rig, store: Store) -> StoreViews:
 async def answers(views: StoreViews) -> list[Any]:
     """Every view of the district, as plain data."""
     one = await views.request(rid(1))
-    assert one is not None
+    one_team = await views.team("T1")
+    assert one is not None and one_team is not None
     return [await views.areas(), await views.teams(), await views.team_volunteers("T1"),
             await views.requests_of_resident("R001", 10), await views.requests(None, 10),
             await views.requests("dispatched", 10), await views.histories([one], 100),
             await views.requests(None, 10, area=VILLAGE_A1),
             await views.requests("escalated", 10, area=TOWN_B),
             await views.tasks("T1"), await views.account("V1"), await views.entries("V1", 10),
-            await views.catalog()]
+            await views.catalog(), await views.team_history(one_team, 10),
+            await views.volunteers(10), await views.volunteers(10, scope=VILLAGE_A1),
+            await views.volunteers(10, team=one_team)]
 
 
 class ViewsContract:
@@ -121,12 +139,39 @@ class ViewsContract:
         assert await views.area("430599") is None
         team = await views.team("T1")
         assert team is not None and team.load == 2 and team.completed == 1
-        assert [t.team_id for t in await views.teams()] == ["T1"]
+        assert [t.team_id for t in await views.teams()] == ["T1", "T2"]
         assert await views.team_of_leader("L-T1") == team
         assert await views.team_of_leader("L-none") is None
-        assert [v.volunteer_id for v in await views.team_volunteers("T1")] == ["V1", "V2"]
+        assert [v.volunteer_id for v in await views.team_volunteers("T1")] == ["V1", "V2",
+                                                                               "V4"]
         assert (await views.volunteer("V2")).team_id == "T1"  # type: ignore[union-attr]
         assert await views.volunteer("V9") is None
+
+    async def test_the_roster_its_history_and_lists(self, views: StoreViews) -> None:
+        team = await views.team("T1")
+        assert team is not None and team.deputies == ("D2",)
+        assert await views.team_of_leader("D2") == team
+        assert await views.team_of_leader("D1") is None, "a deputy replaced acts no more"
+        history, total = await views.team_history(team, 10)
+        assert total == 3
+        assert [(h.event, h.changed.get("deputies")) for h in history] == [
+            ("TeamRegistered", []), ("TeamChanged", ["D1"]), ("TeamChanged", ["D2"])]
+        assert len((await views.team_history(team, 1))[0]) == 1
+
+        def ids(found: list[Any]) -> list[str]:
+            return [v.volunteer_id for v in found]
+
+        newest_first = ["V4", "V3", "V1", "V2"]  # as registered: V2, V1, V3, V4
+        assert ids(await views.volunteers(10)) == newest_first
+        first = await views.volunteers(3)
+        rest = await views.volunteers(3, (first[-1].rank, first[-1].volunteer_id))
+        assert ids(first) + ids(rest) == newest_first
+        assert ids(await views.volunteers(10, team=team)) == ["V4", "V1", "V2"]
+        assert ids(await views.volunteers(10, scope=VILLAGE_A1)) == ["V3"]
+        assert ids(await views.volunteers(10, scope=TOWN_A)) == newest_first
+        assert ids(await views.volunteers(10, scope=HAMLET_A1A)) == []
+        moved = await views.volunteer("V4")
+        assert moved is not None and moved.team_id == "T1" and moved.active
 
     async def test_requests_their_history_and_pages(self, views: StoreViews) -> None:
         one = await views.request(rid(1))

@@ -31,8 +31,8 @@ from harness import (
     unique_county,
 )
 
+from gateway.app import ROUTES
 from gateway.http import Route
-from gateway.routes import ROUTES
 from schemas.common import Role
 
 PEOPLE = [r for r in Role if r is not Role.SYSTEM]
@@ -48,9 +48,10 @@ def subject_for(role: Role, district: District) -> str:
     }[role]
 
 
-def concrete(path: str, request_id: str, volunteer_id: str) -> str:
+def concrete(path: str, request_id: str, volunteer_id: str, team_id: str = "T-none") -> str:
     return (path.replace("{request_id}", request_id)
             .replace("{volunteer_id}", volunteer_id)
+            .replace("{team_id}", team_id)
             .replace("{command_id}", "00000000-0000-0000-0000-000000000000")
             .replace("{resident_id}", "R-nobody-here"))
 
@@ -60,8 +61,8 @@ async def call(client: Client, route: Route, path: str) -> int:
         return (await client.open_stream(path)).status
     if route.method == "GET":
         return (await client.get(path)).status
-    if route.method == "DELETE":
-        return (await client.request("DELETE", path)).status
+    if route.method in ("DELETE", "PATCH"):
+        return (await client.request(route.method, path, {})).status
     return (await client.post(path, {})).status
 
 
@@ -79,7 +80,7 @@ async def test_every_route_admits_only_its_roles(platform: Platform,
     volunteer_id = district.teams["hamlet"].volunteers[0]
     wrong: list[str] = []
     for route in ROUTES:
-        path = concrete(route.path, request_id, volunteer_id)
+        path = concrete(route.path, request_id, volunteer_id, district.teams["hamlet"].team_id)
         for role in PEOPLE:
             client = platform.as_(role, subject_for(role, district))
             status = await call(client, route, path)

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from harness import District, Platform, make_district
 
-from gateway.routes import ROUTES
+from gateway.app import ROUTES
 from schemas.common import Role
 
 UNKNOWN_REQUEST = "999999-0123456789abcdef"
@@ -49,6 +49,12 @@ def body_routes() -> list[Any]:
     return [r for r in ROUTES if r.body is not None]
 
 
+def concrete(path: str, request_id: str, district: District) -> str:
+    hamlet = district.teams["hamlet"]
+    return (path.replace("{request_id}", request_id).replace("{team_id}", hamlet.team_id)
+            .replace("{volunteer_id}", hamlet.volunteers[0]))
+
+
 async def test_malformed_bodies_are_400_and_write_nothing(
     platform: Platform, scene: tuple[District, str]
 ) -> None:
@@ -58,9 +64,9 @@ async def test_malformed_bodies_are_400_and_write_nothing(
     for route in body_routes():
         role = sorted(route.roles or ["staff"])[0]
         client = caller(platform, role, district)
-        path = route.path.replace("{request_id}", request_id)
+        path = concrete(route.path, request_id, district)
         for raw in (b"{not json", b"[1, 2]", b"", b"\xff\xfe", b'"text"'):
-            reply = await client.request("POST", path, raw=raw)
+            reply = await client.request(route.method, path, raw=raw)
             if reply.status != 400 or reply.error_code is None:
                 wrong.append(f"{route.path} {raw!r}: {reply.status} {reply.body}")
     assert wrong == []
@@ -85,9 +91,32 @@ INVALID: dict[str, list[tuple[dict[str, Any], str]]] = {
                        "team_id"),
                       ({"team_id": "T", "name": "x", "leader_id": "L",
                         "service_types": ["repair"], "areas": ["123456", "654321"],
-                        "capacity": 1}, "areas")],
+                        "capacity": 1}, "areas"),
+                      ({"team_id": "T", "name": "x", "leader_id": "L",
+                        "service_types": ["repair"], "areas": ["123456"], "capacity": 1,
+                        "deputies": ["D1", "D1"]}, "deputies")],
     "/api/v1/volunteers": [({"volunteer_id": "V", "name": ""}, "name"),
-                           ({"volunteer_id": "V", "name": "x"}, "team_id")],
+                           ({"volunteer_id": "V", "name": "x"}, "team_id"),
+                           ({"volunteer_id": "V", "name": "x", "team_id": "T",
+                             "phone": "call me"}, "phone"),
+                           ({"volunteer_id": "V", "name": "x", "team_id": "T",
+                             "skills": ["x" * 41]}, "skills.0"),
+                           ({"volunteer_id": "V", "name": "x", "team_id": "T",
+                             "active": "maybe"}, "active")],
+    "/api/v1/teams/{team_id}": [({"capacity": 0}, "capacity"), ({"areas": []}, "areas"),
+                                ({"service_types": ["flying"]}, "service_types.0"),
+                                ({"deputies": ["D1", "D1"]}, "deputies"),
+                                ({"deputies": [f"D{n}" for n in range(11)]}, "deputies"),
+                                ({"leader_id": "bad id!"}, "leader_id"),
+                                ({"active": "maybe"}, "active"),
+                                ({"areas": ["123456", "654321"]}, "areas"),
+                                ({"colour": "red"}, "colour")],
+    "/api/v1/volunteers/{volunteer_id}": [({"phone": "call me"}, "phone"),
+                                          ({"name": ""}, "name"),
+                                          ({"skills": ["电工", "电工"]}, "skills"),
+                                          ({"team_id": "bad id!"}, "team_id"),
+                                          ({"active": "maybe"}, "active"),
+                                          ({"volunteer_id": "V2"}, "volunteer_id")],
     "/api/v1/requests": [({"service_type": "groceries", "area": "1", "address": "a"}, "area"),
                          ({"service_type": "groceries", "area": "123456"}, "address"),
                          ({"service_type": "groceries", "area": "123456", "address": "a",
@@ -125,9 +154,9 @@ async def test_invalid_fields_are_422_naming_the_field_and_write_nothing(
     wrong = []
     for route in body_routes():
         client = caller(platform, sorted(route.roles or ["staff"])[0], district)
-        path = route.path.replace("{request_id}", request_id)
+        path = concrete(route.path, request_id, district)
         for body, field in INVALID[route.path]:
-            reply = await client.post(path, body)
+            reply = await client.request(route.method, path, body)
             fields = [d.get("field") for d in (reply.body["error"]["details"] or [])] if (
                 reply.error_code == "invalid") else []
             if reply.status != 422 or field not in fields:

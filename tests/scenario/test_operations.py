@@ -11,7 +11,7 @@ from harness import Platform, eventually, make_district
 from journeys import accepted, served
 from openapi_spec_validator import validate
 
-from gateway.routes import ROUTES
+from gateway.app import ROUTES
 from schemas.common import Role
 
 

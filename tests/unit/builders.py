@@ -109,6 +109,17 @@ def register_volunteer(volunteer_id: str, team_id: str, *,
                                  name="志愿者", team_id=team_id, team_county=COUNTY)
 
 
+def change_team(team_id: str, *, at: datetime = T0, by: Actor = STAFF,
+                **fields: Any) -> cmd.ChangeTeam:
+    return cmd.ChangeTeam(**envelope(by, at), team_id=team_id, team_county=COUNTY, **fields)
+
+
+def change_volunteer(volunteer_id: str, *, at: datetime = T0, by: Actor = STAFF,
+                     **fields: Any) -> cmd.ChangeVolunteer:
+    return cmd.ChangeVolunteer(**envelope(by, at), volunteer_id=volunteer_id,
+                               team_county=COUNTY, **fields)
+
+
 def submit(request_id: str, area: str, service_type: ServiceType = ServiceType.GROCERIES, *,
            urgency: Urgency = Urgency.NORMAL, by: Actor | None = None,
            at: datetime = T0, command_id: UUID | None = None) -> cmd.SubmitRequest:
