@@ -46,7 +46,7 @@ from schemas.topics import (
     COMMAND_OUTCOMES,
     DEAD_LETTERS,
     DISPATCH_EVENTS,
-    FAMILIES,
+    ON_BOARD,
     decode,
 )
 
@@ -56,7 +56,7 @@ Clock = Callable[[], datetime]
 CREDITS = "credits"
 OUTBOX = "outbox"
 LIVE = "live"
-PROJECTED_TOPICS = [f.event_topic.name for f in FAMILIES] + [DEAD_LETTERS.name]
+PROJECTED_TOPICS = [t.name for t in ON_BOARD] + [DEAD_LETTERS.name]
 
 
 def utcnow() -> datetime:

@@ -48,7 +48,7 @@ from schemas.topics import (
     COUNTY,
     DEAD_LETTERS,
     DISPATCH_EVENTS,
-    FAMILIES,
+    ON_BOARD,
     Topic,
     encode,
     topic_of,
@@ -368,7 +368,7 @@ class Workers:
                                           s.notifications_max, s.live_closed_window_s)
             return projector
 
-        for topic in [f.event_topic for f in FAMILIES] + [DEAD_LETTERS]:
+        for topic in [*ON_BOARD, DEAD_LETTERS]:
             async def fold(stream: AsyncIterator[Any], topic: Topic = topic) -> None:
                 live = await ready()
                 async for message in stream:

@@ -63,7 +63,7 @@ class Replay:
         assert isinstance(message, Event)
         owner = self.owners[topic.name]
         owner.evolve(message)
-        if self.projector is not None:
+        if self.projector is not None and owner.family.on_board:
             self.projector.fold(message)
         if self.markers and cause is not None:
             self.owner_of.setdefault(cause, (owner, message.partition_key))

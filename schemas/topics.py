@@ -125,6 +125,9 @@ class Family:
     event_topic: Topic
     listed: bool
     """Its keys are kept in a registry (few enough to list them all: counties, gifts)."""
+    on_board: bool = True
+    """Its events are folded by the live board and the inboxes (not accounts' or the audit
+    trail's: they say nothing about the flow of requests)."""
 
     def tag(self, key: str) -> str:
         """The aggregate's storage tag: a Redis Cluster hash tag, so one step is one slot."""
@@ -134,9 +137,11 @@ class Family:
 COUNTY = Family("county", "c", DISPATCH_COMMANDS, DISPATCH_EVENTS, listed=True)
 VOLUNTEER = Family("volunteer", "v", LEDGER_COMMANDS, LEDGER_EVENTS, listed=False)
 ITEM = Family("item", "i", STOCK_COMMANDS, STOCK_EVENTS, listed=True)
-PERSON = Family("person", "p", ACCOUNT_COMMANDS, ACCOUNT_EVENTS, listed=False)
-AUDIT = Family("audit", "a", AUDIT_COMMANDS, AUDIT_EVENTS, listed=True)
+PERSON = Family("person", "p", ACCOUNT_COMMANDS, ACCOUNT_EVENTS, listed=False,
+                on_board=False)
+AUDIT = Family("audit", "a", AUDIT_COMMANDS, AUDIT_EVENTS, listed=True, on_board=False)
 FAMILIES: tuple[Family, ...] = (COUNTY, VOLUNTEER, ITEM, PERSON, AUDIT)
+ON_BOARD: tuple[Topic, ...] = tuple(f.event_topic for f in FAMILIES if f.on_board)
 
 
 def topic_of(message: object) -> Topic:

@@ -215,8 +215,9 @@ class ViewsContract:
         after = (mine[-1].submitted_at.timestamp(), mine[-1].request_id)
         assert ids(mine + await views.requests_of_resident("R001", 2, after)) == {
             rid(1), rid(2), rid(3)}
-        assert [t.team_id for t in await views.teams(TOWN_A)] == ["T1"]
-        assert await views.teams(VILLAGE_A1) == [] and await views.teams(TOWN_B) == []
+        assert [t.team_id for t in await views.teams(TOWN_A)] == ["T1", "T2"]
+        assert [t.team_id for t in await views.teams(VILLAGE_A1)] == ["T2"]
+        assert await views.teams(TOWN_B) == []
         assert [a.code for a in await views.areas(TOWN_A)] == [TOWN_A, VILLAGE_A1, HAMLET_A1A]
         assert await views.areas("430599") == []
 

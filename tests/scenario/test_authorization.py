@@ -7,7 +7,8 @@ points are 403. Every route staff may call is probed with four scopes around the
 (the area, its town, the area beside it, another county): the first two read, act and create;
 the others get 404 not_found for what they read or act on, 403 out_of_scope for what they
 create, and lists and the live board without the object; a route that names no area is open
-to every scope. A route staff may call without a probe fails the suite.
+to every scope; a route for a signed-in session refuses an operator's token alike in every
+scope. A route staff may call without a probe fails the suite.
 """
 
 from __future__ import annotations
@@ -53,6 +54,7 @@ def concrete(path: str, request_id: str, volunteer_id: str, team_id: str = "T-no
             .replace("{volunteer_id}", volunteer_id)
             .replace("{team_id}", team_id)
             .replace("{command_id}", "00000000-0000-0000-0000-000000000000")
+            .replace("{kiosk_id}", "K-none")
             .replace("{resident_id}", "R-nobody-here"))
 
 
@@ -287,7 +289,66 @@ def unscoped(path: str, body: dict[str, Any] | None = None) -> Probe:
     return probe
 
 
+async def probe_new_staff(s: Scene, kind: str) -> Reply:
+    n = next(s.made)
+    return await s.staff(scope_for(kind, s.area, s.elsewhere)).post("/api/v1/staff", {
+        "staff_id": f"S{s.district.county}-scope{n}", "name": "站点",
+        "phone": f"136{int(s.district.county) % 10**4:04d}{n:04d}", "scope": s.area})
+
+
+async def probe_new_kiosk(s: Scene, kind: str) -> Reply:
+    return await s.staff(scope_for(kind, s.area, s.elsewhere)).post("/api/v1/kiosks", {
+        "kiosk_id": f"K{s.district.county}-scope{next(s.made)}", "name": "兑换机",
+        "area": s.area})
+
+
+async def probe_revoke_kiosk(s: Scene, kind: str) -> Reply:
+    kiosk_id = f"K{s.district.county}-revoke{next(s.made)}"
+    made = await s.district.staff.post("/api/v1/kiosks", {
+        "kiosk_id": kiosk_id, "name": "兑换机", "area": s.area})
+    assert made.status == 201, made.body
+    return await s.staff(scope_for(kind, s.area, s.elsewhere)).post(
+        f"/api/v1/kiosks/{kiosk_id}/revoke", {})
+
+
+def patcher(path: Callable[[Scene], str], body: dict[str, Any]) -> Probe:
+    async def probe(s: Scene, kind: str) -> Reply:
+        return await s.staff(scope_for(kind, s.area, s.elsewhere)).request(
+            "PATCH", path(s), body)
+    return probe
+
+
+def volunteer_listed(s: Scene, body: Any) -> bool:
+    return s.district.teams["hamlet"].volunteers[0] in {
+        v["volunteer_id"] for v in body["volunteers"]}
+
+
+def audit_listed(s: Scene, body: Any) -> bool:
+    """The record of the scene's area being registered."""
+    return any(r["area"] == s.area for r in body["records"])
+
+
+async def probe_password(s: Scene, kind: str) -> Reply:
+    return await s.staff(scope_for(kind, s.area, s.elsewhere)).post(
+        "/api/v1/auth/password", {"new_password": "a new password"})
+
+
 PROBES: dict[str, tuple[str, Probe]] = {
+    "PATCH /api/v1/teams/{team_id}": ("act", patcher(
+        lambda s: f"/api/v1/teams/{s.district.teams['hamlet'].team_id}", {"name": "hamlet team"})),
+    "GET /api/v1/teams/{team_id}": ("read", reader(
+        lambda s: f"/api/v1/teams/{s.district.teams['hamlet'].team_id}")),
+    "PATCH /api/v1/volunteers/{volunteer_id}": ("act", patcher(
+        lambda s: f"/api/v1/volunteers/{s.district.teams['hamlet'].volunteers[0]}",
+        {"skills": ["陪护"]})),
+    "GET /api/v1/volunteers": ("list", lister("/api/v1/volunteers?limit=200",
+                                              volunteer_listed)),
+    "POST /api/v1/staff": ("create", probe_new_staff),
+    "POST /api/v1/kiosks": ("create", probe_new_kiosk),
+    "POST /api/v1/kiosks/{kiosk_id}/revoke": ("act", probe_revoke_kiosk),
+    "GET /api/v1/audit": ("list", lister("/api/v1/audit?limit=200", audit_listed)),
+    "GET /api/v1/me": ("no area", unscoped("/api/v1/me")),
+    "POST /api/v1/auth/password": ("session", probe_password),
     "POST /api/v1/areas": ("create", probe_new_area),
     "GET /api/v1/areas": ("list", lister("/api/v1/areas", area_listed)),
     "POST /api/v1/teams": ("create", probe_new_team),
@@ -320,6 +381,8 @@ LATER = {"DELETE /api/v1/residents/{resident_id}"}
 
 def expected(what: str, kind: str, reply: Reply) -> bool:
     inside = kind in PASSES
+    if what == "session":
+        return (reply.status, reply.error_code) == (403, "no_account")
     if what == "create":
         return reply.status == 201 if inside else (reply.status, reply.error_code) == (
             403, "out_of_scope")
@@ -329,7 +392,7 @@ def expected(what: str, kind: str, reply: Reply) -> bool:
         return (reply.status, reply.error_code) == (404, "not_found") or (
             what == "list" and reply.status == 404)
     if what == "act":
-        return reply.status in (200, 409)
+        return reply.status in (200, 204, 409)
     return reply.status == 200
 
 

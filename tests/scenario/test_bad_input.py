@@ -52,7 +52,7 @@ def body_routes() -> list[Any]:
 def concrete(path: str, request_id: str, district: District) -> str:
     hamlet = district.teams["hamlet"]
     return (path.replace("{request_id}", request_id).replace("{team_id}", hamlet.team_id)
-            .replace("{volunteer_id}", hamlet.volunteers[0]))
+            .replace("{volunteer_id}", hamlet.volunteers[0]).replace("{kiosk_id}", "K-none"))
 
 
 async def test_malformed_bodies_are_400_and_write_nothing(
@@ -137,6 +137,29 @@ INVALID: dict[str, list[tuple[dict[str, Any], str]]] = {
     "/api/v1/catalog": [({"item_id": "towel", "name": "毛巾", "points": 0, "stock": 1}, "points"),
                         ({"item_id": "towel", "name": "毛巾", "points": 5, "stock": -1},
                          "stock")],
+    "/api/v1/auth/codes": [({"phone": "12345"}, "phone"), ({}, "phone")],
+    "/api/v1/auth/sign-up": [
+        ({"phone": "13800000000", "code": "12", "name": "x", "area": "430511",
+          "address": "a"}, "code"),
+        ({"phone": "13800000000", "code": "123456", "name": "x", "area": "4305",
+          "address": "a"}, "area"),
+        ({"phone": "13800000000", "code": "123456", "name": "x", "area": "430511",
+          "address": "a", "password": "short"}, "password")],
+    "/api/v1/auth/sign-in": [({"phone": "1", "password": "x"}, "phone"),
+                             ({"phone": "13800000000", "code": "abc"}, "code"),
+                             ({"phone": "13800000000", "password": "x", "role": "boss"},
+                              "role")],
+    "/api/v1/auth/refresh": [({}, "refresh_token"), ({"refresh_token": "x"}, "refresh_token")],
+    "/api/v1/auth/sign-out": [({}, "refresh_token")],
+    "/api/v1/auth/password": [({"new_password": "short"}, "new_password"), ({}, "new_password")],
+    "/api/v1/auth/device": [({"kiosk_id": "K1", "device_key": "short"}, "device_key"),
+                            ({"device_key": "x" * 30}, "kiosk_id")],
+    "/api/v1/staff": [({"staff_id": "S", "name": "x", "phone": "1", "scope": "430511"},
+                       "phone"),
+                      ({"staff_id": "S", "name": "x", "phone": "13800000000", "scope": "43"},
+                       "scope")],
+    "/api/v1/kiosks": [({"kiosk_id": "K", "name": "x", "area": "1"}, "area"),
+                       ({"kiosk_id": "bad id!", "name": "x", "area": "430511"}, "kiosk_id")],
     "/api/v1/redemptions": [({"volunteer_id": "V", "item_id": "towel", "code": "12"}, "code"),
                             ({"volunteer_id": "V", "item_id": "towel"}, "code")],
 }
