@@ -28,7 +28,7 @@ from dispatcher.state import DispatchState
 from schemas import commands as cmd
 from schemas import events as ev
 from schemas.base import SYSTEM, Command, Event, RejectionKind
-from schemas.common import RequestStatus, Role, ancestors, area_level, within
+from schemas.common import Channel, RequestStatus, Role, ancestors, area_level, within
 from schemas.decision import Decision, Stamp
 from schemas.views import RequestView, TeamView
 
@@ -242,9 +242,18 @@ def _submit(d: _Decider, c: cmd.SubmitRequest) -> Decision:
     if c.area not in d.state.areas:
         raise Refused("invalid", "unknown_area", f"area {c.area} is not registered",
                       field="area")
-    d.emit(ev.RequestSubmitted, request_id=c.request_id, resident_id=c.actor.subject,
+    on_behalf = c.actor.role is Role.STAFF and c.resident_id is not None
+    if not on_behalf and (c.resident_id not in (None, c.actor.subject)
+                          or c.channel is not Channel.APP):
+        raise Refused("forbidden", "forbidden", "only staff order on a resident's behalf")
+    if on_behalf and not within(c.area, c.actor.scope):
+        raise Refused("forbidden", "out_of_scope", "this area is outside your scope",
+                      area=c.area)
+    d.emit(ev.RequestSubmitted, request_id=c.request_id,
+           resident_id=c.resident_id if on_behalf and c.resident_id else c.actor.subject,
            service_type=c.service_type, area=c.area, address=c.address, details=c.details,
-           urgency=c.urgency, contact_name=c.contact_name, contact_phone=c.contact_phone)
+           urgency=c.urgency, contact_name=c.contact_name, contact_phone=c.contact_phone,
+           channel=c.channel)
     if d.policy.review_required:
         d.emit(ev.RequestHeldForReview, request_id=c.request_id)
     else:

@@ -13,7 +13,7 @@ from typing import Any, cast
 from dispatcher.matching import TeamIndex
 from schemas import events as ev
 from schemas.base import Event
-from schemas.common import COUNTY_CODE_LENGTH, RequestStatus, Urgency, ancestors
+from schemas.common import COUNTY_CODE_LENGTH, RequestStatus, Role, Urgency, ancestors
 from schemas.records import Journal, Ranking, Records
 from schemas.views import (
     AreaView,
@@ -324,6 +324,8 @@ class DispatchState:
             at=event.occurred_at, event=type(event).__name__, status=status,
             actor_role=event.actor.role, team_id=_team_named(event) or team_now,
             note=note,
+            actor_id=event.actor.subject if event.actor.role is Role.STAFF else None,
+            channel=event.channel if isinstance(event, ev.RequestSubmitted) else None,
         )
         self.history.append(request.request_id, item)
         updated = request.model_copy(update=change)

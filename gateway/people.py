@@ -35,7 +35,8 @@ from schemas import accounts as ac
 from schemas import api_accounts as api
 from schemas.accounts import Grant, PersonAccount
 from schemas.base import SYSTEM, Actor, Command, CommandOutcome
-from schemas.common import Role
+from schemas.common import Role, county_of
+from schemas.residents import RegisterResident
 
 REFRESH_PREFIX = "rt1"
 HASHER = PasswordHasher()
@@ -207,9 +208,10 @@ async def send_code(call: Call) -> web.StreamResponse:
     return answer(api.CodeOut(expires_in_s=ttl_s, sent_to=mask_phone(body.phone) or ""), 202)
 
 
-@route("POST", "/api/v1/auth/sign-up", "A resident signs up with a code sent to the phone; "
-       "a phone whose account already holds a resident joins that resident. Answers the "
-       "tokens of a new session",
+@route("POST", "/api/v1/auth/sign-up", "A resident signs up with a code sent to the phone, "
+       "which makes their profile; a phone whose account already holds a resident (one staff "
+       "registered, say) joins that resident and profile. Answers the tokens of a new "
+       "session",
        roles=None, body=api.SignUpIn, answer=api.TokensOut, status=201,
        errors=(*AUTH_ERRORS, 403), tag="sign-in")
 async def sign_up(call: Call) -> web.StreamResponse:
@@ -220,8 +222,7 @@ async def sign_up(call: Call) -> web.StreamResponse:
     if await call.views.area(body.area) is None:
         raise ApiError(422, "unknown_area", f"no area {body.area}", {"field": "area"})
     password = await hash_password(body.password) if body.password else None
-    sealed = await call.sealer.seal(account_id, {"phone": body.phone, "name": body.name,
-                                                 "address": body.address})
+    sealed = await call.sealer.seal(account_id, {"phone": body.phone, "name": body.name})
     resident_id = f"R{secrets.token_hex(6)}"
     try:
         opened = await decide(call, ac.OpenAccount(
@@ -233,6 +234,13 @@ async def sign_up(call: Call) -> web.StreamResponse:
             raise await _failed(call, account_id) from e
         raise
     subject = str((opened.result or {}).get("subject", resident_id))
+    profile = await call.sealer.seal(subject, {"name": body.name, "phone": body.phone,
+                                               "address": body.address})
+    await decide(call, RegisterResident(
+        **envelope(call, Actor(role=Role.RESIDENT, subject=subject)),
+        county=county_of(body.area), resident_id=subject, area=body.area,
+        name=profile["name"] or "", phone=profile["phone"], address=profile["address"] or "",
+        join=True))
     return await _start(call, account_id, Role.RESIDENT, "signup", subject, status=201)
 
 

@@ -16,6 +16,7 @@ from uuid import UUID
 from schemas.accounts import PersonAccount
 from schemas.audit import AuditRecord
 from schemas.base import Command, CommandOutcome
+from schemas.residents import ResidentProfile
 from schemas.views import (
     AccountView,
     AreaView,
@@ -103,6 +104,13 @@ class Views(Protocol):
 
     async def person_account(self, account_id: str) -> PersonAccount | None:
         """A person's sign-in account (credentials, roles, open sessions)."""
+
+    async def resident(self, resident_id: str) -> ResidentProfile | None: ...
+
+    async def residents(self, area: str | None, limit: int,
+                        after: tuple[float, str] | None = None) -> list[ResidentProfile]:
+        """Residents living in an area (None: everywhere), the newest registered first,
+        strictly after the cursor (place in the county's registrations, id)."""
 
     async def audit(self, index: str, limit: int, after: tuple[float, str] | None = None
                     ) -> list[AuditRecord]:

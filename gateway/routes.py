@@ -30,7 +30,7 @@ from gateway.stream import live_stream
 from schemas import api
 from schemas import commands as cmd
 from schemas.base import Command, CommandOutcome
-from schemas.common import RequestStatus, Role, area_level, county_of, within
+from schemas.common import Channel, RequestStatus, Role, area_level, county_of, within
 from schemas.views import AccountView, HistoryItem, RequestView, TeamView, VolunteerView
 
 HEALTH_RETRY_AFTER_S = 5
@@ -283,24 +283,42 @@ def _status(out: dict[str, Any]) -> web.Response:
 
 
 @route("POST", "/api/v1/requests", "Order a service (点单); a resident may order at most "
-       "VD_ORDERS_PER_HOUR_MAX (10) times an hour, then 429 with Retry-After",
-       roles=RESIDENT, body=api.RequestIn, answer=api.StatusOut, status=201,
-       errors=(*COMMAND_ERRORS, 429), tag="requests")
+       "VD_ORDERS_PER_HOUR_MAX (10) times an hour, then 429 with Retry-After. Staff order on "
+       "a resident's behalf (代点单) with `resident_id` (a registered resident in their scope: "
+       "422 `unknown_resident` otherwise) and `channel` (`phone`, `counter` or `visit`); the "
+       "request is the resident's, its history names the staff member and the channel",
+       roles=(Role.RESIDENT, Role.STAFF), body=api.RequestIn, answer=api.StatusOut,
+       status=201, errors=(*COMMAND_ERRORS, 429), tag="requests")
 async def submit_request(call: Call) -> web.StreamResponse:
     body: api.RequestIn = call.body
     envelope = call.envelope()
     request_id = f"{county_of(body.area)}-{envelope['command_id'].hex[:16]}"
+    resident_id = call.who.subject
+    if call.who.role is Role.STAFF:
+        call.creates_in(body.area)
+        if body.resident_id is None:
+            raise ApiError(422, "invalid", "staff order for a resident: name them",
+                           [{"field": "resident_id", "message": "required for staff"}])
+        profile = await call.views.resident(body.resident_id)
+        if profile is None or profile.erased or not call.sees(profile.area):
+            raise ApiError(422, "unknown_resident", f"no resident {body.resident_id}",
+                           {"field": "resident_id"})
+        resident_id = body.resident_id
+    elif body.resident_id not in (None, resident_id) or body.channel is not Channel.APP:
+        raise ApiError(403, "forbidden", "only staff order on a resident's behalf")
 
     async def build() -> Command:
         """A new order counts against the resident's hourly limit; a retry of an order
         already taken (the same Idempotency-Key) is answered before this and counts not.
         The resident's personal fields enter the command sealed under their key."""
-        await call.limit("orders", call.who.subject, call.config.orders_per_hour_max, 3600)
-        sealed = await call.sealer.seal(call.who.subject, {
+        await call.limit("orders", resident_id, call.config.orders_per_hour_max, 3600)
+        sealed = await call.sealer.seal(resident_id, {
             "address": body.address, "details": body.details,
             "contact_name": body.contact_name, "contact_phone": body.contact_phone})
-        return cmd.SubmitRequest(**envelope, request_id=request_id,
-                                 **(body.model_dump() | sealed))
+        fields = body.model_dump() | sealed | {"resident_id": resident_id}
+        if call.who.role is Role.STAFF and body.channel is Channel.APP:
+            fields["channel"] = Channel.PHONE
+        return cmd.SubmitRequest(**envelope, request_id=request_id, **fields)
 
     out = _result(await execute(call, build))
     if isinstance(out, web.Response):
@@ -508,22 +526,6 @@ async def confirm_request(call: Call) -> web.StreamResponse:
     return await _lifecycle(call, cmd.ConfirmService)
 
 
-# -- residents --------------------------------------------------------------------------------
-
-
-@route("DELETE", "/api/v1/residents/{resident_id}",
-       "Erase a resident's personal data (个人信息保护法 Art. 47): their key is destroyed, so "
-       "the name, phone, address and details of each of their requests read [已删除] to every "
-       "reader from now on, in the log, the topics and every store; counts and ledger totals "
-       "stay. 404 when the platform holds no personal data of the resident",
-       roles=STAFF, status=204, errors=(401, 403, 404, 503), tag="residents")
-async def erase_resident(call: Call) -> web.StreamResponse:
-    resident_id = call.match("resident_id")
-    if not SUBJECT.fullmatch(resident_id) or not await call.sealer.erase(resident_id):
-        raise ApiError(404, "resident_not_found", "no personal data of this resident")
-    return web.Response(status=204)
-
-
 # -- points and redemption ------------------------------------------------------------------
 
 
@@ -727,4 +729,4 @@ async def openapi(call: Call) -> web.StreamResponse:
     return web.json_response(call.request.app[OPENAPI])
 
 
-from gateway import audit_trail, people  # noqa: E402, F401  their routes, in the same table
+from gateway import audit_trail, people, residents  # noqa: E402, F401  their routes, in the table

@@ -32,6 +32,7 @@ from audit.owner import AuditOwner
 from consumers.ledger.handlers import credits_for
 from consumers.ledger.owner import LedgerOwner, StockOwner
 from dispatcher.owner import DispatchOwner
+from residents.owner import ResidentsOwner
 from runtime.embedded import utcnow
 from runtime.health import Backoff, HealthBoard, Supervisor
 from runtime.host import Host, dead_letter
@@ -296,7 +297,8 @@ class Workers:
         stock = self._host(StockOwner())
         accounts = self._host(AccountsOwner(self.settings.account_policy()))
         audit = self._host(AuditOwner())
-        hosts = (ledger, stock, accounts, audit)
+        residents = self._host(ResidentsOwner())
+        hosts = (ledger, stock, accounts, audit, residents)
         for host in hosts:
             self._agent(host.owner.family.command_topic, host)
 

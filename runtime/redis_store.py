@@ -28,6 +28,7 @@ from runtime.ports import Step, Unavailable
 from schemas.accounts import PersonAccount
 from schemas.audit import AuditRecord
 from schemas.base import CommandOutcome, LogMessage
+from schemas.residents import ResidentProfile
 from schemas.topics import BY_NAME, COMMAND_OUTCOMES, encode, topic_of
 from schemas.views import (
     AccountView,
@@ -57,6 +58,7 @@ ROWS: dict[str, TypeAdapter[Any]] = {
     "items": TypeAdapter(CatalogItemView),
     "person_accounts": TypeAdapter(PersonAccount),
     "audit": TypeAdapter(AuditRecord),
+    "profiles": TypeAdapter(ResidentProfile),
 }
 LIVE_POLL_S = 0.2
 LIVE_AT = "at"

@@ -16,11 +16,13 @@ from typing import Any
 
 from accounts.state import ACCOUNTS
 from dispatcher.state import VOLUNTEERS, members_of, request_index, volunteers_in
+from residents.owner import PROFILES, residents_in
 from runtime.ports import Store
 from schemas.accounts import PersonAccount
 from schemas.audit import AuditRecord
 from schemas.common import county_of, within
-from schemas.topics import AUDIT, COUNTY, ITEM, PERSON, VOLUNTEER
+from schemas.residents import ResidentProfile
+from schemas.topics import AUDIT, COUNTY, ITEM, PERSON, RESIDENT, VOLUNTEER
 from schemas.views import (
     AccountView,
     AreaView,
@@ -236,6 +238,31 @@ class StoreViews:
             found |= {str(r.audit_id): r for r in await self.store.rows(tag, "audit", ids)
                       if r is not None}
         return [found[audit_id] for _, audit_id, _ in ranked if audit_id in found]
+
+    async def resident(self, resident_id: str) -> ResidentProfile | None:
+        """A resident's profile, wherever they live (an id does not name its county)."""
+        tags = [RESIDENT.tag(c) for c in await self.store.registered(RESIDENT.name)]
+        for row in await self.store.row_across(tags, PROFILES, resident_id):
+            if row is not None:
+                found: ResidentProfile = row
+                return found
+        return None
+
+    async def residents(self, area: str | None, limit: int,
+                        after: tuple[float, str] | None = None) -> list[ResidentProfile]:
+        """Residents living in an area (None: everywhere), newest registration first."""
+        counties = ([county_of(area)] if area is not None
+                    else await self.store.registered(RESIDENT.name))
+        ranked = await self.store.ranked([RESIDENT.tag(c) for c in counties],
+                                         residents_in(area), limit, after)
+        by_tag: dict[str, list[str]] = {}
+        for _, resident_id, tag in ranked:
+            by_tag.setdefault(tag, []).append(resident_id)
+        found: dict[str, ResidentProfile] = {}
+        for tag, ids in by_tag.items():
+            found |= {p.resident_id: p for p in await self.store.rows(tag, PROFILES, ids)
+                      if p is not None}
+        return [found[r] for _, r, _ in ranked if r in found]
 
     async def catalog(self) -> list[CatalogItemView]:
         items = await self.store.registered(ITEM.name)

@@ -26,6 +26,7 @@ from schemas.commands import (
 )
 from schemas.common import (
     AreaCode,
+    Channel,
     Identifier,
     LongText,
     RequestStatus,
@@ -113,6 +114,10 @@ class RequestIn(Frozen):
     urgency: Urgency = Urgency.NORMAL
     contact_name: Annotated[str, Field(max_length=50)] = ""
     contact_phone: Phone | None = None
+    resident_id: Identifier | None = Field(None, description="Staff only: the resident "
+                                           "they order for")
+    channel: Channel = Field(Channel.APP, description="Staff only: `phone` (the default "
+                             "for staff), `counter` or `visit`")
 
 
 class CancelIn(Frozen):

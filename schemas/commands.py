@@ -14,6 +14,7 @@ from pydantic import AwareDatetime, Field, StringConstraints, field_validator, m
 from schemas.base import Command, Frozen
 from schemas.common import (
     AreaCode,
+    Channel,
     Hours,
     Identifier,
     RequestId,
@@ -184,6 +185,9 @@ class SubmitRequest(RequestCommand):
     urgency: Urgency = Urgency.NORMAL
     contact_name: Sealed = ""
     contact_phone: Sealed | None = None
+    resident_id: Identifier | None = Field(None, description="Staff ordering on a "
+                                           "resident's behalf; else the actor is the resident")
+    channel: Channel = Channel.APP
 
     @model_validator(mode="after")
     def _id_names_county(self) -> SubmitRequest:

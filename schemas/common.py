@@ -68,6 +68,16 @@ class ServiceType(StrEnum):
     OTHER = "other"
 
 
+class Channel(StrEnum):
+    """How an order reached the platform: the resident's own app, or staff entering it on
+    their behalf (代点单) from a call, at the counter, or on a visit."""
+
+    APP = "app"
+    PHONE = "phone"
+    COUNTER = "counter"
+    VISIT = "visit"
+
+
 class Urgency(StrEnum):
     NORMAL = "normal"
     URGENT = "urgent"

@@ -11,6 +11,7 @@ from schemas.base import Event
 from schemas.commands import CodeHash, CountyCode, Latitude, Longitude, VolunteerHours
 from schemas.common import (
     AreaCode,
+    Channel,
     Hours,
     Identifier,
     RequestId,
@@ -149,6 +150,8 @@ class RequestSubmitted(RequestEvent):
     urgency: Urgency = Urgency.NORMAL
     contact_name: Sealed = ""
     contact_phone: Sealed | None = None
+    channel: Channel = Channel.APP
+    """The actor is who entered it: the resident, or the staff member on their behalf."""
 
 
 class RequestHeldForReview(RequestEvent):

@@ -17,6 +17,7 @@ from schemas.audit import AnyAuditCommand, AnyAuditEvent
 from schemas.base import CommandOutcome, DeadLetter, LogMessage, PersonKey
 from schemas.commands import DispatchCommand, LedgerCommand, StockCommand
 from schemas.events import DispatchEvent, LedgerEvent, StockEvent
+from schemas.residents import AnyResidentCommand, AnyResidentEvent
 
 FOREVER_MS = -1
 DAY_MS = 24 * 3600 * 1000
@@ -68,6 +69,15 @@ ACCOUNT_EVENTS = Topic(
     TypeAdapter(AnyAccountEvent), "people's accounts: roles, credentials and sessions "
     "(phones, names and codes sealed under the account's key)",
 )
+RESIDENT_COMMANDS = Topic(
+    "resident-commands", "county code", 12, 7 * DAY_MS, "delete",
+    TypeAdapter(AnyResidentCommand), "residents registered, changed and erased",
+)
+RESIDENT_EVENTS = Topic(
+    "resident-events", "county code", 12, FOREVER_MS, "delete",
+    TypeAdapter(AnyResidentEvent), "residents' profiles (name, phone and address sealed "
+    "under each resident's key)",
+)
 AUDIT_COMMANDS = Topic(
     "audit-commands", "county code", 6, 7 * DAY_MS, "delete",
     TypeAdapter(AnyAuditCommand), "staff writes and reads of contact details, to record",
@@ -105,6 +115,8 @@ CATALOGUE: tuple[Topic, ...] = (
     STOCK_EVENTS,
     ACCOUNT_COMMANDS,
     ACCOUNT_EVENTS,
+    RESIDENT_COMMANDS,
+    RESIDENT_EVENTS,
     AUDIT_COMMANDS,
     AUDIT_EVENTS,
     COMMAND_OUTCOMES,
@@ -140,13 +152,15 @@ ITEM = Family("item", "i", STOCK_COMMANDS, STOCK_EVENTS, listed=True)
 PERSON = Family("person", "p", ACCOUNT_COMMANDS, ACCOUNT_EVENTS, listed=False,
                 on_board=False)
 AUDIT = Family("audit", "a", AUDIT_COMMANDS, AUDIT_EVENTS, listed=True, on_board=False)
-FAMILIES: tuple[Family, ...] = (COUNTY, VOLUNTEER, ITEM, PERSON, AUDIT)
+RESIDENT = Family("resident", "r", RESIDENT_COMMANDS, RESIDENT_EVENTS, listed=True,
+                  on_board=False)
+FAMILIES: tuple[Family, ...] = (COUNTY, VOLUNTEER, ITEM, PERSON, AUDIT, RESIDENT)
 ON_BOARD: tuple[Topic, ...] = tuple(f.event_topic for f in FAMILIES if f.on_board)
 
 
 def topic_of(message: object) -> Topic:
     """The one topic a message belongs to, by its family."""
-    from schemas import accounts, audit, commands, events
+    from schemas import accounts, audit, commands, events, residents
 
     families: tuple[tuple[type, Topic], ...] = (
         (commands.CountyCommand, DISPATCH_COMMANDS),
@@ -157,6 +171,8 @@ def topic_of(message: object) -> Topic:
         (events.ItemEvent, STOCK_EVENTS),
         (accounts.AccountCommand, ACCOUNT_COMMANDS),
         (accounts.AccountEvent, ACCOUNT_EVENTS),
+        (residents.ResidentCommand, RESIDENT_COMMANDS),
+        (residents.ResidentEvent, RESIDENT_EVENTS),
         (audit.RecordAudit, AUDIT_COMMANDS),
         (audit.AuditRecorded, AUDIT_EVENTS),
         (CommandOutcome, COMMAND_OUTCOMES),

@@ -9,7 +9,7 @@ from pydantic import AwareDatetime, Field, JsonValue
 
 from schemas.base import Frozen
 from schemas.commands import VolunteerHours
-from schemas.common import RequestStatus, Role, ServiceType, Urgency
+from schemas.common import Channel, RequestStatus, Role, ServiceType, Urgency
 
 
 class AreaView(Frozen):
@@ -88,6 +88,9 @@ class HistoryItem(Frozen):
     actor_role: Role
     team_id: str | None = None
     note: str = ""
+    actor_id: str | None = Field(None, description="Who did it, where it was staff (an "
+                                 "order entered on a resident's behalf names its staff)")
+    channel: Channel | None = Field(None, description="For the order: how it came in")
 
 
 class RequestView(Frozen):

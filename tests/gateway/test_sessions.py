@@ -85,6 +85,9 @@ async def test_a_resident_signs_up_signs_in_refreshes_and_signs_out(gateway: Gat
     resident = up.body["subject"]
     me = await get(gateway, "/api/v1/me", up.body["access_token"])
     assert me.status == 200 and me.body["name"] == "王阿姨" and me.body["subject"] == resident
+    profile = await get(gateway, f"/api/v1/residents/{resident}", up.body["access_token"])
+    assert profile.status == 200 and profile.body["address"] == "3栋2单元"
+    assert profile.body["registered_by"] == "self" and profile.body["phone"] == PHONE
     again = await post(gateway, "/api/v1/auth/sign-up", {
         "phone": PHONE, "code": code, "name": "王阿姨", "area": "430511001001001",
         "address": "3栋2单元"})

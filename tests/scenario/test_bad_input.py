@@ -52,7 +52,8 @@ def body_routes() -> list[Any]:
 def concrete(path: str, request_id: str, district: District) -> str:
     hamlet = district.teams["hamlet"]
     return (path.replace("{request_id}", request_id).replace("{team_id}", hamlet.team_id)
-            .replace("{volunteer_id}", hamlet.volunteers[0]).replace("{kiosk_id}", "K-none"))
+            .replace("{volunteer_id}", hamlet.volunteers[0]).replace("{kiosk_id}", "K-none")
+            .replace("{resident_id}", "R-bad"))
 
 
 async def test_malformed_bodies_are_400_and_write_nothing(
@@ -124,7 +125,9 @@ INVALID: dict[str, list[tuple[dict[str, Any], str]]] = {
                          ({"service_type": "groceries", "area": "123456", "address": "a",
                            "contact_phone": "call me"}, "contact_phone"),
                          ({"service_type": "groceries", "area": "123456",
-                           "address": "a" * 201}, "address")],
+                           "address": "a" * 201}, "address"),
+                         ({"service_type": "groceries", "area": "123456", "address": "a",
+                           "channel": "fax"}, "channel")],
     "/api/v1/requests/{request_id}/decline": [({}, "reason"), ({"reason": ""}, "reason")],
     "/api/v1/requests/{request_id}/complete": [
         ({"volunteers": []}, "volunteers"),
@@ -158,6 +161,17 @@ INVALID: dict[str, list[tuple[dict[str, Any], str]]] = {
                        "phone"),
                       ({"staff_id": "S", "name": "x", "phone": "13800000000", "scope": "43"},
                        "scope")],
+    "/api/v1/residents": [({"name": "x", "area": "1", "address": "a"}, "area"),
+                          ({"name": "x", "area": "430511", "address": ""}, "address"),
+                          ({"name": "x", "area": "430511", "address": "a", "phone": "1"},
+                           "phone"),
+                          ({"name": "x", "area": "430511", "address": "a",
+                            "tags": ["rich"]}, "tags.0"),
+                          ({"name": "x", "area": "430511", "address": "a",
+                            "birth_year": 1800}, "birth_year")],
+    "/api/v1/residents/{resident_id}": [({"phone": "1"}, "phone"), ({"name": ""}, "name"),
+                                        ({"tags": ["rich"]}, "tags.0"),
+                                        ({"resident_id": "R2"}, "resident_id")],
     "/api/v1/kiosks": [({"kiosk_id": "K", "name": "x", "area": "1"}, "area"),
                        ({"kiosk_id": "bad id!", "name": "x", "area": "430511"}, "kiosk_id")],
     "/api/v1/redemptions": [({"volunteer_id": "V", "item_id": "towel", "code": "12"}, "code"),
@@ -227,8 +241,13 @@ async def test_unknown_ids_are_404_and_illegal_transitions_409(
     assert (r.status, r.error_code) == (422, "unknown_team")
     r = await staff.post("/api/v1/areas", {"code": district.county, "name": "again"})
     assert (r.status, r.error_code) == (409, "area_exists")
-    r = await staff.post("/api/v1/requests", {})
-    assert r.status == 403
+    r = await staff.post("/api/v1/requests", {
+        "service_type": "groceries", "area": district.hamlet, "address": "1栋"})
+    assert (r.status, r.body["error"]["details"][0]["field"]) == (422, "resident_id")
+    r = await staff.post("/api/v1/requests", {
+        "service_type": "groceries", "area": district.hamlet, "address": "1栋",
+        "resident_id": "R-nobody"})
+    assert (r.status, r.error_code) == (422, "unknown_resident")
     r = await resident.post("/api/v1/requests", {
         "service_type": "groceries", "area": "888888001", "address": "1栋"})
     assert (r.status, r.error_code) == (422, "unknown_area")

@@ -1,0 +1,1 @@
+"""Residents' profiles, per county (DESIGN §9)."""
