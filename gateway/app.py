@@ -7,7 +7,12 @@ from importlib import metadata
 
 from aiohttp import web
 
-from gateway import roster  # noqa: F401  (its routes join ROUTES as it is imported)
+from gateway import (  # noqa: F401  (their routes join ROUTES as they are imported)
+    audit_trail,
+    people,
+    residents,
+    roster,
+)
 from gateway.config import GatewayConfig
 from gateway.errors import errors_middleware
 from gateway.http import BUS, CONFIG, HEALTH, LIMITS, OPENAPI, SEALER, SESSIONS, VIEWS, bind

@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import hmac
+import re
 import secrets
 from datetime import timedelta
 from uuid import uuid4
@@ -386,6 +387,23 @@ async def opening(sealer: Sealer, secret: str, envelope: dict[str, object], phon
         name=sealed["name"] or "", grant=grant,
         password_hash=await hash_password(password) if password else None,
         password_one_time=one_time)
+
+
+MOBILE = re.compile(r"1[3-9][0-9]{9}")
+
+
+async def grant_to_phone(call: Call, phone: str | None, name: str, grant: Grant) -> bool:
+    """Every registration that carries a mobile number creates or joins the account of that
+    phone with its role (DESIGN §9): the person signs in with a code, and may set a
+    password then. Whether there was such a number."""
+    if phone is None or not MOBILE.fullmatch(phone):
+        return False
+    account_id = account_id_for(call.config.secret, phone)
+    sealed = await call.sealer.seal(account_id, {"phone": phone, "name": name})
+    await decide(call, ac.OpenAccount(
+        **envelope(call, call.actor), account_id=account_id, phone=sealed["phone"],
+        name=sealed["name"] or "", grant=grant))
+    return True
 
 
 @route("POST", "/api/v1/staff", "Create a staff account within the creator's scope (403 "

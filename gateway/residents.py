@@ -19,7 +19,7 @@ from aiohttp import web
 from gateway.errors import ApiError
 from gateway.http import Call, answer
 from gateway.masking import mask_phone
-from gateway.people import account_id_for, decide, envelope
+from gateway.people import account_id_for, decide, envelope, grant_to_phone
 from gateway.personal import ERASED, Opened
 from gateway.routes import COMMAND_ERRORS, STAFF, _limit, route
 from schemas import accounts as ac
@@ -85,7 +85,6 @@ async def register_resident(call: Call) -> web.StreamResponse:
     if await call.views.area(body.area) is None:
         raise ApiError(422, "unknown_area", f"no area {body.area}", {"field": "area"})
     resident_id = body.resident_id or new_resident_id()
-    account_id = None
     if body.phone is not None:
         account_id = account_id_for(call.config.secret, body.phone)
         account = await call.views.person_account(account_id)
@@ -100,13 +99,8 @@ async def register_resident(call: Call) -> web.StreamResponse:
         **envelope(call, call.actor), county=county_of(body.area), resident_id=resident_id,
         area=body.area, name=sealed["name"] or "", phone=sealed["phone"],
         address=sealed["address"] or "", birth_year=body.birth_year, tags=tuple(body.tags)))
-    if account_id is not None and body.phone is not None:
-        account_fields = await call.sealer.seal(account_id, {"phone": body.phone,
-                                                             "name": body.name})
-        await decide(call, ac.OpenAccount(
-            **envelope(call, call.actor), account_id=account_id,
-            phone=account_fields["phone"], name=account_fields["name"] or "",
-            grant=Grant(role=Role.RESIDENT, subject=resident_id)))
+    await grant_to_phone(call, body.phone, body.name,
+                         Grant(role=Role.RESIDENT, subject=resident_id))
     return answer(api.ResidentCreatedOut(resident_id=resident_id), 201)
 
 

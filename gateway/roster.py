@@ -15,6 +15,7 @@ from aiohttp import web
 
 from gateway.errors import ApiError
 from gateway.http import Call, answer, execute
+from gateway.people import grant_to_phone
 from gateway.personal import Opened
 from gateway.routes import (
     COMMAND_ERRORS,
@@ -28,6 +29,7 @@ from gateway.routes import (
 )
 from schemas import api
 from schemas import commands as cmd
+from schemas.accounts import Grant
 from schemas.base import Command
 from schemas.common import Role, county_of
 from schemas.views import TeamView, VolunteerView
@@ -97,7 +99,10 @@ async def get_team(call: Call) -> web.StreamResponse:
 async def change_team(call: Call) -> web.StreamResponse:
     body: api.TeamPatch = call.body
     team = await _team(call, call.match("team_id"))
-    asked = body.model_dump(exclude_none=True)
+    asked = body.model_dump(exclude_none=True, exclude={"leader_phone", "leader_name"})
+    if body.leader_phone is not None:
+        await grant_to_phone(call, body.leader_phone, body.leader_name or "",
+                             Grant(role=Role.LEADER, subject=body.leader_id or team.leader_id))
     if not asked:
         return answer(await _team_detail(call, team))
 
@@ -190,6 +195,9 @@ async def change_volunteer(call: Call) -> web.StreamResponse:
     out = _result(await execute(call, build))
     if isinstance(out, web.Response):
         return out
+    if asked.get("phone"):
+        await grant_to_phone(call, body.phone, body.name or volunteer.name,
+                             Grant(role=Role.VOLUNTEER, subject=person))
     changed = await call.views.volunteer(person)
     assert changed is not None
     return answer(_volunteer_out(changed, await call.sealer.opened([person])))

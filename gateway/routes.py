@@ -29,6 +29,7 @@ from gateway.ports import Unavailable
 from gateway.stream import live_stream
 from schemas import api
 from schemas import commands as cmd
+from schemas.accounts import Grant
 from schemas.base import Command, CommandOutcome
 from schemas.common import Channel, RequestStatus, Role, area_level, county_of, within
 from schemas.views import AccountView, HistoryItem, RequestView, TeamView, VolunteerView
@@ -152,11 +153,16 @@ async def register_team(call: Call) -> web.StreamResponse:
         for person in (body.leader_id, *body.deputies):
             if await call.views.team_of_leader(person) is not None:
                 raise ApiError(409, "leader_has_team", f"{person} already leads a team")
-        return cmd.RegisterTeam(**call.envelope(), **body.model_dump())
+        return cmd.RegisterTeam(**call.envelope(),
+                                **body.model_dump(exclude={"leader_phone", "leader_name"}))
 
     out = _result(await execute(call, build))
     if isinstance(out, web.Response):
         return out
+    from gateway.people import grant_to_phone
+
+    await grant_to_phone(call, body.leader_phone, body.leader_name or body.leader_id,
+                         Grant(role=Role.LEADER, subject=body.leader_id))
     team = await call.views.team(body.team_id)
     assert team is not None
     return answer(_team_out(team), 201)
@@ -196,6 +202,10 @@ async def register_volunteer(call: Call) -> web.StreamResponse:
     out = _result(await execute(call, build))
     if isinstance(out, web.Response):
         return out
+    from gateway.people import grant_to_phone
+
+    await grant_to_phone(call, body.phone, body.name,
+                         Grant(role=Role.VOLUNTEER, subject=body.volunteer_id))
     return answer(api.VolunteerOut(**body.model_dump()), 201)
 
 
@@ -728,5 +738,3 @@ async def metrics(call: Call) -> web.StreamResponse:
 async def openapi(call: Call) -> web.StreamResponse:
     return web.json_response(call.request.app[OPENAPI])
 
-
-from gateway import audit_trail, people, residents  # noqa: E402, F401  their routes, in the table

@@ -11,6 +11,7 @@ from uuid import UUID
 
 from pydantic import AwareDatetime, Field, field_validator
 
+from schemas.api_accounts import MobilePhone
 from schemas.base import Frozen
 from schemas.commands import (
     TEAM_DEPUTIES_MAX,
@@ -63,6 +64,10 @@ class TeamIn(Frozen):
     deputies: list[Identifier] = Field([], max_length=TEAM_DEPUTIES_MAX,
                                        description="They act for the team as its leader does")
     active: bool = Field(True, description="An inactive team gets no new dispatches")
+    leader_phone: MobilePhone | None = Field(None, description="The leader's phone: its "
+                                             "account gains the leader (who signs in with a "
+                                             "code)")
+    leader_name: ShortText | None = None
 
     _distinct = field_validator("deputies")(distinct)
 
@@ -76,6 +81,9 @@ class TeamPatch(Frozen):
     capacity: Capacity | None = None
     areas: list[AreaCode] | None = Field(None, min_length=1, max_length=200)
     service_types: list[ServiceType] | None = Field(None, min_length=1, max_length=14)
+    leader_phone: MobilePhone | None = Field(None, description="With `leader_name`: the "
+                                             "(new) leader's phone gains the leader's role")
+    leader_name: ShortText | None = None
     active: bool | None = None
 
     _one_county = field_validator("areas")(one_county)

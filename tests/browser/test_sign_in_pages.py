@@ -3,8 +3,9 @@
 - Staff created with a one-time password sign in on the staff page with their phone, are
   asked for a new password before anything else, then see the board; the page refreshes its
   token silently; signing out ends the session on the server too.
-- On /login a code the outbox sent signs in (a role the account lacks is refused), and a
-  staff member with a one-time password changes it and lands on the staff page.
+- On /login a volunteer signs in with a code the outbox sent (a wrong one is refused) and
+  sees their points and a redeem code; a staff member with a one-time password
+  changes it and lands on the staff page.
 """
 
 from __future__ import annotations
@@ -52,28 +53,38 @@ async def test_staff_sign_in_change_the_one_time_password_and_sign_out(
     assert (await platform.with_token(token).get("/api/v1/me")).status == 401
 
 
-async def test_login_signs_in_with_a_code_or_a_password_and_goes_to_the_role_s_page(
+async def test_login_takes_a_volunteer_to_their_points_and_staff_to_their_board(
     pages: Pages, platform: Platform
 ) -> None:
     district = await make_district(platform)
     phone = new_phone()
-    made = await district.staff.post("/api/v1/staff", {
-        "staff_id": f"S{district.county}-v", "name": "x", "phone": phone,
-        "scope": district.county})
-    assert made.status == 201
-    assert platform.printed is not None
+    made = await district.staff.post("/api/v1/volunteers", {
+        "volunteer_id": f"V{district.county}-web", "name": "小李",
+        "team_id": district.teams["hamlet"].team_id, "phone": phone})
+    assert made.status == 201, made.body
     page = await pages.open(platform.base_url, "/login")
     await page.select_option("#signin-role", "volunteer")
     await page.fill("#signin-phone", phone)
     await page.click("#signin-send-code")
     await expect(page.locator("#signin-sent")).to_contain_text("验证码已发送")
-    code = await platform.code_sent_to(phone)
-    await page.fill("#signin-code", code)
+    await page.fill("#signin-code", "000000")
     await page.click("#signin-form button[type=submit]")
-    await expect(page.locator("#signin-error")).to_contain_text("不能使用")
+    await expect(page.locator("#signin-error")).to_contain_text("不正确")
+    await page.fill("#signin-code", await platform.code_sent_to(phone))
+    await page.click("#signin-form button[type=submit]")
+    await expect(page.locator("#app")).to_be_visible()
+    await expect(page.locator("#vol-balance")).to_have_text("0")
+    await page.click("#vol-code")
+    await expect(page.locator("#vol-code-out")).to_contain_text("兑换码")
+
+    staff_phone = new_phone()
+    staff = await district.staff.post("/api/v1/staff", {
+        "staff_id": f"S{district.county}-v", "name": "x", "phone": staff_phone,
+        "scope": district.county})
+    assert staff.status == 201
     staff_page = await pages.open(platform.base_url, "/login")
-    await staff_page.fill("#signin-phone", phone)
-    await staff_page.fill("#signin-password", made.body["one_time_password"])
+    await staff_page.fill("#signin-phone", staff_phone)
+    await staff_page.fill("#signin-password", staff.body["one_time_password"])
     await staff_page.click("#signin-form button[type=submit]")
     await expect(staff_page.locator("#change-form")).to_be_visible()
     await staff_page.fill("#signin-new-password", "another good one")

@@ -120,7 +120,11 @@ async def test_background_tasks_that_fail_are_started_again_and_counted(
     commands_failed = fail_reads_of(gateway, monkeypatch, DISPATCH_COMMANDS.name, 2)
     status, made = await gateway.call("POST", "/api/v1/requests", Role.RESIDENT, "R1", ORDER)
     assert status in (201, 202), made
-    assert len(commands_failed) == 2 and len(failed) == 4
+
+    async def all_failed() -> bool:
+        return len(commands_failed) == 2 and len(failed) == 4
+
+    await eventually(all_failed, timeout_s=15)
 
     async def served() -> bool:
         requests = (await gateway.call("GET", "/api/v1/requests", Role.RESIDENT, "R1"))[1]

@@ -233,3 +233,33 @@ async def test_a_kiosk_signs_in_with_its_device_key_until_it_is_revoked(
     status, body = await gateway.call("POST", "/api/v1/kiosks", Role.STAFF, "S-seed", {
         "kiosk_id": "K-town", "name": "又一台", "area": "430511001"})
     assert status == 409 and body["error"]["code"] == "account_closed"
+
+
+async def test_registrations_with_a_phone_give_its_account_their_roles(
+    gateway: Gateway
+) -> None:
+    phone = "13512345678"
+    status, body = await gateway.call("POST", "/api/v1/volunteers", Role.STAFF, "S-seed", {
+        "volunteer_id": "V-phone", "name": "小赵", "team_id": "T1", "phone": phone})
+    assert status == 201, body
+    status, body = await gateway.call("POST", "/api/v1/teams", Role.STAFF, "S-seed", {
+        "team_id": "T-phone", "name": "二队", "leader_id": "L-phone",
+        "service_types": ["repair"], "areas": ["430511001"], "capacity": 3,
+        "leader_phone": phone, "leader_name": "小赵"})
+    assert status == 201, body
+    signed = await post(gateway, "/api/v1/auth/sign-in",
+                        {"phone": phone, "code": await code_for(gateway, phone)})
+    assert signed.status == 200, signed.body
+    assert {(g["role"], g["subject"]) for g in signed.body["roles"]} == {
+        ("volunteer", "V-phone"), ("leader", "L-phone")}
+    assert signed.body["role"] == "volunteer"
+    leader = await post(gateway, "/api/v1/auth/sign-in",
+                        {"phone": phone, "code": await code_for(gateway, phone),
+                         "role": "leader"})
+    assert leader.status == 200 and leader.body["subject"] == "L-phone"
+    inbox = await get(gateway, "/api/v1/tasks", leader.body["access_token"])
+    assert inbox.status == 200, inbox.body
+    staff = await post(gateway, "/api/v1/auth/sign-in",
+                       {"phone": phone, "code": await code_for(gateway, phone),
+                        "role": "staff"})
+    assert staff.status == 403 and staff.body["error"]["code"] == "role_not_held"
