@@ -1,13 +1,15 @@
 // The office's live board. It reads the server-sent event stream with fetch() (EventSource
 // cannot send an Authorization header), parses the events itself, and reconnects by itself
 // with backoff, sending Last-Event-ID. Every message is a whole snapshot, so a reconnect needs
-// nothing else. The page never asks for names, phones or addresses: the snapshot has none,
-// and neither do the area tree, the service types or the candidate teams it reads.
+// nothing else. The board never asks for names, phones or addresses: the snapshot has none,
+// and neither do the area tree, the service types or the candidate teams it reads. Residents'
+// profiles are read only when staff open the residents panel (staff-people.js).
 
 import {
   $, ApiError, announce, api, clear, currentToken, explain, fmtDuration, fmtNumber, fmtTime,
   frame, h, has, lang, onLang, shortId, t,
 } from "./vd.js";
+import { startPeople } from "./staff-people.js";
 
 const STRINGS = {
   "staff.title": ["实时调度看板 · 志愿服务派单平台", "Live board · Volunteer dispatch"],
@@ -699,4 +701,11 @@ frame("staff", STRINGS, () => {
   setInterval(() => state.snapshot && state.snapshot.overdue.length && scheduleRender(), 5000);
   refreshDirectory(true);
   readStream();
+  const panel = $("#people-panel");
+  panel.addEventListener("toggle", () => {
+    if (panel.open && !panel.dataset.started) {
+      panel.dataset.started = "1";
+      startPeople($("#people"));
+    }
+  });
 });
