@@ -204,6 +204,13 @@ def authenticate(request: web.Request) -> Principal:
                        headers={"WWW-Authenticate": 'Bearer error="invalid_token"'}) from e
 
 
+def optional_principal(request: web.Request) -> Principal | None:
+    """The caller of a public route, if they sent a token (which must then be valid)."""
+    if "Authorization" not in request.headers:
+        return None
+    return authenticate(request)
+
+
 async def parse_body(request: web.Request, model: type[B]) -> B:
     if request.content_length is not None and request.content_length > (
         request.app[CONFIG].body_limit_bytes

@@ -21,7 +21,16 @@ from pydantic import BaseModel
 from consumers.ledger.rules import quarter_of
 from gateway.auth import SCOPE, SUBJECT
 from gateway.errors import ApiError
-from gateway.http import HEALTH, OPENAPI, Call, Handler, Route, answer, execute
+from gateway.http import (
+    HEALTH,
+    OPENAPI,
+    Call,
+    Handler,
+    Route,
+    answer,
+    execute,
+    optional_principal,
+)
 from gateway.masking import mask_address, mask_name, mask_phone
 from gateway.metrics import METRICS
 from gateway.personal import ERASED, Opened
@@ -110,11 +119,14 @@ async def register_area(call: Call) -> web.StreamResponse:
                               level=area_level(body.code), lat=body.lat, lon=body.lon), 201)
 
 
-@route("GET", "/api/v1/areas", "The area tree (every registered area, parents first); staff "
-       "of a scope get the areas within it (the scope's own area and below)",
-       roles=ANYONE_SIGNED_IN, answer=api.AreaListOut, errors=(401,), tag="directory")
+@route("GET", "/api/v1/areas", "The area tree (every registered area, parents first): public, "
+       "as the official division tree is, so a resident can pick theirs when signing up; "
+       "staff of a scope who send their token get the areas within it (the scope's own "
+       "area and below); a bad token is 401",
+       roles=None, answer=api.AreaListOut, errors=(401,), tag="directory")
 async def list_areas(call: Call) -> web.StreamResponse:
-    areas = await call.views.areas(call.who.scope)
+    who = optional_principal(call.request)
+    areas = await call.views.areas(who.scope if who is not None else None)
     return answer(api.AreaListOut(areas=[
         api.AreaOut(code=a.code, name=a.name, parent=a.parent, level=area_level(a.code),
                     lat=a.lat, lon=a.lon)

@@ -31,6 +31,13 @@ const COMMON = {
   "signin.change_title": ["请先设置新密码", "Set a new password first"],
   "signin.change_hint": ["您用一次性密码登录，设置自己的密码后才能继续。", "You signed in with a one-time password; set your own to go on."],
   "signin.change_submit": ["保存新密码", "Save the new password"],
+  "signup.toggle": ["还没有账号？用手机号注册", "No account yet? Sign up with your phone"],
+  "signup.title": ["注册", "Sign up"],
+  "signup.name": ["姓名", "Name"],
+  "signup.area": ["所在社区/村", "Your community or village"],
+  "signup.address": ["住址", "Address"],
+  "signup.password": ["密码（可不填，以后用验证码登录）", "Password (optional: you can sign in with a code)"],
+  "signup.submit": ["注册并登录", "Sign up and sign in"],
   "device.id": ["兑换机编号", "Kiosk id"],
   "device.key": ["设备密钥", "Device key"],
   "device.submit": ["启用这台兑换机", "Start this kiosk"],
@@ -555,7 +562,10 @@ export function frame(pageRole, strings, start, options = {}) {
     enter();
   });
   if (pageRole === "kiosk") deviceForm(form, enter);
-  else signInForm(pageRole, form, enter, showLogin, options);
+  else {
+    const signIn = signInForm(pageRole, form, enter, showLogin, options);
+    if (pageRole === "resident") signUpForm(signIn, enter);
+  }
   logout.addEventListener("click", async () => {
     await endSession();
     location.reload();
@@ -708,6 +718,70 @@ function deviceForm(tokenForm, enter) {
     } catch (err) {
       error.textContent = explain(err);
       key.focus();
+    }
+  });
+}
+
+/** A resident signs up on their page with a code sent to their phone. */
+function signUpForm(signIn, enter) {
+  const toggle = h("button", { type: "button", class: "quiet", id: "signup-toggle", "data-i18n": "signup.toggle" }, t("signup.toggle"));
+  const error = h("p", { class: "error-text", role: "alert", id: "signup-error" });
+  const sent = h("p", { class: "muted small", role: "status" });
+  const input = (id, attrs = {}) => h("input", { id, ...attrs });
+  const phone = input("signup-phone", { type: "tel", inputmode: "numeric", autocomplete: "tel", maxlength: "11" });
+  const code = input("signup-code", { inputmode: "numeric", autocomplete: "one-time-code", maxlength: "6" });
+  const name = input("signup-name", { autocomplete: "name", maxlength: "100" });
+  const area = h("select", { id: "signup-area" });
+  const address = input("signup-address", { autocomplete: "street-address", maxlength: "200" });
+  const password = input("signup-password", { type: "password", autocomplete: "new-password", minlength: "8" });
+  const sendCode = h("button", { type: "button", "data-i18n": "signin.send_code" }, t("signin.send_code"));
+  const field = (id, k, el, ...more) => h("div", { class: "field" }, h("label", { for: id, "data-i18n": k }, t(k)), el, ...more);
+  const form = h("form", { id: "signup-form", novalidate: "", hidden: "" },
+    h("h3", { "data-i18n": "signup.title" }, t("signup.title")),
+    field("signup-phone", "signin.phone", phone),
+    field("signup-code", "signin.code", code, sendCode, sent),
+    field("signup-name", "signup.name", name), field("signup-area", "signup.area", area),
+    field("signup-address", "signup.address", address),
+    field("signup-password", "signup.password", password), error,
+    h("button", { class: "primary", type: "submit", "data-i18n": "signup.submit" }, t("signup.submit")));
+  signIn.after(toggle, form);
+  toggle.addEventListener("click", async () => {
+    form.hidden = !form.hidden;
+    if (form.hidden || area.options.length) return;
+    try {
+      const { data } = await call("GET", "/api/v1/areas");
+      for (const a of data.areas) {
+        area.append(h("option", { value: a.code, disabled: a.level < 2 }, "\u00a0".repeat(2 * a.level) + a.name));
+      }
+      const first = [...area.options].find((o) => !o.disabled);
+      if (first) area.value = first.value;
+    } catch (e) {
+      error.textContent = explain(e);
+    }
+    phone.focus();
+  });
+  sendCode.addEventListener("click", async () => {
+    error.textContent = "";
+    try {
+      const out = await post("/api/v1/auth/codes", { phone: phone.value.trim() });
+      sent.textContent = t("signin.code_sent", { to: out.sent_to, m: Math.round(out.expires_in_s / 60) });
+      code.focus();
+    } catch (e) {
+      error.textContent = explain(e);
+    }
+  });
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    error.textContent = "";
+    const body = { phone: phone.value.trim(), code: code.value.trim(), name: name.value.trim(),
+      area: area.value, address: address.value.trim() };
+    if (password.value) body.password = password.value;
+    try {
+      keepSession(await post("/api/v1/auth/sign-up", body));
+      password.value = "";
+      enter();
+    } catch (err) {
+      error.textContent = explain(err);
     }
   });
 }

@@ -1,7 +1,7 @@
-"""A resident who cannot use a mouse or a touch screen: signing in, ordering and cancelling on
-the resident page with the keyboard alone (Tab, arrows, Space, Enter, typing). Every step
-reaches its control by Tab from where the last one left the focus, so the tab order is
-proven, and the focused control is visibly outlined.
+"""A resident who cannot use a mouse or a touch screen: signing in with their phone and
+password, ordering and cancelling on the resident page with the keyboard alone (Tab, arrows,
+Space, Enter, typing). Every step reaches its control by Tab from where the last one left
+the focus, so the tab order is proven, and the focused control is visibly outlined.
 """
 
 from __future__ import annotations
@@ -10,8 +10,6 @@ import pytest
 from browser.pagekit import PHONE, Pages, artifact
 from harness import Platform, make_district
 from playwright.async_api import Page, expect
-
-from schemas.common import Role
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(90)]
 
@@ -51,12 +49,20 @@ async def test_a_resident_orders_and_cancels_with_the_keyboard_alone(
     platform: Platform, pages: Pages,
 ) -> None:
     district = await make_district(platform)
-    resident_id = f"R-keys-{district.county}"
+    phone = f"133{int(district.county) % 10**8:08d}"
+    anyone = platform.anonymous()
+    assert (await anyone.post("/api/v1/auth/codes", {"phone": phone})).status == 202
+    signed_up = await anyone.post("/api/v1/auth/sign-up", {
+        "phone": phone, "code": await platform.code_sent_to(phone), "name": "键盘用户",
+        "area": district.hamlet, "address": "1栋", "password": "keyboard only"})
+    assert signed_up.status == 201, signed_up.body
     page = await pages.open(platform.base_url, "/resident", viewport=PHONE)
 
-    # Sign in: the token field has the focus when the page opens.
-    await expect(page.locator("#token-input")).to_be_focused()
-    await page.keyboard.type(platform.token(Role.RESIDENT, resident_id))
+    # Sign in: the phone field has the focus when the page opens; Tab leads to the password.
+    await expect(page.locator("#signin-phone")).to_be_focused()
+    await page.keyboard.type(phone)
+    await tab_to(page, "#signin-password")
+    await page.keyboard.type("keyboard only")
     await page.keyboard.press("Enter")
     await expect(page.locator("#order-form")).to_be_visible()
     await expect(page.locator("input[name=service_type]").first).to_be_attached()

@@ -105,3 +105,21 @@ async def test_a_kiosk_is_started_with_its_device_key(pages: Pages, platform: Pl
     await page.click("#device-form button[type=submit]")
     await expect(page.locator("#app")).to_be_visible()
     await expect(page.locator("#who")).to_contain_text(kiosk_id)
+
+
+async def test_a_resident_signs_up_on_their_page(pages: Pages, platform: Platform) -> None:
+    district = await make_district(platform)
+    phone = new_phone()
+    page = await pages.open(platform.base_url, "/resident")
+    await page.click("#signup-toggle")
+    await page.fill("#signup-phone", phone)
+    await page.click("#signup-form button:has-text('发送验证码')")
+    await page.fill("#signup-code", await platform.code_sent_to(phone))
+    await page.fill("#signup-name", "陈阿姨")
+    await page.select_option("#signup-area", district.hamlet)
+    await page.fill("#signup-address", "2栋501")
+    await page.click("#signup-form button[type=submit]")
+    await expect(page.locator("#app")).to_be_visible()
+    token = await page.evaluate("sessionStorage.getItem('vd-token:resident')")
+    me = await platform.with_token(token).get("/api/v1/me")
+    assert me.body["name"] == "陈阿姨" and me.body["role"] == "resident"

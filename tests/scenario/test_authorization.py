@@ -275,10 +275,6 @@ def request_listed(s: Scene, body: Any) -> bool:
     return s.request_id in {r["request_id"] for r in body["requests"]}
 
 
-def area_listed(s: Scene, body: Any) -> bool:
-    return s.area in {a["code"] for a in body["areas"]}
-
-
 def unscoped(path: str, body: dict[str, Any] | None = None) -> Probe:
     """A route that names no area: every scope may call it."""
     async def probe(s: Scene, kind: str) -> Reply:
@@ -388,7 +384,6 @@ PROBES: dict[str, tuple[str, Probe]] = {
     "GET /api/v1/me": ("no area", unscoped("/api/v1/me")),
     "POST /api/v1/auth/password": ("session", probe_password),
     "POST /api/v1/areas": ("create", probe_new_area),
-    "GET /api/v1/areas": ("list", lister("/api/v1/areas", area_listed)),
     "POST /api/v1/teams": ("create", probe_new_team),
     "GET /api/v1/teams": ("list", lister("/api/v1/teams", team_listed)),
     "POST /api/v1/volunteers": ("create", probe_new_volunteer),
@@ -479,6 +474,10 @@ async def test_an_area_filter_narrows_the_scope_and_is_checked(
         "bad_resident_id")
     resident = platform.as_(Role.RESIDENT, "R-authz")
     assert (await resident.get("/api/v1/requests?resident_id=R-other")).status == 403
+    town_areas = await town.get("/api/v1/areas")
+    assert {a["code"][:9] for a in town_areas.body["areas"]} == {district.town}
+    public = await platform.anonymous().get("/api/v1/areas")
+    assert {district.hamlet, district.far_village} <= {a["code"] for a in public.body["areas"]}
 
 
 async def test_a_team_outside_the_scope_is_not_a_candidate_nor_dispatched_to(
