@@ -553,12 +553,15 @@ async def confirm_request(call: Call) -> web.StreamResponse:
 
 async def _known_volunteer(call: Call, volunteer_id: str) -> VolunteerView:
     """The volunteer, if there is one this caller may see: staff of a scope see the
-    volunteers of the teams based in it; to them a volunteer that does not exist and one
-    outside the scope answer alike (404 not_found)."""
+    volunteers of the teams based in it, a kiosk those of its own county; to them a
+    volunteer that does not exist and one outside answer alike (404 not_found)."""
     volunteer = await call.views.volunteer(volunteer_id)
-    if call.who.scope is not None:
+    scope = call.who.scope
+    if scope is not None and call.who.role is Role.KIOSK:
+        scope = county_of(scope)
+    if scope is not None:
         team = None if volunteer is None else await call.views.team(volunteer.team_id)
-        if volunteer is None or team is None or not call.sees(team.areas[0]):
+        if volunteer is None or team is None or not within(team.areas[0], scope):
             raise ApiError(404, "not_found", "no such volunteer")
     if volunteer is None:
         raise ApiError(404, "volunteer_not_found", f"no volunteer {volunteer_id}")
@@ -568,10 +571,13 @@ async def _known_volunteer(call: Call, volunteer_id: str) -> VolunteerView:
 @route("GET", "/api/v1/volunteers/{volunteer_id}/points",
        "Balance, lifetime hours and ledger entries (newest first, a page at a time: pass "
        "`next_cursor` back as `cursor`); staff of a scope see the volunteers of teams based "
-       "in it only: anyone else is 404 not_found, as if they did not exist",
+       "in it only: anyone else is 404 not_found, as if they did not exist. A kiosk reads "
+       "them only with the volunteer's valid redeem code (`?code=`; 403 `code_required` "
+       "without one), for volunteers of its own county",
        roles=(Role.VOLUNTEER, Role.KIOSK, Role.STAFF), answer=api.PointsOut,
        errors=(400, 401, 403, 404), tag="points",
-       query=(("limit", "entries, 1-200"), ("cursor", "from the previous page's next_cursor")))
+       query=(("limit", "entries, 1-200"), ("cursor", "from the previous page's next_cursor"),
+              ("code", "kiosks: the volunteer's current redeem code")))
 async def get_points(call: Call) -> web.StreamResponse:
     volunteer_id = call.match("volunteer_id")
     if call.who.role is Role.VOLUNTEER and call.who.subject != volunteer_id:
@@ -583,6 +589,13 @@ async def get_points(call: Call) -> web.StreamResponse:
     name = (await _known_volunteer(call, volunteer_id)).name
     quarter = quarter_of(call.config.clock())
     account = await call.views.account(volunteer_id) or AccountView(volunteer_id=volunteer_id)
+    if call.who.role is Role.KIOSK:
+        code = call.request.query.get("code", "")
+        held = account.code
+        if (held is None or held.used or held.expires_at <= call.config.clock()
+                or not hmac.compare_digest(held.code_hash, call.code_hash(volunteer_id, code))):
+            raise ApiError(403, "code_required", "a kiosk reads points only with the "
+                           "volunteer's valid redeem code")
     entries = await call.views.entries(volunteer_id, limit,
                                        None if raw_cursor is None else int(raw_cursor))
     used = quarter in account.redeemed_quarters or any(h.quarter == quarter

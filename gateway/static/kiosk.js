@@ -49,6 +49,7 @@ const STRINGS = {
   "hours.n": ["{n} 小时", "{n} h"],
   "idle.back": ["{n} 秒后回到首页", "Back to the start in {n} s"],
   "err.volunteer_not_found": ["找不到这个志愿者编号，请核对后重新输入。", "There is no volunteer with this number. Please check it."],
+  "err.code_required": ["兑换码不正确或已失效。请在手机上重新获取兑换码后再试。", "The code is not right or no longer valid. Get a new code on your phone and try again."],
   "err.invalid_code": ["兑换码不正确。请在手机上重新获取兑换码后再试。", "The code is not right. Get a new code on your phone and try again."],
   "err.code_used": ["这个兑换码已经用过了。请在手机上获取新的兑换码。", "This code has been used already. Get a new code on your phone."],
   "err.code_expired": ["兑换码已过期（有效期 10 分钟）。请在手机上获取新的兑换码。", "The code has expired. Get a new code on your phone."],
@@ -170,7 +171,7 @@ async function start(e) {
   button.textContent = t("start.loading");
   try {
     const [account, catalog] = await Promise.all([
-      api("GET", `/api/v1/volunteers/${encodeURIComponent(volunteerId)}/points?limit=1`),
+      api("GET", `/api/v1/volunteers/${encodeURIComponent(volunteerId)}/points?limit=1&code=${encodeURIComponent(code)}`),
       api("GET", "/api/v1/catalog"),
     ]);
     Object.assign(state, { volunteerId, code, account, catalog: catalog.items });
@@ -272,7 +273,7 @@ async function back() {
     // Fresh stock and balance before the next choice.
     try {
       const [account, catalog] = await Promise.all([
-        api("GET", `/api/v1/volunteers/${encodeURIComponent(state.volunteerId)}/points?limit=1`),
+        api("GET", `/api/v1/volunteers/${encodeURIComponent(state.volunteerId)}/points?limit=1&code=${encodeURIComponent(state.code || "")}`),
         api("GET", "/api/v1/catalog"),
       ]);
       Object.assign(state, { account, catalog: catalog.items });

@@ -48,6 +48,10 @@ async def test_every_page_in_both_languages_at_phone_and_desktop_width(
             "item_id": f"{item}-{district.county}", "name": name, "points": points, "stock": stock})
         assert r.status == 201, r.body
 
+    volunteer = team.volunteers[0]
+    issued = await platform.as_(Role.VOLUNTEER, volunteer).post(
+        f"/api/v1/volunteers/{volunteer}/redeem-code")
+    assert issued.status == 200, issued.body
     tokens = {
         "staff": platform.token(Role.STAFF, "S-shots"),
         "leader": platform.token(Role.LEADER, team.leader_id),
@@ -68,8 +72,8 @@ async def test_every_page_in_both_languages_at_phone_and_desktop_width(
                 elif name == "resident":
                     await expect(page.locator("#mine li.request")).to_have_count(3)
                 else:
-                    await page.fill("#volunteer-id", team.volunteers[0])
-                    await page.fill("#code", "12345678")
+                    await page.fill("#volunteer-id", volunteer)
+                    await page.fill("#code", issued.body["code"])
                     await page.click("#start-form button[type=submit]")
                     await expect(page.locator("#balance")).to_have_text("3")
                 await no_sideways_scroll(page)

@@ -37,8 +37,8 @@ async def code_for(platform: Platform, volunteer_id: str) -> str:
 
 
 async def state(platform: Platform, volunteer_id: str, item_id: str) -> tuple[object, ...]:
-    kiosk = platform.as_(Role.KIOSK, "K-test")
-    points = (await kiosk.get(f"/api/v1/volunteers/{volunteer_id}/points")).body
+    kiosk, staff = platform.as_(Role.KIOSK, "K-test"), platform.as_(Role.STAFF, "S-points")
+    points = (await staff.get(f"/api/v1/volunteers/{volunteer_id}/points")).body
     items = {i["item_id"]: i for i in (await kiosk.get("/api/v1/catalog")).body["items"]}
     return (points["balance"], points["lifetime_hours"], len(points["entries"]),
             points["redeemed_this_quarter"], items[item_id]["stock"])
@@ -62,7 +62,8 @@ async def test_a_kiosk_redeems_points_for_a_gift_once_per_quarter(platform: Plat
     assert redeemed.body["lifetime_hours"] == 12.0, "hours are the permanent record"
     balance, hours, entries, used, stock = await state(platform, volunteer, flask)
     assert (balance, hours, entries, used, stock) == (2, 12.0, 4, True, 2)
-    points = (await kiosk.get(f"/api/v1/volunteers/{volunteer}/points")).body
+    points = (await platform.as_(Role.STAFF, "S-points").get(
+        f"/api/v1/volunteers/{volunteer}/points")).body
     assert points["entries"][0]["kind"] == "redemption" and points["entries"][0]["points"] == -10
 
     before = await state(platform, volunteer, flask)
@@ -152,3 +153,22 @@ async def test_the_last_piece_of_stock_goes_to_exactly_one_of_two_kiosks(
     stock = {i["item_id"]: i["stock"] for i in
              (await district.staff.get("/api/v1/catalog")).body["items"]}[last]
     assert stock == 0
+
+
+async def test_a_kiosk_reads_points_only_with_a_valid_code_in_its_county(
+    platform: Platform
+) -> None:
+    district = await make_district(platform)
+    volunteer = district.teams["hamlet"].volunteers[0]
+    kiosk = platform.as_(Role.KIOSK, "K-read")
+    path = f"/api/v1/volunteers/{volunteer}/points"
+    bare = await kiosk.get(path)
+    assert (bare.status, bare.error_code) == (403, "code_required")
+    assert (await kiosk.get(path + "?code=00000000")).error_code == "code_required"
+    code = await code_for(platform, volunteer)
+    read = await kiosk.get(f"{path}?code={code}")
+    assert read.status == 200 and read.body["name"] != read.body["volunteer_id"]
+    elsewhere = platform.as_(Role.KIOSK, "K-far", scope="430599001")
+    assert (await elsewhere.get(f"{path}?code={code}")).status == 404
+    own = platform.as_(Role.KIOSK, "K-near", scope=district.village)
+    assert (await own.get(f"{path}?code={code}")).status == 200
