@@ -1,0 +1,86 @@
+"""The outbox's senders (DESIGN §9): the console sender prints one line per message at once;
+the webhook sender POSTs `{channel, to, text}` and a refused send is retried with backoff
+until the webhook takes it (counted by result), and given up after the bound; an expired
+code is not sent at all. How: an `Outbox` over a key store in a temporary dir, and a
+webhook served by aiohttp on loopback that refuses the first tries."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from uuid import uuid4
+
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestServer
+from prometheus_client import CollectorRegistry
+
+from gateway.personal import Sealer
+from runtime.outbox import ConsoleSender, Outbox, WebhookSender
+from runtime.sqlite_keys import SQLiteKeys
+from schemas.accounts import CodeIssued
+from schemas.base import SYSTEM
+
+ACCOUNT = "p00112233445566778899aabb"
+
+
+async def code_event(keys: SQLiteKeys, expires_in_s: float = 300) -> CodeIssued:
+    sealed = await Sealer(keys).seal(ACCOUNT, {"phone": "13800000000", "code": "246810"})
+    now = datetime.now(UTC)
+    event_id = uuid4()
+    return CodeIssued(event_id=event_id, occurred_at=now, correlation_id=event_id,
+                      actor=SYSTEM, account_id=ACCOUNT, code_hash="0" * 64,
+                      code=sealed["code"] or "", phone=sealed["phone"] or "",
+                      expires_at=now + timedelta(seconds=expires_in_s))
+
+
+def counted(registry: CollectorRegistry, result: str) -> float:
+    return registry.get_sample_value("vd_outbox_messages_total", {"result": result}) or 0.0
+
+
+async def test_the_console_prints_one_line_per_message(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    keys = SQLiteKeys(tmp_path / "keys.sqlite3")
+    outbox = Outbox(ConsoleSender(), keys, lambda: datetime.now(UTC), 0)
+    await outbox.deliver(await code_event(keys))
+    await outbox.deliver(await code_event(keys, expires_in_s=-1))
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("[outbox] sms to 13800000000: ")
+    assert "246810" in lines[0]
+
+
+async def test_the_webhook_is_retried_until_it_takes_the_message(tmp_path: Path) -> None:
+    received: list[dict[str, Any]] = []
+    refusals = [503, 500]
+
+    async def hook(request: web.Request) -> web.Response:
+        if refusals:
+            return web.Response(status=refusals.pop(0))
+        received.append(await request.json())
+        return web.Response(status=204)
+
+    app = web.Application()
+    app.router.add_post("/sms", hook)
+    server = TestServer(app, host="127.0.0.1")
+    await server.start_server()
+    try:
+        keys = SQLiteKeys(tmp_path / "keys.sqlite3")
+        registry = CollectorRegistry()
+        outbox = Outbox(WebhookSender(str(server.make_url("/sms"))), keys,
+                        lambda: datetime.now(UTC), 5, registry)
+        await outbox.deliver(await code_event(keys))
+        assert received == [{"channel": "sms", "to": "13800000000",
+                             "text": received[0]["text"]}]
+        assert "246810" in received[0]["text"]
+        assert (counted(registry, "failed"), counted(registry, "sent")) == (2, 1)
+
+        refusals.extend([500] * 3)
+        other = CollectorRegistry()
+        stubborn = Outbox(WebhookSender(str(server.make_url("/sms"))), keys,
+                          lambda: datetime.now(UTC), 1, other)
+        await stubborn.deliver(await code_event(keys))
+        assert counted(other, "set_aside") == 1 and len(received) == 1
+    finally:
+        await server.close()
