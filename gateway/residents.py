@@ -17,7 +17,7 @@ import secrets
 from aiohttp import web
 
 from gateway.errors import ApiError
-from gateway.http import Call, answer
+from gateway.http import SESSIONS, Call, answer
 from gateway.masking import mask_phone
 from gateway.people import account_id_for, decide, envelope, grant_to_phone
 from gateway.personal import ERASED, Opened
@@ -240,4 +240,6 @@ async def _close_account_of(call: Call, account_id: str, resident_id: str) -> No
     if all(g.role is Role.RESIDENT and g.subject == resident_id for g in account.grants):
         await decide(call, ac.CloseAccount(**envelope(call, call.actor), account_id=account_id,
                                            reason="erased"))
+        for session in account.sessions:
+            call.request.app[SESSIONS].forget(session.family)
         await call.sealer.erase(account_id)

@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import logging
 import os
 from collections.abc import Awaitable, Callable, Sequence
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from redis.asyncio import Redis
-from redis.exceptions import RedisError
+from redis.exceptions import RedisError, ResponseError
 
 from gateway.ports import Unavailable
 from runtime.kafka_log import partition_counts
@@ -28,10 +29,15 @@ from runtime.settings import Settings
 from schemas.base import PersonKey
 from schemas.topics import PERSON_KEYS
 
+log = logging.getLogger("vdispatch.keys")
 KEY_BYTES = 32
 PENDING = "p:"
 READY_WAITS = 50
 READY_WAIT_S = 0.05
+REWRITE_WAITS = 100
+REWRITE_WAIT_S = 0.05
+"""A rewrite of the append-only file already under way began before the key was deleted
+and may still hold it: another one is asked for once it is done (waiting at most 5 s)."""
 Publish = Callable[[str, bytes | None], Awaitable[None]]
 
 DROP_IF_PENDING_LUA = """
@@ -103,10 +109,22 @@ class RedisKeys:
                 return False
             await self.publish(person, None)
             await self.redis.hdel(self.hash, person)
-            await self.redis.bgrewriteaof()
+            await self._rewrite_aof()
         except RedisError as e:
             raise KeysUnavailable(f"the key store did not answer: {e!r}") from e
         return True
+
+    async def _rewrite_aof(self) -> None:
+        for _ in range(REWRITE_WAITS):
+            try:
+                await self.redis.bgrewriteaof()
+                return
+            except ResponseError as e:
+                if "already in progress" not in str(e):
+                    raise
+            await asyncio.sleep(REWRITE_WAIT_S)
+        log.warning("Redis kept rewriting its append-only file: an erased key may stay in it "
+                    "until the next rewrite")
 
 
 def key_record(person: str, key: bytes | None) -> bytes | None:

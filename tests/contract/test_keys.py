@@ -57,6 +57,15 @@ class KeyStoreContract:
         assert again != first
 
 
+    async def test_erasures_one_right_after_another_all_succeed(self, keys: KeyStore) -> None:
+        """A resident and their account are erased together (a second rewrite of Redis's
+        append-only file is asked for while the first still runs)."""
+        people = [f"E{n}" for n in range(4)]
+        await keys.keys_of(people, create=True)
+        assert [await keys.destroy(p) for p in people] == [True] * 4
+        assert await keys.keys_of(people) == {}
+
+
 class TestSQLiteKeys(KeyStoreContract):
     @pytest.fixture
     def keys(self, tmp_path: Path) -> KeyStore:

@@ -87,3 +87,40 @@ async def settled_counts(platform: Platform) -> Any:
             "position"] else None
 
     return await eventually(steady, timeout_s=30)
+
+
+async def test_a_profile_rests_sealed_and_erasure_removes_it_with_its_account(
+    platform: Platform,
+) -> None:
+    district = await make_district(platform)
+    marker = uuid.uuid4().hex[:8]
+    phone = f"137{uuid.uuid4().int % 10**8:08d}"
+    staff = district.staff
+    made = await staff.post("/api/v1/residents", {
+        "name": f"李{marker}", "phone": phone, "area": district.hamlet,
+        "address": f"河东{marker}号", "birth_year": 1940, "tags": ["living_alone"]})
+    assert made.status == 201, made.body
+    resident_id = made.body["resident_id"]
+    profile = (await staff.get(f"/api/v1/residents/{resident_id}")).body
+    assert profile["phone"] == phone and marker in profile["address"]
+    assert platform.kept is not None
+    kept = await platform.kept()
+    for plain in (marker, phone):
+        assert plain.encode() not in kept, f"{plain} rests in the clear"
+    anyone = platform.anonymous()
+    assert (await anyone.post("/api/v1/auth/codes", {"phone": phone})).status == 202
+    signed = await anyone.post("/api/v1/auth/sign-in", {
+        "phone": phone, "code": await platform.code_sent_to(phone)})
+    assert signed.status == 200 and signed.body["subject"] == resident_id
+    own = platform.with_token(signed.body["access_token"])
+    assert (await own.get(f"/api/v1/residents/{resident_id}")).status == 200
+
+    assert (await staff.request("DELETE", f"/api/v1/residents/{resident_id}")).status == 204
+    assert (await staff.get(f"/api/v1/residents/{resident_id}")).status == 404
+
+    async def closed() -> bool:
+        return (await own.get("/api/v1/me")).status == 401
+
+    await eventually(closed, timeout_s=5)
+    listed = (await staff.get(f"/api/v1/residents?area={district.hamlet}")).body
+    assert resident_id not in {r["resident_id"] for r in listed["residents"]}
