@@ -16,15 +16,19 @@ from schemas.common import Role
 
 OLD = "old-secret-0123456789-0123456789-0123456789"
 NEW = "new-secret-0123456789-0123456789-0123456789"
-NOW = datetime.now(UTC)
+
+
+def now() -> datetime:
+    """The time of the call: a module-level one would be minutes old in a long run."""
+    return datetime.now(UTC)
 
 
 def test_a_rotation_keeps_old_tokens_until_their_key_is_dropped() -> None:
     before = KeyRing.parse(f"k1:{OLD}")
     during = KeyRing.parse(f"k2:{NEW},k1:{OLD}")
     after = KeyRing.parse(f"k2:{NEW}")
-    old_token = issue_token(before, Role.STAFF, "S1", NOW, 600)
-    new_token = issue_token(during, Role.STAFF, "S1", NOW, 600)
+    old_token = issue_token(before, Role.STAFF, "S1", now(), 600)
+    new_token = issue_token(during, Role.STAFF, "S1", now(), 600)
     assert jwt.get_unverified_header(old_token)["kid"] == "k1"
     assert jwt.get_unverified_header(new_token)["kid"] == "k2"
     for ring, token in ((during, old_token), (during, new_token), (after, new_token)):
@@ -54,16 +58,16 @@ def test_a_bad_key_ring_setting_is_refused(text: str) -> None:
 
 def test_a_staff_token_carries_its_scope_family_and_password_flag() -> None:
     ring = KeyRing.parse(f"k1:{OLD}")
-    token = issue_token(ring, Role.STAFF, "S2", NOW, 600, scope="430511001", family="f1",
+    token = issue_token(ring, Role.STAFF, "S2", now(), 600, scope="430511001", family="f1",
                         must_change_password=True)
     principal = verify_token(ring, token)
     assert (principal.scope, principal.family, principal.must_change_password) == (
         "430511001", "f1", True)
-    assert verify_token(ring, issue_token(ring, Role.STAFF, "S1", NOW, 600)).scope is None
+    assert verify_token(ring, issue_token(ring, Role.STAFF, "S1", now(), 600)).scope is None
     for role, scope in ((Role.RESIDENT, "430511"), (Role.STAFF, "43051"),
                         (Role.STAFF, "430511\n")):
         with pytest.raises(ValueError, match="scope"):
-            issue_token(ring, role, "X1", NOW, 600, scope=scope)
+            issue_token(ring, role, "X1", now(), 600, scope=scope)
     forged = jwt.encode({"iss": "vdispatch", "sub": "R1", "role": "resident", "iat": 0,
                          "scope": "430511", "exp": 4_000_000_000}, OLD, algorithm="HS256",
                         headers={"kid": "k1"})
