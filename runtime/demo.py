@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import random
 import sys
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
@@ -103,6 +104,9 @@ async def seed(seeder: Seeder, district: DemoDistrict) -> dict[str, str]:
                                 f"volunteer:{body['volunteer_id']}"))
     for body in district.catalog:
         await _must(seeder.post(*staff, "/api/v1/catalog", body, f"gift:{body['item_id']}"))
+    for body in profiles(district):
+        await _must(seeder.post(*staff, "/api/v1/residents", body,
+                                f"resident:{body['resident_id']}"))
 
     leaders = {str(t["team_id"]): str(t["leader_id"]) for t in district.teams}
     members: dict[str, list[str]] = {}
@@ -151,6 +155,22 @@ async def open_demo_accounts(channel: AccountChannel, secret: str,
                                 DEMO_PASSWORD)
 
 
+def profiles(district: DemoDistrict) -> list[dict[str, object]]:
+    """The district's residents as the office knows them: birth years and circumstances
+    drawn from a generator of their own, so the district's other draws stay as they are."""
+    rng = random.Random(f"profiles:{PROFILE_SEED}")  # noqa: S311 - demo data, not cryptography
+    found = []
+    for resident in district.residents:
+        elder = rng.random() < 0.75
+        tags = [tag for tag, share in PROFILE_TAGS if rng.random() < share] if elder else []
+        found.append({**resident, "birth_year": rng.randint(1932, 1958) if elder
+                      else rng.randint(1960, 2000), "tags": tags})
+    return found
+
+
+PROFILE_SEED = 511
+PROFILE_TAGS = (("living_alone", 0.35), ("empty_nest", 0.25), ("low_income", 0.15),
+                ("care_dependent", 0.1), ("disability", 0.06), ("extreme_hardship", 0.04))
 HISTORY_ORDERS = 36
 CREW_HOURS = (3.0, 2.5, 2.0)
 

@@ -51,6 +51,8 @@ async def sign_in_as_printed(session: aiohttp.ClientSession, base_url: str,
     assert set(signed) == {"staff", "town", "leader", "volunteer", "resident"}
     town = await Client(session, base_url, signed["town"]).get("/api/v1/me")
     assert town.body["scope"] == "430511001" and town.body["role"] == "staff"
+    known = await Client(session, base_url, signed["staff"]).get("/api/v1/residents?limit=50")
+    assert len(known.body["residents"]) == 20, "the demo district's residents have profiles"
     return signed
 
 
