@@ -3,12 +3,14 @@
 // with backoff, sending Last-Event-ID. Every message is a whole snapshot, so a reconnect needs
 // nothing else. The board never asks for names, phones or addresses: the snapshot has none,
 // and neither do the area tree, the service types or the candidate teams it reads. Residents'
-// profiles are read only when staff open the residents panel (staff-people.js).
+// profiles are read only when staff open the residents panel (staff-people.js); the office
+// panel (staff-admin.js) manages teams, staff, kiosks and shows the audit trail.
 
 import {
   $, ApiError, announce, api, clear, currentToken, explain, fmtDuration, fmtNumber, fmtTime,
   frame, h, has, lang, onLang, shortId, t,
 } from "./vd.js";
+import { startAdmin } from "./staff-admin.js";
 import { startPeople } from "./staff-people.js";
 
 const STRINGS = {
@@ -701,11 +703,13 @@ frame("staff", STRINGS, () => {
   setInterval(() => state.snapshot && state.snapshot.overdue.length && scheduleRender(), 5000);
   refreshDirectory(true);
   readStream();
-  const panel = $("#people-panel");
-  panel.addEventListener("toggle", () => {
-    if (panel.open && !panel.dataset.started) {
-      panel.dataset.started = "1";
-      startPeople($("#people"));
-    }
-  });
+  for (const [panelId, sectionId, start] of [["#people-panel", "#people", startPeople], ["#admin-panel", "#admin", startAdmin]]) {
+    const panel = $(panelId);
+    panel.addEventListener("toggle", () => {
+      if (panel.open && !panel.dataset.started) {
+        panel.dataset.started = "1";
+        start($(sectionId));
+      }
+    });
+  }
 });

@@ -1,7 +1,10 @@
 """The staff page's residents panel in real Chromium: it loads nothing until staff open it;
 then staff register a resident without a phone, find them by name, read their profile, and
 order a service on their behalf by phone; the order is the resident's and its history names
-the staff member and the channel."""
+the staff member and the channel. The office panel changes a team's capacity and whether it
+takes new work, creates a staff account (one-time password shown once), registers a kiosk
+(device key shown once, which signs the kiosk in) and revokes it, and lists the audit trail,
+where each of those writes is recorded."""
 
 from __future__ import annotations
 
@@ -55,3 +58,48 @@ async def test_staff_register_a_resident_and_order_on_their_behalf(
     [request] = await eventually(ordered)
     first = request["history"][0]
     assert (first["actor_id"], first["channel"]) == ("S-panel", "phone")
+
+
+async def test_the_office_panel_changes_teams_adds_staff_and_kiosks_and_shows_the_audit(
+    pages: Pages, platform: Platform
+) -> None:
+    district = await make_district(platform)
+    staff = await pages.open(platform.base_url, "/staff",
+                             platform.token(Role.STAFF, "S-office", scope=district.county),
+                             viewport=DESKTOP)
+    await expect(staff.locator("#app")).to_be_visible()
+    await staff.click("#admin-panel > summary")
+    team = district.teams["hamlet"].team_id
+    row = staff.locator(f"#admin-teams tr[data-team='{team}']")
+    await row.locator("input[type=number]").fill("7")
+    await row.locator("input[type=checkbox]").uncheck()
+    await row.get_by_role("button", name="保存").click()
+    await expect(row).to_contain_text("已保存")
+    changed = await district.staff.get(f"/api/v1/teams/{team}")
+    assert (changed.body["capacity"], changed.body["active"]) == (7, False)
+
+    await staff.fill("#admin-staff-id", f"S{district.county}-desk")
+    await staff.fill("#admin-staff-name", "窗口")
+    await staff.fill("#admin-staff-phone", f"134{int(district.county) % 10**8:08d}")
+    await staff.fill("#admin-staff-scope", district.town)
+    await staff.click("#admin-staff button[type=submit]")
+    await expect(staff.locator("#admin-staff-out")).to_contain_text("一次性密码")
+
+    kiosk_id = f"K{district.county}-hall"
+    await staff.fill("#admin-kiosk-id", kiosk_id)
+    await staff.fill("#admin-kiosk-name", "大厅兑换机")
+    await staff.fill("#admin-kiosk-area", district.village)
+    await staff.click("#admin-kiosk button[type=submit]")
+    await expect(staff.locator("#admin-kiosk-out")).to_contain_text("设备密钥")
+    key = (await staff.locator("#admin-kiosk-out").inner_text()).split("：")[1].split("（")[0]
+    device = await platform.anonymous().post("/api/v1/auth/device",
+                                             {"kiosk_id": kiosk_id, "device_key": key})
+    assert device.status == 200, device.body
+    await staff.click("#admin-kiosk-revoke")
+    await expect(staff.locator("#admin-kiosk-out")).to_contain_text("已停用")
+
+    await expect(staff.locator("#admin-audit li").first).to_contain_text("POST /api/v1/")
+    trail = await district.staff.get("/api/v1/audit?actor=S-office")
+    actions = {r["action"] for r in trail.body["records"]}
+    assert {"PATCH /api/v1/teams/{team_id}", "POST /api/v1/staff", "POST /api/v1/kiosks",
+            "POST /api/v1/kiosks/{kiosk_id}/revoke"} <= actions

@@ -1,0 +1,163 @@
+// The staff page's office panel: the teams of the scope (capacity and whether they take new
+// work), staff accounts and kiosks (a one-time password or device key is shown once), and the
+// audit trail of the scope.
+import { addStrings, api, clear, explain, fmtTime, h, newKey, t } from "./vd.js";
+
+addStrings({
+  "admin.title": ["办公室管理", "Office"],
+  "admin.teams": ["服务队", "Teams"],
+  "admin.capacity": ["容量", "Capacity"],
+  "admin.active": ["接收新任务", "Takes new work"],
+  "admin.save": ["保存", "Save"],
+  "admin.saved": ["已保存。", "Saved."],
+  "admin.staff": ["新增工作人员", "Add a staff member"],
+  "admin.staff_id": ["工作人员编号", "Staff id"],
+  "admin.name": ["姓名", "Name"],
+  "admin.phone": ["手机号", "Mobile"],
+  "admin.scope": ["辖区（区域编码）", "Scope (area code)"],
+  "admin.create": ["创建", "Create"],
+  "admin.one_time": ["一次性密码：{password}（只显示这一次，首次登录须修改）", "One-time password: {password} (shown once; it must be changed at the first sign-in)"],
+  "admin.kiosks": ["兑换机", "Kiosks"],
+  "admin.kiosk_id": ["兑换机编号", "Kiosk id"],
+  "admin.area": ["所在区域编码", "Area code"],
+  "admin.register": ["登记", "Register"],
+  "admin.device_key": ["设备密钥：{key}（只显示这一次，请在兑换机上输入）", "Device key: {key} (shown once: enter it on the kiosk)"],
+  "admin.revoke": ["停用", "Revoke"],
+  "admin.revoked": ["已停用 {id}。", "{id} is revoked."],
+  "admin.audit": ["操作记录", "Audit trail"],
+  "admin.audit_more": ["更多", "More"],
+  "admin.audit_row": ["{at} {actor}（{role}）{action} {kind} {id}", "{at} {actor} ({role}) {action} {kind} {id}"],
+});
+
+function field(id, key, input) {
+  return h("div", { class: "field" }, h("label", { for: id, i18n: key }), input);
+}
+
+function teamRow(team) {
+  const capacity = h("input", { type: "number", min: "1", max: "10000", value: String(team.capacity), id: `cap-${team.team_id}`, "aria-label": t("admin.capacity") });
+  const active = h("input", { type: "checkbox", checked: team.active, id: `act-${team.team_id}` });
+  const out = h("span", { class: "small", role: "status" });
+  const save = h("button", { type: "button", i18n: "admin.save" });
+  save.addEventListener("click", async () => {
+    out.textContent = "";
+    try {
+      await api("PATCH", `/api/v1/teams/${encodeURIComponent(team.team_id)}`,
+        { capacity: Number(capacity.value), active: active.checked });
+      out.textContent = t("admin.saved");
+    } catch (e) {
+      out.textContent = explain(e);
+    }
+  });
+  return h("tr", { dataset: { team: team.team_id } },
+    h("td", {}, team.name, " ", h("span", { class: "muted small" }, team.team_id)),
+    h("td", { class: "num" }, `${team.load}`), h("td", {}, capacity),
+    h("td", {}, h("label", { class: "inline" }, active, " ", t("admin.active"))),
+    h("td", {}, save, " ", out));
+}
+
+async function loadTeams(body) {
+  clear(body);
+  const found = await api("GET", "/api/v1/teams");
+  for (const team of found.teams) body.append(teamRow(team));
+}
+
+function staffForm() {
+  const inputs = {
+    staff_id: h("input", { id: "admin-staff-id", maxlength: "64" }),
+    name: h("input", { id: "admin-staff-name", maxlength: "100" }),
+    phone: h("input", { id: "admin-staff-phone", type: "tel", maxlength: "11" }),
+    scope: h("input", { id: "admin-staff-scope", inputmode: "numeric", maxlength: "15" }),
+  };
+  const out = h("p", { class: "small", role: "status", id: "admin-staff-out" });
+  const form = h("form", { id: "admin-staff", novalidate: "" }, h("h3", { i18n: "admin.staff" }),
+    field("admin-staff-id", "admin.staff_id", inputs.staff_id), field("admin-staff-name", "admin.name", inputs.name),
+    field("admin-staff-phone", "admin.phone", inputs.phone), field("admin-staff-scope", "admin.scope", inputs.scope),
+    out, h("button", { type: "submit", class: "primary", i18n: "admin.create" }));
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    out.textContent = "";
+    const body = Object.fromEntries(Object.entries(inputs).map(([k, v]) => [k, v.value.trim()]));
+    try {
+      const made = await api("POST", "/api/v1/staff", body, { key: newKey() });
+      out.textContent = t("admin.one_time", { password: made.one_time_password });
+    } catch (err) {
+      out.textContent = explain(err);
+    }
+  });
+  return form;
+}
+
+function kioskForm() {
+  const id = h("input", { id: "admin-kiosk-id", maxlength: "64" });
+  const name = h("input", { id: "admin-kiosk-name", maxlength: "100" });
+  const area = h("input", { id: "admin-kiosk-area", inputmode: "numeric", maxlength: "15" });
+  const out = h("p", { class: "small", role: "status", id: "admin-kiosk-out" });
+  const revoke = h("button", { type: "button", id: "admin-kiosk-revoke", i18n: "admin.revoke" });
+  const form = h("form", { id: "admin-kiosk", novalidate: "" }, h("h3", { i18n: "admin.kiosks" }),
+    field("admin-kiosk-id", "admin.kiosk_id", id), field("admin-kiosk-name", "admin.name", name),
+    field("admin-kiosk-area", "admin.area", area), out,
+    h("div", { class: "actions" }, h("button", { type: "submit", class: "primary", i18n: "admin.register" }), revoke));
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    out.textContent = "";
+    try {
+      const made = await api("POST", "/api/v1/kiosks",
+        { kiosk_id: id.value.trim(), name: name.value.trim(), area: area.value.trim() }, { key: newKey() });
+      out.textContent = t("admin.device_key", { key: made.device_key });
+    } catch (err) {
+      out.textContent = explain(err);
+    }
+  });
+  revoke.addEventListener("click", async () => {
+    out.textContent = "";
+    try {
+      await api("POST", `/api/v1/kiosks/${encodeURIComponent(id.value.trim())}/revoke`, {});
+      out.textContent = t("admin.revoked", { id: id.value.trim() });
+    } catch (err) {
+      out.textContent = explain(err);
+    }
+  });
+  return form;
+}
+
+function auditList() {
+  const list = h("ol", { id: "admin-audit", class: "items small" });
+  const more = h("button", { type: "button", class: "quiet", hidden: "", i18n: "admin.audit_more" });
+  let cursor = null;
+  async function load(next) {
+    const params = new URLSearchParams({ limit: "20" });
+    if (next && cursor) params.set("cursor", cursor);
+    const found = await api("GET", "/api/v1/audit?" + params.toString());
+    if (!next) clear(list);
+    for (const r of found.records) {
+      list.append(h("li", {}, t("admin.audit_row", {
+        at: fmtTime(r.at, true), actor: r.actor_id, role: t("role." + r.actor_role),
+        action: r.action, kind: r.object_kind, id: r.object_id,
+      })));
+    }
+    cursor = found.next_cursor;
+    more.hidden = !cursor;
+  }
+  more.addEventListener("click", () => load(true).catch(() => {}));
+  return { section: h("div", {}, h("h3", { i18n: "admin.audit" }), list, more), load };
+}
+
+/** Build the panel when staff first open it. */
+export async function startAdmin(section) {
+  const body = h("tbody", { id: "admin-teams" });
+  const error = h("p", { class: "error-text", role: "alert" });
+  const audit = auditList();
+  section.append(
+    h("h2", { class: "sr-only", i18n: "admin.title" }),
+    h("h3", { i18n: "admin.teams" }),
+    h("div", { class: "scroll" }, h("table", {},
+      h("thead", {}, h("tr", {}, h("th", { scope: "col", i18n: "teams.name" }), h("th", { scope: "col", class: "num", i18n: "teams.load" }),
+        h("th", { scope: "col", i18n: "admin.capacity" }), h("th", { scope: "col", i18n: "admin.active" }), h("th", { scope: "col" }))),
+      body)),
+    error, staffForm(), kioskForm(), audit.section);
+  try {
+    await Promise.all([loadTeams(body), audit.load(false)]);
+  } catch (e) {
+    error.textContent = explain(e);
+  }
+}
