@@ -1,5 +1,5 @@
-// The staff page's office panel: the teams of the scope (capacity and whether they take new
-// work), staff accounts and kiosks (a one-time password or device key is shown once), and the
+// The staff page's office panel: the teams of the scope (capacity, whether they take new work,
+// leader, deputies, areas, service types; members moved or retired), staff accounts and kiosks (a one-time password or device key is shown once), and the
 // audit trail of the scope.
 import { addStrings, api, clear, explain, fmtTime, h, newKey, t } from "./vd.js";
 
@@ -24,6 +24,15 @@ addStrings({
   "admin.device_key": ["设备密钥：{key}（只显示这一次，请在兑换机上输入）", "Device key: {key} (shown once: enter it on the kiosk)"],
   "admin.revoke": ["停用", "Revoke"],
   "admin.revoked": ["已停用 {id}。", "{id} is revoked."],
+  "admin.edit": ["修改", "Edit"],
+  "admin.leader": ["队长编号", "Leader id"],
+  "admin.deputies": ["副队长编号（逗号分隔）", "Deputies' ids (comma-separated)"],
+  "admin.areas": ["服务区域编码（逗号分隔，第一个为驻地）", "Area codes (comma-separated, the base first)"],
+  "admin.types": ["服务类型", "Service types"],
+  "admin.members": ["队员", "Members"],
+  "admin.move": ["调往", "Move to"],
+  "admin.retire": ["退出", "Retire"],
+  "admin.retired": ["已退出", "Retired"],
   "admin.audit": ["操作记录", "Audit trail"],
   "admin.audit_more": ["更多", "More"],
   "admin.audit_row": ["{at} {actor}（{role}）{action} {kind} {id}", "{at} {actor} ({role}) {action} {kind} {id}"],
@@ -31,6 +40,12 @@ addStrings({
 
 function field(id, key, input) {
   return h("div", { class: "field" }, h("label", { for: id, i18n: key }), input);
+}
+
+const roster = { teams: [], types: [] };
+
+function list(value) {
+  return value.split(/[,，\s]+/).map((x) => x.trim()).filter(Boolean);
 }
 
 function teamRow(team) {
@@ -48,17 +63,96 @@ function teamRow(team) {
       out.textContent = explain(e);
     }
   });
-  return h("tr", { dataset: { team: team.team_id } },
+  const edit = h("button", { type: "button", class: "quiet", i18n: "admin.edit" });
+  const row = h("tr", { dataset: { team: team.team_id } },
     h("td", {}, team.name, " ", h("span", { class: "muted small" }, team.team_id)),
     h("td", { class: "num" }, `${team.load}`), h("td", {}, capacity),
     h("td", {}, h("label", { class: "inline" }, active, " ", t("admin.active"))),
-    h("td", {}, save, " ", out));
+    h("td", {}, save, " ", edit, " ", out));
+  const detail = h("tr", { class: "team-detail", hidden: "", dataset: { teamDetail: team.team_id } },
+    h("td", { colspan: "5" }));
+  edit.addEventListener("click", () => {
+    detail.hidden = !detail.hidden;
+    if (!detail.hidden && !detail.dataset.built) {
+      detail.dataset.built = "1";
+      detail.firstChild.append(teamEditor(team), membersOf(team));
+    }
+  });
+  return [row, detail];
+}
+
+function teamEditor(team) {
+  const id = (k) => `${k}-${team.team_id}`;
+  const leader = h("input", { id: id("leader"), value: team.leader_id, maxlength: "64" });
+  const deputies = h("input", { id: id("deputies"), value: team.deputies.join(", ") });
+  const areas = h("input", { id: id("areas"), value: team.areas.join(", ") });
+  const types = h("fieldset", { class: "tags" }, h("legend", { i18n: "admin.types" }),
+    ...roster.types.map((s) => h("label", { class: "inline" },
+      h("input", { type: "checkbox", value: s.code, checked: team.service_types.includes(s.code) }), " ", s.name_zh)));
+  const out = h("p", { class: "small", role: "status" });
+  const form = h("form", { class: "team-editor", novalidate: "" },
+    field(id("leader"), "admin.leader", leader), field(id("deputies"), "admin.deputies", deputies),
+    field(id("areas"), "admin.areas", areas), types, out,
+    h("button", { type: "submit", class: "primary", i18n: "admin.save" }));
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    out.textContent = "";
+    try {
+      await api("PATCH", `/api/v1/teams/${encodeURIComponent(team.team_id)}`, {
+        leader_id: leader.value.trim(), deputies: list(deputies.value), areas: list(areas.value),
+        service_types: [...types.querySelectorAll("input:checked")].map((i) => i.value),
+      });
+      out.textContent = t("admin.saved");
+    } catch (err) {
+      out.textContent = explain(err);
+    }
+  });
+  return form;
+}
+
+function membersOf(team) {
+  const items = h("ul", { class: "items small", dataset: { members: team.team_id } });
+  const box = h("div", {}, h("h4", { i18n: "admin.members" }), items);
+  api("GET", `/api/v1/volunteers?team_id=${encodeURIComponent(team.team_id)}&limit=200`).then((found) => {
+    for (const v of found.volunteers) items.append(memberRow(v));
+  }).catch((e) => items.append(h("li", { class: "error-text" }, explain(e))));
+  return box;
+}
+
+function memberRow(v) {
+  const out = h("span", { role: "status" });
+  const move = h("select", { "aria-label": t("admin.move") },
+    ...roster.teams.map((x) => h("option", { value: x.team_id, selected: x.team_id === v.team_id }, x.name)));
+  move.addEventListener("change", async () => {
+    out.textContent = "";
+    try {
+      await api("PATCH", `/api/v1/volunteers/${encodeURIComponent(v.volunteer_id)}`, { team_id: move.value });
+      out.textContent = t("admin.saved");
+    } catch (err) {
+      out.textContent = explain(err);
+    }
+  });
+  const retire = h("button", { type: "button", class: "quiet", i18n: "admin.retire", disabled: !v.active });
+  retire.addEventListener("click", async () => {
+    out.textContent = "";
+    try {
+      await api("PATCH", `/api/v1/volunteers/${encodeURIComponent(v.volunteer_id)}`, { active: false });
+      retire.disabled = true;
+      out.textContent = t("admin.retired");
+    } catch (err) {
+      out.textContent = explain(err);
+    }
+  });
+  return h("li", { dataset: { volunteer: v.volunteer_id } }, `${v.name} (${v.volunteer_id}) `,
+    h("label", { class: "inline" }, t("admin.move"), " ", move), " ", retire, " ", out);
 }
 
 async function loadTeams(body) {
   clear(body);
-  const found = await api("GET", "/api/v1/teams");
-  for (const team of found.teams) body.append(teamRow(team));
+  const [found, types] = await Promise.all([api("GET", "/api/v1/teams"), api("GET", "/api/v1/service-types")]);
+  roster.teams = found.teams;
+  roster.types = types.service_types;
+  for (const team of found.teams) body.append(...teamRow(team));
 }
 
 function staffForm() {

@@ -103,3 +103,35 @@ async def test_the_office_panel_changes_teams_adds_staff_and_kiosks_and_shows_th
     actions = {r["action"] for r in trail.body["records"]}
     assert {"PATCH /api/v1/teams/{team_id}", "POST /api/v1/staff", "POST /api/v1/kiosks",
             "POST /api/v1/kiosks/{kiosk_id}/revoke"} <= actions
+
+
+async def test_the_office_panel_edits_a_team_and_moves_and_retires_volunteers(
+    pages: Pages, platform: Platform
+) -> None:
+    district = await make_district(platform)
+    staff = await pages.open(platform.base_url, "/staff",
+                             platform.token(Role.STAFF, "S-roster", scope=district.county),
+                             viewport=DESKTOP)
+    await staff.click("#admin-panel > summary")
+    hamlet, village = district.teams["hamlet"], district.teams["village"]
+    row = staff.locator(f"#admin-teams tr[data-team='{hamlet.team_id}']")
+    await row.get_by_role("button", name="修改").click()
+    detail = staff.locator(f"tr[data-team-detail='{hamlet.team_id}']")
+    await detail.locator(f"#deputies-{hamlet.team_id}").fill(hamlet.volunteers[1])
+    await detail.locator("input[value=cleaning]").check()
+    await detail.locator(".team-editor button[type=submit]").click()
+    await expect(detail.locator(".team-editor [role=status]")).to_contain_text("已保存")
+    team = (await district.staff.get(f"/api/v1/teams/{hamlet.team_id}")).body
+    assert team["deputies"] == [hamlet.volunteers[1]] and "cleaning" in team["service_types"]
+
+    mover = detail.locator(f"li[data-volunteer='{hamlet.volunteers[2]}']")
+    await mover.locator("select").select_option(village.team_id)
+    await expect(mover).to_contain_text("已保存")
+    leaver = detail.locator(f"li[data-volunteer='{hamlet.volunteers[0]}']")
+    await leaver.get_by_role("button", name="退出").click()
+    await expect(leaver).to_contain_text("已退出")
+    moved = (await district.staff.get(f"/api/v1/volunteers?team_id={village.team_id}")).body
+    assert hamlet.volunteers[2] in {v["volunteer_id"] for v in moved["volunteers"]}
+    gone = (await district.staff.get(f"/api/v1/volunteers?team_id={hamlet.team_id}")).body
+    active = {v["volunteer_id"]: v["active"] for v in gone["volunteers"]}
+    assert active[hamlet.volunteers[0]] is False
