@@ -15,7 +15,6 @@ from gateway.routes import STAFF, _limit, route
 from schemas.audit import AuditRecord
 
 CURSOR = re.compile(r"([0-9]{1,12}(?:\.[0-9]{1,9})?)~([0-9a-f-]{36})")
-AREA = re.compile(r"[0-9]{6}(?:[0-9]{3}){0,3}")
 ACTOR = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}")
 SCAN_PAGES_MAX = 5
 """With `actor=` inside a scope, records of the actor outside the scope are skipped: at most
@@ -39,11 +38,7 @@ class AuditListOut(BaseModel):
 async def list_audit(call: Call) -> web.StreamResponse:
     query = call.request.query
     limit = _limit(call)
-    area = query.get("area") or call.who.scope
-    if area is not None:
-        if not AREA.fullmatch(area):
-            raise ApiError(400, "bad_area", "area must be an area code")
-        call.creates_in(area)
+    area = call.listed_area()
     actor = query.get("actor")
     if actor is not None and not ACTOR.fullmatch(actor):
         raise ApiError(400, "bad_actor", "actor must be an id")

@@ -11,6 +11,7 @@ import hashlib
 import hmac
 import json
 import logging
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -46,6 +47,7 @@ PASSWORD_FREE = frozenset({"/api/v1/auth/password", "/api/v1/me"})
 
 KIND_STATUS = {"invalid": 422, "not_found": 404, "forbidden": 403, "conflict": 409}
 IDEMPOTENCY_KEY_MAX = 200
+AREA_CODE = re.compile(r"[0-9]{6}(?:[0-9]{3}){0,3}")
 JSON_DEPTH_MAX = 8
 """No body of the contract nests deeper than 3; anything much deeper is not a client of it."""
 
@@ -114,6 +116,21 @@ class Call:
         if not self.sees(area):
             raise ApiError(403, "out_of_scope", "this area is outside your scope",
                            {"area": area, "scope": self.who.scope})
+
+    async def registers_in(self, area: str) -> None:
+        """A registration's area: in the caller's scope (403) and registered (422)."""
+        self.creates_in(area)
+        if await self.views.area(area) is None:
+            raise ApiError(422, "unknown_area", f"no area {area}", {"field": "area"})
+
+    def listed_area(self) -> str | None:
+        """A list's `?area=`, or the caller's scope: an area code within the scope."""
+        area = self.request.query.get("area") or self.who.scope
+        if area is not None:
+            if not AREA_CODE.fullmatch(area):
+                raise ApiError(400, "bad_area", "area must be an area code")
+            self.creates_in(area)
+        return area
 
     @property
     def actor(self) -> Actor:

@@ -18,7 +18,9 @@ import hashlib
 import hmac
 import re
 import secrets
+from collections.abc import Coroutine
 from datetime import timedelta
+from typing import Any, TypeVar
 from uuid import uuid4
 
 from aiohttp import web
@@ -39,6 +41,7 @@ from schemas.base import SYSTEM, Actor, Command, CommandOutcome
 from schemas.common import Role, county_of
 from schemas.residents import RegisterResident
 
+T = TypeVar("T")
 REFRESH_PREFIX = "rt1"
 HASHER = PasswordHasher()
 """argon2id with the library's defaults (RFC 9106's second recommended profile)."""
@@ -225,15 +228,10 @@ async def sign_up(call: Call) -> web.StreamResponse:
     password = await hash_password(body.password) if body.password else None
     sealed = await call.sealer.seal(account_id, {"phone": body.phone, "name": body.name})
     resident_id = f"R{secrets.token_hex(6)}"
-    try:
-        opened = await decide(call, ac.OpenAccount(
-            **envelope(call), account_id=account_id, phone=sealed["phone"] or "",
-            name=sealed["name"] or "", grant=Grant(role=Role.RESIDENT, subject=resident_id),
-            code_hash=code_hash(account_id, body.code), password_hash=password))
-    except ApiError as e:
-        if e.code == "bad_credentials":
-            raise await _failed(call, account_id) from e
-        raise
+    opened = await _counted(call, account_id, decide(call, ac.OpenAccount(
+        **envelope(call), account_id=account_id, phone=sealed["phone"] or "",
+        name=sealed["name"] or "", grant=Grant(role=Role.RESIDENT, subject=resident_id),
+        code_hash=code_hash(account_id, body.code), password_hash=password)))
     subject = str((opened.result or {}).get("subject", resident_id))
     profile = await call.sealer.seal(subject, {"name": body.name, "phone": body.phone,
                                                "address": body.address})
@@ -273,15 +271,28 @@ async def sign_in(call: Call) -> web.StreamResponse:
     account_id = account_id_for(call.config.secret, body.phone)
     await _limit_address(call)
     await _check_failures(call, account_id)
+    if body.code is not None:
+        return await _counted(call, account_id, _start(call, account_id, body.role, "code",
+                                                       code=body.code))
+    assert body.password is not None
+    return await _counted(call, account_id, _start_with_secret(
+        call, account_id, body.role, "password", body.password))
+
+
+async def _start_with_secret(call: Call, account_id: str, role: Role | None,
+                             method: ac.SignInMethod, secret: str) -> web.Response:
+    """A session for whoever knows the account's password (a kiosk's: its device key)."""
+    account = await call.views.person_account(account_id)
+    stored = account.password_hash if account is not None and account.opened else None
+    if not await password_matches(stored, secret):
+        raise ApiError(401, "bad_credentials", "wrong")
+    return await _start(call, account_id, role, method, checked=stored)
+
+
+async def _counted(call: Call, account_id: str, attempt: Coroutine[Any, Any, T]) -> T:
+    """A sign-in attempt whose wrong credentials count against the phone's limit."""
     try:
-        if body.code is not None:
-            return await _start(call, account_id, body.role, "code", code=body.code)
-        account = await call.views.person_account(account_id)
-        stored = account.password_hash if account is not None and account.opened else None
-        assert body.password is not None
-        if not await password_matches(stored, body.password):
-            raise ApiError(401, "bad_credentials", "wrong")
-        return await _start(call, account_id, body.role, "password", checked=stored)
+        return await attempt
     except ApiError as e:
         if e.code == "bad_credentials":
             raise await _failed(call, account_id) from e
@@ -446,9 +457,7 @@ async def _kiosk_in_scope(call: Call, kiosk_id: str) -> tuple[str, PersonAccount
        errors=COMMAND_ERRORS, tag="kiosks")
 async def register_kiosk(call: Call) -> web.StreamResponse:
     body: api.KioskIn = call.body
-    call.creates_in(body.area)
-    if await call.views.area(body.area) is None:
-        raise ApiError(422, "unknown_area", f"no area {body.area}", {"field": "area"})
+    await call.registers_in(body.area)
     account_id = kiosk_account_id(call.config.secret, body.kiosk_id)
     device_key = secrets.token_urlsafe(24)
     sealed = await call.sealer.seal(account_id, {"name": body.name})
@@ -482,13 +491,5 @@ async def sign_in_device(call: Call) -> web.StreamResponse:
     account_id = kiosk_account_id(call.config.secret, body.kiosk_id)
     await _limit_address(call)
     await _check_failures(call, account_id)
-    account = await call.views.person_account(account_id)
-    stored = account.password_hash if account is not None and account.opened else None
-    try:
-        if not await password_matches(stored, body.device_key):
-            raise ApiError(401, "bad_credentials", "wrong")
-        return await _start(call, account_id, Role.KIOSK, "device", checked=stored)
-    except ApiError as e:
-        if e.code == "bad_credentials":
-            raise await _failed(call, account_id) from e
-        raise
+    return await _counted(call, account_id, _start_with_secret(
+        call, account_id, Role.KIOSK, "device", body.device_key))

@@ -33,7 +33,6 @@ RESIDENT_SCAN_MAX = 2000
 """Profiles read for one filtered list (a tag or a search): a page may come back short,
 with a cursor to go on from."""
 CURSOR = re.compile(r"([0-9]{1,12})~([A-Za-z0-9][A-Za-z0-9_.:-]{0,63})")
-AREA = re.compile(r"[0-9]{6}(?:[0-9]{3}){0,3}")
 QUERY_MAX = 50
 SELF_OR_STAFF = (Role.RESIDENT, Role.STAFF)
 
@@ -81,9 +80,7 @@ async def _profile(call: Call) -> ResidentProfile:
        errors=COMMAND_ERRORS, tag="residents")
 async def register_resident(call: Call) -> web.StreamResponse:
     body: api.ResidentIn = call.body
-    call.creates_in(body.area)
-    if await call.views.area(body.area) is None:
-        raise ApiError(422, "unknown_area", f"no area {body.area}", {"field": "area"})
+    await call.registers_in(body.area)
     resident_id = body.resident_id or new_resident_id()
     if body.phone is not None:
         account_id = account_id_for(call.config.secret, body.phone)
@@ -124,11 +121,7 @@ def _cursor(raw: str | None) -> tuple[float, str] | None:
 async def list_residents(call: Call) -> web.StreamResponse:
     query = call.request.query
     limit = _limit(call)
-    area = query.get("area") or call.who.scope
-    if area is not None:
-        if not AREA.fullmatch(area):
-            raise ApiError(400, "bad_area", "area must be an area code")
-        call.creates_in(area)
+    area = call.listed_area()
     raw_tag = query.get("tag")
     if raw_tag is not None and raw_tag not in {t.value for t in Tag}:
         raise ApiError(400, "bad_tag", "tag must be one of the tags",

@@ -594,6 +594,18 @@ export function frame(pageRole, strings, start, options = {}) {
   }
 }
 
+/** Ask for a one-time code for the phone typed in, and say where it went. */
+async function sendCodeTo(phone, code, sent, error) {
+  error.textContent = "";
+  try {
+    const out = await post("/api/v1/auth/codes", { phone: phone.value.trim() });
+    sent.textContent = t("signin.code_sent", { to: out.sent_to, m: Math.round(out.expires_in_s / 60) });
+    code.focus();
+  } catch (e) {
+    error.textContent = explain(e);
+  }
+}
+
 /**
  * The phone sign-in form, placed before the token form (which folds away under a
  * disclosure): phone + password, or phone + a code sent by text message. A session opened
@@ -631,16 +643,7 @@ function signInForm(pageRole, tokenForm, enter, showLogin, options) {
   folded.append(tokenForm);
   folded.before(form, change);
 
-  sendCode.addEventListener("click", async () => {
-    error.textContent = "";
-    try {
-      const out = await post("/api/v1/auth/codes", { phone: phone.value.trim() });
-      sent.textContent = t("signin.code_sent", { to: out.sent_to, m: Math.round(out.expires_in_s / 60) });
-      code.focus();
-    } catch (e) {
-      error.textContent = explain(e);
-    }
-  });
+  sendCode.addEventListener("click", () => sendCodeTo(phone, code, sent, error));
   form.addEventListener("submit", async (e) => {
     e.preventDefault();
     error.textContent = "";
@@ -760,16 +763,7 @@ function signUpForm(signIn, enter) {
     }
     phone.focus();
   });
-  sendCode.addEventListener("click", async () => {
-    error.textContent = "";
-    try {
-      const out = await post("/api/v1/auth/codes", { phone: phone.value.trim() });
-      sent.textContent = t("signin.code_sent", { to: out.sent_to, m: Math.round(out.expires_in_s / 60) });
-      code.focus();
-    } catch (e) {
-      error.textContent = explain(e);
-    }
-  });
+  sendCode.addEventListener("click", () => sendCodeTo(phone, code, sent, error));
   form.addEventListener("submit", async (e) => {
     e.preventDefault();
     error.textContent = "";
