@@ -16,10 +16,10 @@ import secrets
 
 from aiohttp import web
 
+from gateway.accounts import account_id_for, decide, envelope, grant_to_phone
 from gateway.errors import ApiError
 from gateway.http import SESSIONS, Call, answer
 from gateway.masking import mask_phone
-from gateway.people import account_id_for, decide, envelope, grant_to_phone
 from gateway.personal import ERASED, Opened
 from gateway.routes import COMMAND_ERRORS, STAFF, _limit, route
 from schemas import accounts as ac

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from gateway.accounts import grant_to_phone
 from gateway.errors import ApiError
 from gateway.http import Call, answer, execute
-from gateway.people import grant_to_phone
 from gateway.personal import Opened
 from gateway.routes import (
     COMMAND_ERRORS,

@@ -19,6 +19,7 @@ from aiohttp import web
 from pydantic import BaseModel
 
 from consumers.ledger.rules import quarter_of
+from gateway.accounts import grant_to_phone
 from gateway.auth import SCOPE, SUBJECT
 from gateway.errors import ApiError
 from gateway.http import (
@@ -171,8 +172,6 @@ async def register_team(call: Call) -> web.StreamResponse:
     out = _result(await execute(call, build))
     if isinstance(out, web.Response):
         return out
-    from gateway.people import grant_to_phone
-
     await grant_to_phone(call, body.leader_phone, body.leader_name or body.leader_id,
                          Grant(role=Role.LEADER, subject=body.leader_id))
     team = await call.views.team(body.team_id)
@@ -214,8 +213,6 @@ async def register_volunteer(call: Call) -> web.StreamResponse:
     out = _result(await execute(call, build))
     if isinstance(out, web.Response):
         return out
-    from gateway.people import grant_to_phone
-
     await grant_to_phone(call, body.phone, body.name,
                          Grant(role=Role.VOLUNTEER, subject=body.volunteer_id))
     return answer(api.VolunteerOut(**body.model_dump()), 201)

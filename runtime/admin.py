@@ -15,7 +15,7 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
 
-from gateway.people import one_time_password, opening
+from gateway.accounts import one_time_password, opening
 from gateway.personal import Sealer
 from runtime.settings import Settings
 from schemas.accounts import Grant

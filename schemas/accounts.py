@@ -1,7 +1,7 @@
 """People's accounts (DESIGN §9): commands, events and the account row.
 
 An account is keyed by an opaque id derived from its phone number with the platform's
-secret (`gateway.people.account_id_for`), so the phone's owner decides uniqueness and a
+secret (`gateway.accounts.account_id_for`), so the phone's owner decides uniqueness and a
 sign-in finds the account without an index; the phone and name themselves travel sealed
 under the account's own data key. Passwords are argon2id hashes, checked by the gateway
 (hashing is slow on purpose and must not stall an owner); one-time codes and refresh
