@@ -18,6 +18,7 @@ from accounts.rules import (
 )
 from accounts.state import AccountState
 from schemas import accounts as ac
+from schemas.accounts import Grant, contact_key
 from schemas.base import Command, Event
 from schemas.decision import Decision, Stamp
 
@@ -44,6 +45,11 @@ def decide_account(state: AccountState, command: Command, now: datetime,
         return _set_password(state, command, stamp)
     if isinstance(command, ac.CloseAccount):
         return _close(state, command, stamp)
+    if isinstance(command, ac.LinkContact):
+        event = stamp.event(ac.ContactLinked, account_id=command.account_id,
+                            holder=command.holder)
+        state.evolve(event)
+        return stamp.accepted([event])
     raise TypeError(f"accounts do not handle {type(command).__name__}")
 
 
@@ -91,8 +97,20 @@ def _open(state: AccountState, c: ac.OpenAccount, stamp: Stamp,
     if c.password_hash is not None:
         events.append(stamp.event(ac.PasswordSet, account_id=c.account_id,
                                   password_hash=c.password_hash, one_time=c.password_one_time))
-    return _apply(state, stamp, events, account_id=c.account_id, role=grant.role.value,
-                  subject=grant.subject, joined=account.opened)
+    links = [_link(stamp, g, c.account_id) for g in _granted(events)]
+    decision = _apply(state, stamp, events, account_id=c.account_id, role=grant.role.value,
+                      subject=grant.subject, joined=account.opened)
+    return Decision(decision.events, tuple(links), decision.outcome)
+
+
+def _granted(events: list[Event]) -> list[Grant]:
+    return [e.grant for e in events if isinstance(e, ac.RoleGranted)]
+
+
+def _link(stamp: Stamp, grant: Grant, holder: str | None) -> Command:
+    """Notices for the grant's subject go to this account's phone (or to none)."""
+    return stamp.command(ac.LinkContact, account_id=contact_key(grant.role, grant.subject),
+                         holder=holder)
 
 
 def _start(state: AccountState, c: ac.StartSession, stamp: Stamp,
@@ -184,5 +202,7 @@ def _close(state: AccountState, c: ac.CloseAccount, stamp: Stamp) -> Decision:
     account = state.account(c.account_id)
     if not account.opened:
         return stamp.rejected("not_found", "not_found", "no such account")
-    return _apply(state, stamp, [stamp.event(ac.AccountClosed, account_id=c.account_id,
-                                             reason=c.reason)], closed=True)
+    decision = _apply(state, stamp, [stamp.event(ac.AccountClosed, account_id=c.account_id,
+                                                 reason=c.reason)], closed=True)
+    return Decision(decision.events, tuple(_link(stamp, g, None) for g in account.grants),
+                    decision.outcome)

@@ -12,16 +12,19 @@ from schemas.base import Event
 from schemas.records import Journal, Ranking, Records
 
 ACCOUNTS = "person_accounts"
+CONTACTS = "contacts"
 
 
 class AccountState:
     def __init__(self, replaced_kept: int = 20) -> None:
         self.accounts: Records[PersonAccount] = Records()
+        self.contacts: Records[str] = Records()
+        """`role:subject` → the account holding that grant ("" once none does)."""
         self.ranks = Ranking()
         self.replaced_kept = replaced_kept
 
     def collections(self) -> dict[str, Records[Any]]:
-        return {ACCOUNTS: self.accounts}
+        return {ACCOUNTS: self.accounts, CONTACTS: self.contacts}
 
     def journals(self) -> dict[str, Journal[Any]]:
         return {}
@@ -32,12 +35,17 @@ class AccountState:
     def restore(self, rows: dict[str, dict[str, Any]]) -> None:
         for key, account in rows.get(ACCOUNTS, {}).items():
             self.accounts.load(key, account)
+        for key, holder in rows.get(CONTACTS, {}).items():
+            self.contacts.load(key, holder)
 
     def account(self, account_id: str) -> PersonAccount:
         return self.accounts.get(account_id) or PersonAccount(account_id=account_id)
 
     def evolve(self, event: Event) -> None:
         if not isinstance(event, ac.AccountEvent):
+            return
+        if isinstance(event, ac.ContactLinked):
+            self.contacts.put(event.account_id, event.holder or "")
             return
         account = self.account(event.account_id)
         self.accounts.put(account.account_id, self._next(account, event))

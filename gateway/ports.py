@@ -16,6 +16,7 @@ from uuid import UUID
 from schemas.accounts import PersonAccount
 from schemas.audit import AuditRecord
 from schemas.base import Command, CommandOutcome
+from schemas.common import Role
 from schemas.residents import ResidentProfile
 from schemas.views import (
     AccountView,
@@ -104,6 +105,9 @@ class Views(Protocol):
 
     async def person_account(self, account_id: str) -> PersonAccount | None:
         """A person's sign-in account (credentials, roles, open sessions)."""
+
+    async def contact(self, role: Role, subject: str) -> PersonAccount | None:
+        """The account to text for a role's subject (its phone), if one holds the grant."""
 
     async def resident(self, resident_id: str) -> ResidentProfile | None: ...
 

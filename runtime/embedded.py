@@ -40,6 +40,7 @@ from runtime.replay import Replay
 from runtime.settings import Settings
 from runtime.sqlite_keys import SQLiteKeys
 from runtime.sqlite_log import Record, SQLiteLog, SQLiteLogReader
+from runtime.views import StoreViews
 from schemas.base import Command, CommandOutcome, LogMessage
 from schemas.topics import (
     ACCOUNT_EVENTS,
@@ -47,6 +48,7 @@ from schemas.topics import (
     COMMAND_OUTCOMES,
     DEAD_LETTERS,
     DISPATCH_EVENTS,
+    LEDGER_EVENTS,
     ON_BOARD,
     decode,
 )
@@ -56,6 +58,7 @@ log = logging.getLogger("vdispatch.embedded")
 Clock = Callable[[], datetime]
 CREDITS = "credits"
 OUTBOX = "outbox"
+NOTICES = "notices"
 LIVE = "live"
 PROJECTED_TOPICS = [t.name for t in ON_BOARD] + [DEAD_LETTERS.name]
 
@@ -196,7 +199,7 @@ class EmbeddedPlatform:
         self.projector = self._projector()
         self.outbox = Outbox(sender_for(settings.outbox_sender, settings.outbox_webhook_url),
                              self.keys, clock, settings.outbox_retries_max,
-                             self.board.registry)
+                             self.board.registry, settings.notice_fresh_s)
 
     def _projector(self) -> LiveProjector:
         s = self.settings
@@ -230,6 +233,7 @@ class EmbeddedPlatform:
         self.supervisor.spawn("projections", self._project)
         self.supervisor.spawn("live-board", self._save_live)
         self.supervisor.spawn(OUTBOX, self._send_outbox)
+        self.supervisor.spawn(NOTICES, self._send_notices)
 
     async def stop(self) -> None:
         await self.supervisor.stop()
@@ -313,6 +317,22 @@ class EmbeddedPlatform:
             for record in records:
                 await self.outbox.deliver(message_of(record))
             await self.log.commit_async(OUTBOX, records[-1].position, [])
+
+    async def _send_notices(self) -> None:
+        """The flow's events from the notices' own position on: each notice is texted to
+        those with a phone, then the position moves."""
+        topics = [DISPATCH_EVENTS.name, LEDGER_EVENTS.name]
+        views = StoreViews(self.store)
+        while True:
+            watch = self.log.watch(topics)
+            records = self.log.read(topics, self.log.position(NOTICES),
+                                    self.settings.batch_size_max)
+            if not records:
+                await self.log.appended(watch, 5.0)
+                continue
+            for record in records:
+                await self.outbox.notify(message_of(record), views)
+            await self.log.commit_async(NOTICES, records[-1].position, [])
 
     # -- projections: the live board and notifications ------------------------------------
 

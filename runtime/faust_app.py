@@ -42,6 +42,7 @@ from runtime.projections import LiveProjector
 from runtime.redis_keys import RedisKeys
 from runtime.redis_store import RedisStore
 from runtime.settings import Settings
+from runtime.views import StoreViews
 from schemas.base import CommandOutcome, Event, LogMessage
 from schemas.topics import (
     ACCOUNT_EVENTS,
@@ -49,6 +50,7 @@ from schemas.topics import (
     COUNTY,
     DEAD_LETTERS,
     DISPATCH_EVENTS,
+    LEDGER_EVENTS,
     ON_BOARD,
     Topic,
     encode,
@@ -312,7 +314,9 @@ class Workers:
         outbox = Outbox(sender_for(self.settings.outbox_sender,
                                    self.settings.outbox_webhook_url),
                         RedisKeys(self.store.redis, self.settings.namespace, refuse_new_keys),
-                        utcnow, self.settings.outbox_retries_max, self.board.registry)
+                        utcnow, self.settings.outbox_retries_max, self.board.registry,
+                        self.settings.notice_fresh_s)
+        views = StoreViews(self.store)
 
         async def send_outbox(stream: Any) -> None:
             await self._ready_store()
@@ -331,6 +335,28 @@ class Workers:
                 self.board.clear("outbox")
 
         self.app.agent(self.topics[ACCOUNT_EVENTS.name], name="send_outbox")(send_outbox)
+
+        for topic in (DISPATCH_EVENTS, LEDGER_EVENTS):
+            async def send_notices(stream: Any, topic: Topic = topic) -> None:
+                """The flow's events become texts to those with a phone (consumed once per
+                consumer group: one ledger worker texts each notice)."""
+                await self._ready_store()
+                async for event in stream:
+                    if isinstance(event, Undecodable):
+                        continue
+                    backoff = Backoff()
+                    while True:
+                        try:
+                            await outbox.notify(event, views)
+                            break
+                        except Unavailable as e:
+                            self.board.trouble("notices", str(e))
+                            await backoff.wait()
+                    self.board.clear("notices")
+
+            name = f"notices_{topic.name.replace('-', '_')}"
+            send_notices.__name__ = name
+            self.app.agent(self.topics[topic.name], name=name)(send_notices)
 
         self.app.on_partitions_assigned.connect(reset)
 

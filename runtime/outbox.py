@@ -1,4 +1,5 @@
-"""The notification outbox (DESIGN §9): one-time codes leave the platform through a sender.
+"""The notification outbox (DESIGN §9): one-time codes and notices leave the platform through
+a sender.
 
 A code enters the log sealed, as part of the account's `CodeIssued` event; the outbox opens
 it and hands it to the configured sender: `console` prints one line per message at once
@@ -7,6 +8,14 @@ never a log line), `webhook` POSTs `{channel, to, text}` as JSON to a URL (the s
 SMS gateway or a WeChat service account). A refused send is retried with backoff up to
 `retries_max` times, counted in `/metrics`, then set aside with a warning that names no
 phone; a code already expired is not sent at all.
+
+Notices are texted to whoever has a phone on an account holding the recipient's grant (the
+accounts owner keeps `role:subject` → account): a team's leader and deputies hear of a new
+task, a resident of their request's progress, a volunteer of the points they earned, in the
+words of their in-app inbox (which has every notice, texted or not). The recipients come
+from the views at the time of the event, so this needs no state of its own; a notice of an
+event older than `fresh_s` (a first start over a long log, a consumer resuming far back) is
+not texted.
 """
 
 from __future__ import annotations
@@ -14,16 +23,19 @@ from __future__ import annotations
 import logging
 import sys
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Protocol
 
 import aiohttp
 from prometheus_client import CollectorRegistry, Counter
 
+from consumers.notifications.inbox import STATUS_TEXT
 from gateway.personal import ERASED, Sealer
-from gateway.ports import KeyStore
+from gateway.ports import KeyStore, Views
 from runtime.health import Backoff
-from schemas.accounts import CodeIssued
+from schemas import events as ev
+from schemas.accounts import CodeIssued, PersonAccount
+from schemas.common import Role
 
 log = logging.getLogger("vdispatch.outbox")
 WEBHOOK_TIMEOUT_S = 10.0
@@ -73,7 +85,9 @@ def code_text(code: str, minutes: int) -> str:
 
 class Outbox:
     def __init__(self, sender: Sender, keys: KeyStore, clock: Callable[[], datetime],
-                 retries_max: int, registry: CollectorRegistry | None = None) -> None:
+                 retries_max: int, registry: CollectorRegistry | None = None,
+                 fresh_s: float = 600.0) -> None:
+        self.fresh_s = fresh_s
         self.sent = Counter("vd_outbox_messages", "Messages the outbox handed to its sender, "
                             "by result", ["result"], registry=registry or CollectorRegistry())
         self.sender = sender
@@ -82,7 +96,7 @@ class Outbox:
         self.retries_max = retries_max
 
     async def deliver(self, event: object) -> None:
-        """Send what an account event asks to send (only codes, so far)."""
+        """Send the one-time code an account event carries."""
         if not isinstance(event, CodeIssued):
             return
         now = self.clock()
@@ -94,18 +108,64 @@ class Outbox:
         if not phone or not code or ERASED in (phone, code):
             return
         minutes = max(1, round((event.expires_at - now).total_seconds() / 60))
+        await self._send(str(event.event_id), phone, code_text(code, minutes),
+                         event.expires_at)
+
+    async def notify(self, event: object, views: Views) -> None:
+        """Text the notices an event of the flow makes, to those with a phone."""
+        if not isinstance(event, ev.RequestEvent | ev.PointsCredited):
+            return
+        now = self.clock()
+        if (now - event.occurred_at).total_seconds() > self.fresh_s:
+            return
+        for role, subject, text in await notices_for(event, views):
+            account = await views.contact(role, subject)
+            phone = await self._phone_of(account)
+            if phone is not None:
+                await self._send(f"{event.event_id}:{subject}", phone, f"【志愿服务】{text}",
+                                 now + timedelta(seconds=self.fresh_s))
+
+    async def _phone_of(self, account: PersonAccount | None) -> str | None:
+        if account is None or not account.opened or account.phone is None:
+            return None
+        opened = await self.sealer.opened([account.account_id])
+        phone = opened.open(account.account_id, "phone", account.phone)
+        return None if not phone or phone == ERASED else phone
+
+    async def _send(self, message: str, phone: str, text: str, until: datetime) -> None:
+        """Hand one message to the sender, retried with backoff while it is worth it."""
         backoff = Backoff(first_s=0.5, max_s=30.0)
         for attempt in range(self.retries_max + 1):
             try:
-                await self.sender.send("sms", phone, code_text(code, minutes))
+                await self.sender.send("sms", phone, text)
                 self.sent.labels("sent").inc()
                 return
             except SendFailed as e:
                 self.sent.labels("failed").inc()
                 log.warning("the outbox could not send message %s (try %d): %s",
-                            event.event_id, attempt + 1, e)
-                if self.clock() >= event.expires_at:
+                            message, attempt + 1, e)
+                if self.clock() >= until:
                     break
                 await backoff.wait()
         self.sent.labels("set_aside").inc()
-        log.warning("the outbox set message %s aside", event.event_id)
+        log.warning("the outbox set message %s aside", message)
+
+
+async def notices_for(event: ev.RequestEvent | ev.PointsCredited, views: Views
+                      ) -> list[tuple[Role, str, str]]:
+    """Who hears of an event, as which role, and what they read (the inbox's words)."""
+    if isinstance(event, ev.PointsCredited):
+        return [(Role.VOLUNTEER, event.volunteer_id,
+                 f"服务时长 {event.hours:g} 小时，获得 {event.points} 积分")]
+    found: list[tuple[Role, str, str]] = []
+    if isinstance(event, ev.RequestDispatched):
+        team = await views.team(event.team_id)
+        if team is not None:
+            found += [(Role.LEADER, person, "有新的派单任务，请及时接单")
+                      for person in (team.leader_id, *team.deputies)]
+    words = STATUS_TEXT.get(type(event).__name__)
+    if words is not None:
+        request = await views.request(event.request_id)
+        if request is not None:
+            found.append((Role.RESIDENT, request.resident_id, words[0]))
+    return found

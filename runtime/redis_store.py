@@ -57,6 +57,7 @@ ROWS: dict[str, TypeAdapter[Any]] = {
     "entries": TypeAdapter(LedgerEntry),
     "items": TypeAdapter(CatalogItemView),
     "person_accounts": TypeAdapter(PersonAccount),
+    "contacts": TypeAdapter(str),
     "audit": TypeAdapter(AuditRecord),
     "profiles": TypeAdapter(ResidentProfile),
 }

@@ -65,6 +65,8 @@ class Settings(BaseModel):
     outbox_webhook_url: str = ""
     outbox_retries_max: int = Field(8, ge=0, description="Tries of a message the sender "
                                     "refused, with backoff, before it is set aside")
+    notice_fresh_s: float = Field(600, gt=0, description="A notice of an event older than "
+                                  "this is not texted (the in-app inbox has it)")
     page_size_max: int = 200
     roster_scan_max: int = Field(2000, ge=1, description="Volunteers one search of the "
                                  "volunteer list (`?q=`) reads at most before it answers "

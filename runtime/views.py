@@ -14,13 +14,13 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from accounts.state import ACCOUNTS
+from accounts.state import ACCOUNTS, CONTACTS
 from dispatcher.state import VOLUNTEERS, members_of, request_index, volunteers_in
 from residents.owner import PROFILES, residents_in
 from runtime.ports import Store
-from schemas.accounts import PersonAccount
+from schemas.accounts import PersonAccount, contact_key
 from schemas.audit import AuditRecord
-from schemas.common import county_of, within
+from schemas.common import Role, county_of, within
 from schemas.residents import ResidentProfile
 from schemas.topics import AUDIT, COUNTY, ITEM, PERSON, RESIDENT, VOLUNTEER
 from schemas.views import (
@@ -224,6 +224,12 @@ class StoreViews:
         found: PersonAccount | None = await self.store.row(PERSON.tag(account_id),
                                                            ACCOUNTS, account_id)
         return found
+
+    async def contact(self, role: Role, subject: str) -> PersonAccount | None:
+        """The account to text for a role's subject, if one holds that grant."""
+        key = contact_key(role, subject)
+        holder: str | None = await self.store.row(PERSON.tag(key), CONTACTS, key)
+        return await self.person_account(holder) if holder else None
 
     async def audit(self, index: str, limit: int, after: tuple[float, str] | None = None
                     ) -> list[AuditRecord]:

@@ -37,6 +37,11 @@ class Grant(Frozen):
     scope: AreaCode | None = None
 
 
+def contact_key(role: Role, subject: str) -> str:
+    """The aggregate that says which account to text for a role's subject."""
+    return f"{role.value}:{subject}"
+
+
 class PendingCode(Frozen):
     code_hash: Digest
     expires_at: AwareDatetime
@@ -136,6 +141,16 @@ class CloseAccount(AccountCommand):
     reason: Annotated[str, Field(max_length=200)] = ""
 
 
+class LinkContact(AccountCommand):
+    """Who to text for a role's subject (`account_id` here is `role:subject`): the account
+    that holds the grant, or none once it no longer does. Sent by the accounts owner itself
+    when a grant is given or an account closes, so notices find a leader's phone by their
+    leader id."""
+
+    type: Literal["LinkContact"] = "LinkContact"
+    holder: Identifier | None
+
+
 class RotateRefresh(AccountCommand):
     type: Literal["RotateRefresh"] = "RotateRefresh"
     family: Family
@@ -163,7 +178,7 @@ class SetPassword(AccountCommand):
 
 AnyAccountCommand = Annotated[
     IssueCode | OpenAccount | StartSession | RotateRefresh | EndSession | SetPassword
-    | CloseAccount,
+    | CloseAccount | LinkContact,
     Field(discriminator="type"),
 ]
 
@@ -201,6 +216,11 @@ class AccountOpened(AccountEvent):
     type: Literal["AccountOpened"] = "AccountOpened"
     phone: Sealed | None = None
     name: Sealed
+
+
+class ContactLinked(AccountEvent):
+    type: Literal["ContactLinked"] = "ContactLinked"
+    holder: Identifier | None
 
 
 class AccountClosed(AccountEvent):
@@ -242,6 +262,6 @@ class SessionRevoked(AccountEvent):
 
 AnyAccountEvent = Annotated[
     CodeIssued | CodeFailed | CodeUsed | AccountOpened | RoleGranted | PasswordSet
-    | SessionStarted | RefreshRotated | SessionRevoked | AccountClosed,
+    | SessionStarted | RefreshRotated | SessionRevoked | AccountClosed | ContactLinked,
     Field(discriminator="type"),
 ]

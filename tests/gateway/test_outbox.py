@@ -1,8 +1,10 @@
 """The outbox's senders (DESIGN §9): the console sender prints one line per message at once;
 the webhook sender POSTs `{channel, to, text}` and a refused send is retried with backoff
 until the webhook takes it (counted by result), and given up after the bound; an expired
-code is not sent at all. How: an `Outbox` over a key store in a temporary dir, and a
-webhook served by aiohttp on loopback that refuses the first tries."""
+code is not sent at all; notices of the flow are texted to the leader and the resident who
+have a phone on an account. How: an `Outbox` over a key store in a temporary dir, a webhook
+served by aiohttp on loopback that refuses the first tries, and the embedded app in process
+with a recording sender."""
 
 from __future__ import annotations
 
@@ -14,15 +16,27 @@ from uuid import uuid4
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
+from harness import eventually
+from inprocess import AiohttpClient, Gateway, settings_for
 from prometheus_client import CollectorRegistry
 
 from gateway.personal import Sealer
+from runtime.bootstrap import embedded_app
 from runtime.outbox import ConsoleSender, Outbox, WebhookSender
 from runtime.sqlite_keys import SQLiteKeys
 from schemas.accounts import CodeIssued
 from schemas.base import SYSTEM
+from schemas.common import Role
 
 ACCOUNT = "p00112233445566778899aabb"
+
+
+class Recorder:
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, str, str]] = []
+
+    async def send(self, channel: str, to: str, text: str) -> None:
+        self.sent.append((channel, to, text))
 
 
 async def code_event(keys: SQLiteKeys, expires_in_s: float = 300) -> CodeIssued:
@@ -84,3 +98,41 @@ async def test_the_webhook_is_retried_until_it_takes_the_message(tmp_path: Path)
         assert counted(other, "set_aside") == 1 and len(received) == 1
     finally:
         await server.close()
+
+
+async def test_notices_are_texted_to_those_with_a_phone(
+    aiohttp_client: AiohttpClient, tmp_path: Path
+) -> None:
+    app = embedded_app(settings_for(tmp_path, codes_per_hour_max=0), settle=False)
+    gateway = Gateway(await aiohttp_client(app), app)
+    recorder = Recorder()
+    gateway.platform.outbox.sender = recorder
+    await gateway.seed()
+    leader_phone, resident_phone = "13611112222", "13633334444"
+    status, body = await gateway.call("POST", "/api/v1/teams", Role.STAFF, "S1", {
+        "team_id": "T-near", "name": "近邻队", "leader_id": "L-near",
+        "service_types": ["repair"], "areas": ["430511001001001"], "capacity": 5,
+        "leader_phone": leader_phone, "leader_name": "张队长"})
+    assert status == 201, body
+    status, body = await gateway.call("POST", "/api/v1/residents", Role.STAFF, "S1", {
+        "resident_id": "R-text", "name": "孙奶奶", "phone": resident_phone,
+        "area": "430511001001001", "address": "1栋"})
+    assert status == 201, body
+    status, body = await gateway.call("POST", "/api/v1/requests", Role.STAFF, "S1", {
+        "service_type": "repair", "area": "430511001001001", "address": "1栋",
+        "resident_id": "R-text", "channel": "phone"})
+    assert status == 201 and body["team_id"] == "T-near", body
+    accepted = await gateway.call("POST", f"/api/v1/requests/{body['request_id']}/accept",
+                                  Role.LEADER, "L-near")
+    assert accepted[0] == 200
+
+    async def texted() -> list[tuple[str, str]] | None:
+        sent = [(to, text) for _, to, text in recorder.sent]
+        wanted = [s for s in sent if s[0] in (leader_phone, resident_phone)]
+        return wanted if len(wanted) >= 3 else None
+
+    sent = await eventually(texted)
+    assert (leader_phone, "【志愿服务】有新的派单任务，请及时接单") in sent
+    assert (resident_phone, "【志愿服务】您的需求已派单给志愿服务队") in sent
+    assert (resident_phone, "【志愿服务】志愿服务队已接单") in sent
+    assert all(to != "13800000000" for to, _ in sent), "nobody without a phone is texted"

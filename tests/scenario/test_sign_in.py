@@ -2,13 +2,16 @@
 through the outbox (the console sender's line in the platform's output) signs a resident up;
 their token orders; a refresh token rotates and a reused one signs the session out; sign-out
 stops the session's access tokens at once; staff created by staff sign in with a one-time
-password and may do nothing else until they change it; a second code within 30 s is 429."""
+password and may do nothing else until they change it; a second code within 30 s is 429; a
+leader registered with a phone is texted each new task."""
 
 from __future__ import annotations
 
 import secrets
 
-from harness import Platform, make_district
+from harness import Platform, eventually, make_district
+
+from schemas.common import Role
 
 
 def new_phone() -> str:
@@ -88,3 +91,25 @@ async def test_codes_are_limited_per_phone(platform: Platform) -> None:
     again = await anyone.post("/api/v1/auth/codes", {"phone": phone})
     assert (again.status, again.error_code) == (429, "too_many_requests")
     assert 1 <= int(again.headers["Retry-After"]) <= 30
+
+
+async def test_a_leader_with_a_phone_is_texted_a_new_task(platform: Platform) -> None:
+    district = await make_district(platform)
+    phone = new_phone()
+    team_id = f"T{district.county}-texted"
+    made = await district.staff.post("/api/v1/teams", {
+        "team_id": team_id, "name": "短信队", "leader_id": f"L{district.county}-texted",
+        "service_types": ["legal_aid"], "areas": [district.far_village], "capacity": 3,
+        "leader_phone": phone, "leader_name": "钱队长"})
+    assert made.status == 201, made.body
+    order = await platform.as_(Role.RESIDENT, f"R{district.county}-t").post(
+        "/api/v1/requests", {"service_type": "legal_aid", "area": district.far_village,
+                             "address": "村口"})
+    assert order.status == 201 and order.body["team_id"] == team_id, order.body
+    assert platform.printed is not None
+
+    async def texted() -> bool:
+        assert platform.printed is not None
+        return f"[outbox] sms to {phone}: 【志愿服务】有新的派单任务" in platform.printed()
+
+    await eventually(texted, timeout_s=20)

@@ -194,3 +194,17 @@ def test_each_refresh_token_is_honoured_at_most_once(presented: list[int]) -> No
             reused = True
         if reused:
             assert state.account(ACCOUNT).session(family) is None
+
+
+def test_a_grant_names_its_account_as_the_subject_s_contact_until_it_closes() -> None:
+    state = AccountState()
+    code(state, "555555")
+    opened = open_with_code(state, "555555")
+    [link] = opened.commands
+    assert isinstance(link, ac.LinkContact)
+    assert (link.account_id, link.holder) == ("resident:R1", ACCOUNT)
+    linked = decide_account(AccountState(), link, T0, POLICY)
+    assert accepted(linked) == {}
+    closed = run(state, ac.CloseAccount(**env(), reason="erased"))
+    assert [(c.account_id, c.holder) for c in closed.commands
+            if isinstance(c, ac.LinkContact)] == [("resident:R1", None)]
