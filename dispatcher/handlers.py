@@ -120,11 +120,13 @@ class _Decider:
 
     def dispatch(self, request: RequestView, team_id: str, *, level: int | None,
                  km: float | None, manual: bool = False) -> None:
+        accept_by = self.now + self.policy.accept_window(request.urgency)
+        before = self.policy.accept_reminder(request.urgency)
         self.emit(
             ev.RequestDispatched, request_id=request.request_id, team_id=team_id,
-            attempt=request.attempt + 1,
-            accept_by=self.now + self.policy.accept_window(request.urgency),
+            attempt=request.attempt + 1, accept_by=accept_by,
             manual=manual, level=level, distance_km=None if km is None else round(km, 3),
+            remind_at=None if before is None else accept_by - before,
         )
 
     def drain_queue(self) -> None:
@@ -304,7 +306,11 @@ def _decline(d: _Decider, c: cmd.DeclineRequest) -> Decision:
 def _expire(d: _Decider, c: cmd.ExpireDeadline) -> Decision:
     """A stale timer (the request moved on) is answered with the status and changes nothing."""
     request = d.request(c.request_id)
-    if request.status is RequestStatus.DISPATCHED and request.accept_by == c.due_at:
+    if (request.status is RequestStatus.DISPATCHED and request.remind_at == c.due_at
+            and request.team_id is not None):
+        d.emit(ev.AcceptReminderDue, request_id=c.request_id, team_id=request.team_id,
+               accept_by=request.accept_by)
+    elif request.status is RequestStatus.DISPATCHED and request.accept_by == c.due_at:
         assert request.team_id is not None
         d.emit(ev.AcceptDeadlinePassed, request_id=c.request_id, team_id=request.team_id,
                attempt=request.attempt)

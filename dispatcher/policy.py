@@ -19,10 +19,20 @@ class DispatchPolicy:
     confirm_window_s: int = 72 * 3600
     max_refusals: int = 3
     review_required: bool = False
+    accept_remind_before_s: int = 0
+    """The team is reminded this long before its accept deadline (at most half the window
+    in); 0: no reminder (the platform's setting, `VD_ACCEPT_REMIND_BEFORE_S`, is 600)."""
 
     def accept_window(self, urgency: Urgency) -> timedelta:
         urgent = urgency is Urgency.URGENT
         return timedelta(seconds=self.accept_window_urgent_s if urgent else self.accept_window_s)
+
+    def accept_reminder(self, urgency: Urgency) -> timedelta | None:
+        """How long before the accept deadline the team is reminded, if at all."""
+        if self.accept_remind_before_s <= 0:
+            return None
+        window = self.accept_window(urgency)
+        return min(timedelta(seconds=self.accept_remind_before_s), window / 2)
 
     def complete_window(self, urgency: Urgency) -> timedelta:
         urgent = urgency is Urgency.URGENT

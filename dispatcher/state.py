@@ -132,7 +132,8 @@ class DispatchState:
         for request in rows.get("requests", {}).values():
             if request.status is RequestStatus.SUBMITTED and request.wait_until is not None:
                 self.queued[request.request_id] = None
-            for due_at in (request.accept_by, request.wait_until, request.confirm_by):
+            for due_at in (request.accept_by, request.wait_until, request.confirm_by,
+                           request.remind_at):
                 if due_at is not None:
                     self._arm(due_at, request.request_id)
 
@@ -152,7 +153,8 @@ class DispatchState:
         while self._timers and self._timers[0][0] <= now:
             due_at, request_id = heapq.heappop(self._timers)
             request = self.requests[request_id]
-            if due_at in (request.accept_by, request.wait_until, request.confirm_by):
+            if due_at in (request.accept_by, request.wait_until, request.confirm_by,
+                          request.remind_at):
                 fired.append((request, due_at))
         return fired
 
@@ -249,6 +251,11 @@ class DispatchState:
                             volunteer.rank)
 
     def _evolve_request(self, event: ev.RequestEvent) -> None:
+        if isinstance(event, ev.AcceptReminderDue):
+            # A notice to the team, not a step of the request: no history item.
+            reminded = self.requests[event.request_id]
+            self.requests.put(event.request_id, reminded.model_copy(update={"remind_at": None}))
+            return
         if isinstance(event, ev.RequestSubmitted):
             request = RequestView(
                 request_id=event.request_id, resident_id=event.resident_id,
@@ -274,8 +281,12 @@ class DispatchState:
                 "team_id": event.team_id, "attempt": event.attempt,
                 "accept_by": event.accept_by, "wait_until": None, "complete_by": None,
                 "dispatched_at": request.dispatched_at or event.occurred_at,
+                "remind_at": event.remind_at,
             }
             self._arm(event.accept_by, request.request_id)
+            if event.remind_at is not None:
+                self._arm(event.remind_at, request.request_id)
+
         elif isinstance(event, ev.RequestQueued):
             self.queued[request.request_id] = None
             change |= {"wait_until": event.wait_until}
@@ -283,7 +294,7 @@ class DispatchState:
         elif isinstance(event, ev.RequestAccepted):
             self._team_delta(event.team_id, accepted=+1)
             change |= {
-                "accept_by": None, "complete_by": event.complete_by,
+                "accept_by": None, "remind_at": None, "complete_by": event.complete_by,
                 "accepted_at": event.occurred_at,
             }
         elif isinstance(event, ev.RequestDeclined | ev.AcceptDeadlinePassed):
@@ -293,7 +304,8 @@ class DispatchState:
             )
             note = event.reason if isinstance(event, ev.RequestDeclined) else ""
             change |= {
-                "team_id": None, "accept_by": None, "refusals": request.refusals + 1,
+                "team_id": None, "accept_by": None, "remind_at": None,
+                "refusals": request.refusals + 1,
                 "excluded_teams": (*request.excluded_teams, event.team_id),
             }
         elif isinstance(event, ev.RequestEscalated):
@@ -304,7 +316,8 @@ class DispatchState:
             self.queued.pop(request.request_id, None)
             if previous_team is not None:
                 self._team_delta(previous_team, load=-1)
-            change |= {"accept_by": None, "wait_until": None, "complete_by": None}
+            change |= {"accept_by": None, "remind_at": None, "wait_until": None,
+                       "complete_by": None}
             note = event.reason
         elif isinstance(event, ev.RequestCompleted):
             self._team_delta(event.team_id, load=-1, completed=+1)

@@ -12,7 +12,8 @@ phone; a code already expired is not sent at all.
 Notices are texted to whoever has a phone on an account holding the recipient's grant (the
 accounts owner keeps `role:subject` → account): a team's leader and deputies hear of a new
 task, a resident of their request's progress, a volunteer of the points they earned, in the
-words of their in-app inbox (which has every notice, texted or not). The recipients come
+words of their in-app inbox (which has every notice, texted or not), and the team is reminded
+when its accept deadline is near. The recipients come
 from the views at the time of the event, so this needs no state of its own; a notice of an
 event older than `fresh_s` (a first start over a long log, a consumer resuming far back) is
 not texted.
@@ -29,7 +30,7 @@ from typing import Protocol
 import aiohttp
 from prometheus_client import CollectorRegistry, Counter
 
-from consumers.notifications.inbox import STATUS_TEXT
+from consumers.notifications.inbox import NEW_TASK, REMINDER, STATUS_TEXT
 from gateway.personal import ERASED, Sealer
 from gateway.ports import KeyStore, Views
 from runtime.health import Backoff
@@ -158,14 +159,15 @@ async def notices_for(event: ev.RequestEvent | ev.PointsCredited, views: Views
         return [(Role.VOLUNTEER, event.volunteer_id,
                  f"服务时长 {event.hours:g} 小时，获得 {event.points} 积分")]
     found: list[tuple[Role, str, str]] = []
-    if isinstance(event, ev.RequestDispatched):
+    if isinstance(event, ev.RequestDispatched | ev.AcceptReminderDue):
         team = await views.team(event.team_id)
+        words = NEW_TASK if isinstance(event, ev.RequestDispatched) else REMINDER
         if team is not None:
-            found += [(Role.LEADER, person, "有新的派单任务，请及时接单")
+            found += [(Role.LEADER, person, words[0])
                       for person in (team.leader_id, *team.deputies)]
-    words = STATUS_TEXT.get(type(event).__name__)
-    if words is not None:
+    status = STATUS_TEXT.get(type(event).__name__)
+    if status is not None:
         request = await views.request(event.request_id)
         if request is not None:
-            found.append((Role.RESIDENT, request.resident_id, words[0]))
+            found.append((Role.RESIDENT, request.resident_id, status[0]))
     return found

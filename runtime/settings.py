@@ -92,6 +92,9 @@ class Settings(BaseModel):
     review_required: bool = False
     accept_window_s: int = 30 * 60
     accept_window_urgent_s: int = 10 * 60
+    accept_remind_before_s: int = Field(10 * 60, ge=0, description="The team is reminded "
+                                        "this long before its accept deadline (at most half "
+                                        "the window in); 0: no reminder")
     complete_window_s: int = 24 * 3600
     complete_window_urgent_s: int = 4 * 3600
     wait_window_s: int = 60 * 60
@@ -131,6 +134,7 @@ class Settings(BaseModel):
             confirm_window_s=self.confirm_window_s,
             max_refusals=self.max_refusals,
             review_required=self.review_required,
+            accept_remind_before_s=self.accept_remind_before_s,
         )
 
     def points_policy(self) -> PointsPolicy:

@@ -172,6 +172,8 @@ class RequestDispatched(RequestEvent):
     manual: bool = False
     level: int | None = Field(default=None, description="0 county .. 3 hamlet of the team's area")
     distance_km: float | None = None
+    remind_at: AwareDatetime | None = Field(None, description="When the team is reminded, "
+                                            "if it has not accepted by then")
 
 
 class RequestQueued(RequestEvent):
@@ -193,6 +195,14 @@ class RequestDeclined(RequestEvent):
     team_id: Identifier
     attempt: int
     reason: str
+
+
+class AcceptReminderDue(RequestEvent):
+    """The team has not accepted and its deadline is near: its leader and deputies hear."""
+
+    type: Literal["AcceptReminderDue"] = "AcceptReminderDue"
+    team_id: Identifier
+    accept_by: AwareDatetime
 
 
 class AcceptDeadlinePassed(RequestEvent):
@@ -257,6 +267,7 @@ DispatchEvent = Annotated[
     | RequestAccepted
     | RequestDeclined
     | AcceptDeadlinePassed
+    | AcceptReminderDue
     | RequestEscalated
     | RequestCancelled
     | RequestCompleted

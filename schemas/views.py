@@ -110,6 +110,7 @@ class RequestView(Frozen):
     excluded_teams: tuple[str, ...] = ()
     submitted_at: AwareDatetime
     accept_by: AwareDatetime | None = None
+    remind_at: AwareDatetime | None = None
     wait_until: AwareDatetime | None = None
     complete_by: AwareDatetime | None = None
     confirm_by: AwareDatetime | None = None

@@ -22,6 +22,8 @@ STATUS_TEXT = {
 }
 
 
+NEW_TASK = ("有新的派单任务，请及时接单", "A new task was dispatched to your team")
+REMINDER = ("派单任务即将超时，请尽快接单", "A task will time out soon: please accept it")
 LAST_NOTICE = ("RequestCompleted", "RequestCancelled")
 """After these a resident hears nothing more of the request: its address is dropped."""
 
@@ -51,7 +53,12 @@ class Inboxes:
         if isinstance(event, ev.RequestDispatched):
             for n, person in enumerate(self.people_of_team.get(event.team_id, ())):
                 self._send(event, person, "new_task", event.request_id,
-                           "有新的派单任务，请及时接单", "A new task was dispatched to your team",
+                           NEW_TASK[0], NEW_TASK[1],
+                           None if n == 0 else uuid5(event.event_id, person))
+        if isinstance(event, ev.AcceptReminderDue):
+            for n, person in enumerate(self.people_of_team.get(event.team_id, ())):
+                self._send(event, person, "accept_reminder", event.request_id,
+                           REMINDER[0], REMINDER[1],
                            None if n == 0 else uuid5(event.event_id, person))
         if isinstance(event, ev.RequestEvent) and type(event).__name__ in STATUS_TEXT:
             resident = self.resident_of_request.get(event.request_id)

@@ -72,6 +72,7 @@ const COMMON = {
   "event.RequestQueued": ["排队等待服务队", "Waiting for a free team"],
   "event.RequestAccepted": ["接单", "Accepted"],
   "event.RequestDeclined": ["拒单", "Declined"],
+  "event.AcceptReminderDue": ["接单提醒", "Reminded to accept"],
   "event.AcceptDeadlinePassed": ["接单超时", "Accept deadline passed"],
   "event.RequestEscalated": ["上报中心", "Escalated"],
   "event.RequestCancelled": ["取消", "Cancelled"],

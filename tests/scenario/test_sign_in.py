@@ -113,3 +113,33 @@ async def test_a_leader_with_a_phone_is_texted_a_new_task(platform: Platform) ->
         return f"[outbox] sms to {phone}: 【志愿服务】有新的派单任务" in platform.printed()
 
     await eventually(texted, timeout_s=20)
+
+
+async def test_a_team_slow_to_accept_is_reminded_in_its_inbox_and_by_text(
+    quick_platform: Platform,
+) -> None:
+    platform = quick_platform
+    district = await make_district(platform)
+    phone = new_phone()
+    leader_id = f"L{district.county}-slow"
+    made = await district.staff.post("/api/v1/teams", {
+        "team_id": f"T{district.county}-slow", "name": "慢队", "leader_id": leader_id,
+        "service_types": ["legal_aid"], "areas": [district.far_village], "capacity": 3,
+        "leader_phone": phone, "leader_name": "孙队长"})
+    assert made.status == 201, made.body
+    order = await platform.as_(Role.RESIDENT, f"R{district.county}-s").post(
+        "/api/v1/requests", {"service_type": "legal_aid", "area": district.far_village,
+                             "address": "村委会"})
+    assert order.status == 201, order.body
+    leader = platform.as_(Role.LEADER, leader_id)
+
+    async def reminded() -> bool:
+        notes = (await leader.get("/api/v1/notifications")).body["notifications"]
+        assert platform.printed is not None
+        return any(n["kind"] == "accept_reminder" for n in notes) and (
+            f"[outbox] sms to {phone}: 【志愿服务】派单任务即将超时" in platform.printed())
+
+    await eventually(reminded, timeout_s=20)
+    history = (await district.staff.get(
+        f"/api/v1/requests/{order.body['request_id']}")).body["history"]
+    assert "AcceptReminderDue" not in [h["event"] for h in history]

@@ -305,6 +305,32 @@ def test_the_deadline_timer_raises_the_expiry_itself(county: County) -> None:
     assert county.owner.timers(due + minutes(29)) == [], "each deadline fires once"
 
 
+def test_a_team_that_has_not_accepted_is_reminded_before_its_deadline() -> None:
+    county = set_up(DispatchPolicy(accept_remind_before_s=600))
+    submitted(county, R1)
+    request = county.state.requests[R1]
+    assert request.accept_by is not None and request.remind_at == request.accept_by - minutes(10)
+    assert county.owner.timers(request.remind_at - timedelta(seconds=1)) == []
+    mark = len(county.events)
+    county.fire_timers(request.remind_at)
+    assert county.types_since(mark) == ["AcceptReminderDue"]
+    assert county.state.requests[R1].remind_at is None
+    written = county.state.history.drain_changes().get(R1, [])
+    assert "AcceptReminderDue" not in [h.event for h in written], (
+        "a reminder is not a step of the request")
+    assert county.owner.timers(request.remind_at + minutes(1)) == [], "it fires once"
+    county.ok(accept(R1, lead("T-hamlet"), at=request.remind_at + minutes(1)))
+    submitted(county, R2)
+    again = county.state.requests[R2]
+    county.ok(accept(R2, lead("T-village"), at=T0 + minutes(1)))
+    mark = len(county.events)
+    county.fire_timers(again.remind_at or T0)
+    assert "AcceptReminderDue" not in county.types_since(mark), "an accepted task is not"
+    urgent = DispatchPolicy(accept_remind_before_s=3600)
+    assert urgent.accept_reminder(Urgency.URGENT) == urgent.accept_window(Urgency.URGENT) / 2
+    assert DispatchPolicy().accept_reminder(Urgency.NORMAL) is None
+
+
 @pytest.mark.parametrize("moved_on_by", ["accept", "decline", "cancel", "other_due"])
 def test_a_stale_deadline_changes_nothing(county: County, moved_on_by: str) -> None:
     submitted(county, R1)
