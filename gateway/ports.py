@@ -32,6 +32,9 @@ from schemas.views import (
     VolunteerView,
 )
 
+FAILED_SENDS = "#outbox-failed"
+"""The inbox of the texts the outbox set aside, which staff read (no subject holds a `#`)."""
+
 
 class Unavailable(Exception):
     """The log cannot take the command now; the client should retry later."""

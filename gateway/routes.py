@@ -35,7 +35,7 @@ from gateway.http import (
 from gateway.masking import mask_address, mask_name, mask_phone
 from gateway.metrics import METRICS
 from gateway.personal import ERASED, Opened
-from gateway.ports import Unavailable
+from gateway.ports import FAILED_SENDS, Unavailable
 from gateway.stream import live_stream
 from schemas import api
 from schemas import commands as cmd
@@ -710,6 +710,15 @@ async def live_updates(call: Call) -> web.StreamResponse:
 async def list_notifications(call: Call) -> web.StreamResponse:
     found = await call.views.notifications(call.who.subject)
     return answer(api.NotificationListOut(notifications=found))
+
+
+@route("GET", "/api/v1/outbox/failures", "Texts the outbox set aside after its retries "
+       "(newest first, the phone masked, the sender's reason): for staff of every scope, as "
+       "they name no area; the last VD_NOTIFICATIONS_MAX are kept",
+       roles=STAFF, answer=api.NotificationListOut, errors=(401, 403), tag="operations")
+async def list_failed_sends(call: Call) -> web.StreamResponse:
+    return answer(api.NotificationListOut(
+        notifications=await call.views.notifications(FAILED_SENDS)))
 
 
 @route("GET", "/api/v1/commands/{command_id}", "The outcome of a command answered with 202; "

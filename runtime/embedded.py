@@ -199,7 +199,8 @@ class EmbeddedPlatform:
         self.projector = self._projector()
         self.outbox = Outbox(sender_for(settings.outbox_sender, settings.outbox_webhook_url),
                              self.keys, clock, settings.outbox_retries_max,
-                             self.board.registry, settings.notice_fresh_s)
+                             self.board.registry, settings.notice_fresh_s, self.store,
+                             settings.notifications_max)
 
     def _projector(self) -> LiveProjector:
         s = self.settings

@@ -315,7 +315,8 @@ class Workers:
                                    self.settings.outbox_webhook_url),
                         RedisKeys(self.store.redis, self.settings.namespace, refuse_new_keys),
                         utcnow, self.settings.outbox_retries_max, self.board.registry,
-                        self.settings.notice_fresh_s)
+                        self.settings.notice_fresh_s, self.store,
+                        self.settings.notifications_max)
         views = StoreViews(self.store)
 
         async def send_outbox(stream: Any) -> None:

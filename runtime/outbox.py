@@ -7,7 +7,8 @@ it and hands it to the configured sender: `console` prints one line per message 
 never a log line), `webhook` POSTs `{channel, to, text}` as JSON to a URL (the seam for an
 SMS gateway or a WeChat service account). A refused send is retried with backoff up to
 `retries_max` times, counted in `/metrics`, then set aside with a warning that names no
-phone; a code already expired is not sent at all.
+phone and a record staff read (`GET /api/v1/outbox/failures`, the phone masked); a code
+already expired is not sent at all.
 
 Notices are texted to whoever has a phone on an account holding the recipient's grant (the
 accounts owner keeps `role:subject` → account): a team's leader and deputies hear of a new
@@ -26,17 +27,21 @@ import sys
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Protocol
+from uuid import NAMESPACE_URL, uuid5
 
 import aiohttp
 from prometheus_client import CollectorRegistry, Counter
 
 from consumers.notifications.inbox import NEW_TASK, REMINDER, STATUS_TEXT
+from gateway.masking import mask_phone
 from gateway.personal import ERASED, Sealer
-from gateway.ports import KeyStore, Views
+from gateway.ports import FAILED_SENDS, KeyStore, Views
 from runtime.health import Backoff
+from runtime.ports import Store
 from schemas import events as ev
 from schemas.accounts import CodeIssued, PersonAccount
 from schemas.common import Role
+from schemas.views import Notification
 
 log = logging.getLogger("vdispatch.outbox")
 WEBHOOK_TIMEOUT_S = 10.0
@@ -87,8 +92,11 @@ def code_text(code: str, minutes: int) -> str:
 class Outbox:
     def __init__(self, sender: Sender, keys: KeyStore, clock: Callable[[], datetime],
                  retries_max: int, registry: CollectorRegistry | None = None,
-                 fresh_s: float = 600.0) -> None:
+                 fresh_s: float = 600.0, store: Store | None = None,
+                 failures_kept: int = 100) -> None:
         self.fresh_s = fresh_s
+        self.store = store
+        self.failures_kept = failures_kept
         self.sent = Counter("vd_outbox_messages", "Messages the outbox handed to its sender, "
                             "by result", ["result"], registry=registry or CollectorRegistry())
         self.sender = sender
@@ -136,12 +144,14 @@ class Outbox:
     async def _send(self, message: str, phone: str, text: str, until: datetime) -> None:
         """Hand one message to the sender, retried with backoff while it is worth it."""
         backoff = Backoff(first_s=0.5, max_s=30.0)
+        reason = ""
         for attempt in range(self.retries_max + 1):
             try:
                 await self.sender.send("sms", phone, text)
                 self.sent.labels("sent").inc()
                 return
             except SendFailed as e:
+                reason = str(e)
                 self.sent.labels("failed").inc()
                 log.warning("the outbox could not send message %s (try %d): %s",
                             message, attempt + 1, e)
@@ -150,6 +160,13 @@ class Outbox:
                 await backoff.wait()
         self.sent.labels("set_aside").inc()
         log.warning("the outbox set message %s aside", message)
+        if self.store is not None:
+            to = mask_phone(phone) or "?"
+            await self.store.notify([Notification(
+                notification_id=uuid5(NAMESPACE_URL, f"set-aside:{message}"), at=self.clock(),
+                recipient=FAILED_SENDS, kind="send_failed",
+                text_zh=f"短信未能送达 {to}：{reason}", text_en=f"A text to {to} failed: {reason}",
+            )], self.failures_kept)
 
 
 async def notices_for(event: ev.RequestEvent | ev.PointsCredited, views: Views

@@ -1,7 +1,8 @@
 // The staff page's office panel: the teams of the scope (capacity, whether they take new work,
-// leader, deputies, areas, service types; members moved or retired), staff accounts and kiosks (a one-time password or device key is shown once), and the
-// audit trail of the scope.
-import { addStrings, api, clear, explain, fmtTime, h, newKey, t } from "./vd.js";
+// leader, deputies, areas, service types; members moved or retired), staff accounts and
+// kiosks (a one-time password or device key is shown once), the audit trail of the scope, and
+// the texts the outbox could not send.
+import { addStrings, api, clear, explain, fmtTime, h, lang, newKey, t } from "./vd.js";
 
 addStrings({
   "admin.title": ["办公室管理", "Office"],
@@ -33,6 +34,8 @@ addStrings({
   "admin.move": ["调往", "Move to"],
   "admin.retire": ["退出", "Retire"],
   "admin.retired": ["已退出", "Retired"],
+  "admin.failures": ["未送达的短信", "Texts that did not go out"],
+  "admin.failures.none": ["没有。", "None."],
   "admin.audit": ["操作记录", "Audit trail"],
   "admin.audit_more": ["更多", "More"],
   "admin.audit_row": ["{at} {actor}（{role}）{action} {kind} {id}", "{at} {actor} ({role}) {action} {kind} {id}"],
@@ -236,11 +239,25 @@ function auditList() {
   return { section: h("div", {}, h("h3", { i18n: "admin.audit" }), list, more), load };
 }
 
+function failedSends() {
+  const list = h("ul", { id: "admin-failures", class: "items small" });
+  async function load() {
+    const found = await api("GET", "/api/v1/outbox/failures");
+    clear(list);
+    for (const n of found.notifications) {
+      list.append(h("li", {}, fmtTime(n.at, true), " ", lang() === "en" ? n.text_en : n.text_zh));
+    }
+    if (!found.notifications.length) list.append(h("li", { class: "muted", i18n: "admin.failures.none" }));
+  }
+  return { section: h("div", {}, h("h3", { i18n: "admin.failures" }), list), load };
+}
+
 /** Build the panel when staff first open it. */
 export async function startAdmin(section) {
   const body = h("tbody", { id: "admin-teams" });
   const error = h("p", { class: "error-text", role: "alert" });
   const audit = auditList();
+  const failures = failedSends();
   section.append(
     h("h2", { class: "sr-only", i18n: "admin.title" }),
     h("h3", { i18n: "admin.teams" }),
@@ -248,9 +265,9 @@ export async function startAdmin(section) {
       h("thead", {}, h("tr", {}, h("th", { scope: "col", i18n: "teams.name" }), h("th", { scope: "col", class: "num", i18n: "teams.load" }),
         h("th", { scope: "col", i18n: "admin.capacity" }), h("th", { scope: "col", i18n: "admin.active" }), h("th", { scope: "col" }))),
       body)),
-    error, staffForm(), kioskForm(), audit.section);
+    error, staffForm(), kioskForm(), audit.section, failures.section);
   try {
-    await Promise.all([loadTeams(body), audit.load(false)]);
+    await Promise.all([loadTeams(body), audit.load(false), failures.load()]);
   } catch (e) {
     error.textContent = explain(e);
   }

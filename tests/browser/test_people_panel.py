@@ -99,6 +99,7 @@ async def test_the_office_panel_changes_teams_adds_staff_and_kiosks_and_shows_th
     await expect(staff.locator("#admin-kiosk-out")).to_contain_text("已停用")
 
     await expect(staff.locator("#admin-audit li").first).to_contain_text("POST /api/v1/")
+    await expect(staff.locator("#admin-failures li").first).to_be_visible()
     trail = await district.staff.get("/api/v1/audit?actor=S-office")
     actions = {r["action"] for r in trail.body["records"]}
     assert {"PATCH /api/v1/teams/{team_id}", "POST /api/v1/staff", "POST /api/v1/kiosks",

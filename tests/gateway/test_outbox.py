@@ -22,7 +22,7 @@ from prometheus_client import CollectorRegistry
 
 from gateway.personal import Sealer
 from runtime.bootstrap import embedded_app
-from runtime.outbox import ConsoleSender, Outbox, WebhookSender
+from runtime.outbox import ConsoleSender, Outbox, SendFailed, WebhookSender
 from runtime.sqlite_keys import SQLiteKeys
 from schemas.accounts import CodeIssued
 from schemas.base import SYSTEM
@@ -136,3 +136,29 @@ async def test_notices_are_texted_to_those_with_a_phone(
     assert (resident_phone, "【志愿服务】您的需求已派单给志愿服务队") in sent
     assert (resident_phone, "【志愿服务】志愿服务队已接单") in sent
     assert all(to != "13800000000" for to, _ in sent), "nobody without a phone is texted"
+
+
+class Refusing:
+    async def send(self, channel: str, to: str, text: str) -> None:
+        raise SendFailed("the gateway answered 502")
+
+
+async def test_a_send_set_aside_is_listed_for_staff_with_the_phone_masked(
+    aiohttp_client: AiohttpClient, tmp_path: Path
+) -> None:
+    app = embedded_app(settings_for(tmp_path, outbox_retries_max=0), settle=False)
+    gateway = Gateway(await aiohttp_client(app), app)
+    gateway.platform.outbox.sender = Refusing()
+    response = await gateway.client.post("/api/v1/auth/codes", json={"phone": "13655556666"})
+    assert response.status == 202
+
+    async def listed() -> list[dict[str, Any]] | None:
+        status, body = await gateway.call("GET", "/api/v1/outbox/failures", Role.STAFF, "S1")
+        assert status == 200, body
+        return body["notifications"] or None
+
+    [failure] = await eventually(listed)
+    assert failure["kind"] == "send_failed" and "502" in failure["text_zh"]
+    assert "13655556666" not in str(failure) and "6666" in failure["text_zh"]
+    status, _ = await gateway.call("GET", "/api/v1/outbox/failures", Role.RESIDENT, "R1")
+    assert status == 403

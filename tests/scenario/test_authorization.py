@@ -387,6 +387,7 @@ PROBES: dict[str, tuple[str, Probe]] = {
     "POST /api/v1/kiosks/{kiosk_id}/revoke": ("act", probe_revoke_kiosk),
     "GET /api/v1/audit": ("list", lister("/api/v1/audit?limit=200", audit_listed)),
     "GET /api/v1/me": ("no area", unscoped("/api/v1/me")),
+    "GET /api/v1/outbox/failures": ("no area", unscoped("/api/v1/outbox/failures")),
     "POST /api/v1/auth/password": ("session", probe_password),
     "POST /api/v1/areas": ("create", probe_new_area),
     "POST /api/v1/teams": ("create", probe_new_team),
