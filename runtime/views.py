@@ -64,6 +64,20 @@ class StoreViews:
                 return tag, row
         return None
 
+    async def _ranked_rows(self, tags: Sequence[str], index: str, collection: str, limit: int,
+                           after: tuple[float, str] | None) -> list[Any]:
+        """A page of a ranking across aggregates, as the rows it ranks, in its order: one
+        read of the ranking, then one of the rows per aggregate the page touches."""
+        ranked = await self.store.ranked(tags, index, limit, after)
+        by_tag: dict[str, list[str]] = {}
+        for _, member, tag in ranked:
+            by_tag.setdefault(tag, []).append(member)
+        found: dict[tuple[str, str], Any] = {}
+        for tag, members in by_tag.items():
+            rows = await self.store.rows(tag, collection, members)
+            found |= {(tag, m): r for m, r in zip(members, rows, strict=True) if r is not None}
+        return [found[(tag, m)] for _, m, tag in ranked if (tag, m) in found]
+
     async def _requests(self, tag: str, ids: list[str]) -> list[RequestView]:
         return [r for r in await self.store.rows(tag, "requests", ids) if r is not None]
 
@@ -134,15 +148,9 @@ class StoreViews:
             tags, index = [COUNTY.tag(county_of(scope))], volunteers_in(scope)
         else:
             tags, index = await self._counties(), VOLUNTEERS
-        ranked = await self.store.ranked(tags, index, limit, after)
-        by_tag: dict[str, list[str]] = {}
-        for _, volunteer_id, tag in ranked:
-            by_tag.setdefault(tag, []).append(volunteer_id)
-        found: dict[str, VolunteerView] = {}
-        for tag, ids in by_tag.items():
-            rows: list[VolunteerView | None] = await self.store.rows(tag, "volunteers", ids)
-            found |= {v.volunteer_id: v for v in rows if v is not None}
-        return [found[v] for _, v, _ in ranked if v in found]
+        found: list[VolunteerView] = await self._ranked_rows(tags, index, "volunteers", limit,
+                                                             after)
+        return found
 
     async def request(self, request_id: str) -> RequestView | None:
         found: RequestView | None = await self.store.row(COUNTY.tag(county_of(request_id)),
@@ -174,15 +182,9 @@ class StoreViews:
                        ) -> list[RequestView]:
         """The newest requests (of one status, in one area), across counties, from their
         rankings: a page costs the same however many requests there are."""
-        ranked = await self.store.ranked(await self._tags(area), request_index(area, status),
-                                         limit, after)
-        by_tag: dict[str, list[str]] = {}
-        for _, request_id, tag in ranked:
-            by_tag.setdefault(tag, []).append(request_id)
-        found: dict[str, RequestView] = {}
-        for tag, ids in by_tag.items():
-            found |= {r.request_id: r for r in await self._requests(tag, ids)}
-        return [found[request_id] for _, request_id, _ in ranked if request_id in found]
+        found: list[RequestView] = await self._ranked_rows(
+            await self._tags(area), request_index(area, status), "requests", limit, after)
+        return found
 
     async def histories(self, requests: Sequence[RequestView], limit: int
                         ) -> list[tuple[list[HistoryItem], int]]:
@@ -235,15 +237,8 @@ class StoreViews:
                     ) -> list[AuditRecord]:
         """A page of audit records of one index (all, an area, an actor), newest first."""
         tags = [AUDIT.tag(k) for k in await self.store.registered(AUDIT.name)]
-        ranked = await self.store.ranked(tags, index, limit, after)
-        by_tag: dict[str, list[str]] = {}
-        for _, audit_id, tag in ranked:
-            by_tag.setdefault(tag, []).append(audit_id)
-        found: dict[str, AuditRecord] = {}
-        for tag, ids in by_tag.items():
-            found |= {str(r.audit_id): r for r in await self.store.rows(tag, "audit", ids)
-                      if r is not None}
-        return [found[audit_id] for _, audit_id, _ in ranked if audit_id in found]
+        found: list[AuditRecord] = await self._ranked_rows(tags, index, "audit", limit, after)
+        return found
 
     async def resident(self, resident_id: str) -> ResidentProfile | None:
         """A resident's profile, wherever they live (an id does not name its county)."""
@@ -259,16 +254,9 @@ class StoreViews:
         """Residents living in an area (None: everywhere), newest registration first."""
         counties = ([county_of(area)] if area is not None
                     else await self.store.registered(RESIDENT.name))
-        ranked = await self.store.ranked([RESIDENT.tag(c) for c in counties],
-                                         residents_in(area), limit, after)
-        by_tag: dict[str, list[str]] = {}
-        for _, resident_id, tag in ranked:
-            by_tag.setdefault(tag, []).append(resident_id)
-        found: dict[str, ResidentProfile] = {}
-        for tag, ids in by_tag.items():
-            found |= {p.resident_id: p for p in await self.store.rows(tag, PROFILES, ids)
-                      if p is not None}
-        return [found[r] for _, r, _ in ranked if r in found]
+        found: list[ResidentProfile] = await self._ranked_rows(
+            [RESIDENT.tag(c) for c in counties], residents_in(area), PROFILES, limit, after)
+        return found
 
     async def catalog(self) -> list[CatalogItemView]:
         items = await self.store.registered(ITEM.name)
