@@ -16,7 +16,7 @@ import contextlib
 import functools
 import logging
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
@@ -304,36 +304,31 @@ class EmbeddedPlatform:
 
     # -- the outbox: codes and notices leave through the sender ---------------------------
 
-    async def _send_outbox(self) -> None:
-        """Account events from the outbox's own position on; each message is sent, then the
-        position moves (at least once: a restart between the two sends one again)."""
-        topic = ACCOUNT_EVENTS.name
-        while True:
-            watch = self.log.watch([topic])
-            records = self.log.read([topic], self.log.position(OUTBOX),
-                                    self.settings.batch_size_max)
-            if not records:
-                await self.log.appended(watch, 5.0)
-                continue
-            for record in records:
-                await self.outbox.deliver(message_of(record))
-            await self.log.commit_async(OUTBOX, records[-1].position, [])
-
-    async def _send_notices(self) -> None:
-        """The flow's events from the notices' own position on: each notice is texted to
-        those with a phone, then the position moves."""
-        topics = [DISPATCH_EVENTS.name, LEDGER_EVENTS.name]
-        views = StoreViews(self.store)
+    async def _follow(self, consumer: str, topics: Sequence[str],
+                      handle: Callable[[Any], Awaitable[None]]) -> None:
+        """Hand every message of the topics, from the consumer's own position on, to
+        `handle`, then move the position (at least once: a restart between the two hands
+        one again)."""
         while True:
             watch = self.log.watch(topics)
-            records = self.log.read(topics, self.log.position(NOTICES),
+            records = self.log.read(topics, self.log.position(consumer),
                                     self.settings.batch_size_max)
             if not records:
                 await self.log.appended(watch, 5.0)
                 continue
             for record in records:
-                await self.outbox.notify(message_of(record), views)
-            await self.log.commit_async(NOTICES, records[-1].position, [])
+                await handle(message_of(record))
+            await self.log.commit_async(consumer, records[-1].position, [])
+
+    async def _send_outbox(self) -> None:
+        """The codes the account events carry."""
+        await self._follow(OUTBOX, [ACCOUNT_EVENTS.name], self.outbox.deliver)
+
+    async def _send_notices(self) -> None:
+        """The notices of the flow's events, texted to those with a phone."""
+        views = StoreViews(self.store)
+        await self._follow(NOTICES, [DISPATCH_EVENTS.name, LEDGER_EVENTS.name],
+                           lambda event: self.outbox.notify(event, views))
 
     # -- projections: the live board and notifications ------------------------------------
 

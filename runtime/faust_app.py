@@ -16,7 +16,7 @@ import asyncio
 import logging
 import socket
 import uuid
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any
 
 import faust
@@ -319,45 +319,11 @@ class Workers:
                         self.settings.notifications_max)
         views = StoreViews(self.store)
 
-        async def send_outbox(stream: Any) -> None:
-            await self._ready_store()
-            async for event in stream:
-                if isinstance(event, Undecodable):
-                    await self._set_aside("outbox", ACCOUNT_EVENTS, event.body, event.reason)
-                    continue
-                backoff = Backoff()
-                while True:
-                    try:
-                        await outbox.deliver(event)
-                        break
-                    except Unavailable as e:
-                        self.board.trouble("outbox", str(e))
-                        await backoff.wait()
-                self.board.clear("outbox")
-
-        self.app.agent(self.topics[ACCOUNT_EVENTS.name], name="send_outbox")(send_outbox)
-
+        self._sender("outbox", ACCOUNT_EVENTS, outbox.deliver, set_aside=True)
         for topic in (DISPATCH_EVENTS, LEDGER_EVENTS):
-            async def send_notices(stream: Any, topic: Topic = topic) -> None:
-                """The flow's events become texts to those with a phone (consumed once per
-                consumer group: one ledger worker texts each notice)."""
-                await self._ready_store()
-                async for event in stream:
-                    if isinstance(event, Undecodable):
-                        continue
-                    backoff = Backoff()
-                    while True:
-                        try:
-                            await outbox.notify(event, views)
-                            break
-                        except Unavailable as e:
-                            self.board.trouble("notices", str(e))
-                            await backoff.wait()
-                    self.board.clear("notices")
-
-            name = f"notices_{topic.name.replace('-', '_')}"
-            send_notices.__name__ = name
-            self.app.agent(self.topics[topic.name], name=name)(send_notices)
+            # Consumed once per consumer group: one ledger worker texts each notice. The
+            # live worker and the credits already set an undecodable flow event aside.
+            self._sender("notices", topic, lambda e: outbox.notify(e, views), set_aside=False)
 
         self.app.on_partitions_assigned.connect(reset)
 
@@ -428,6 +394,31 @@ class Workers:
             self.board.clear("live-board")
 
         self.app.timer(interval=self.settings.live_coalesce_s)(save_live)
+
+    def _sender(self, component: str, topic: Topic, send: Callable[[Any], Awaitable[None]],
+                *, set_aside: bool) -> None:
+        """An agent handing each message of a topic to the outbox; an unavailable store or
+        key store is waited out, on the health board meanwhile."""
+        async def deliver(stream: Any) -> None:
+            await self._ready_store()
+            async for message in stream:
+                if isinstance(message, Undecodable):
+                    if set_aside:
+                        await self._set_aside(component, topic, message.body, message.reason)
+                    continue
+                backoff = Backoff()
+                while True:
+                    try:
+                        await send(message)
+                        break
+                    except Unavailable as e:
+                        self.board.trouble(component, str(e))
+                        await backoff.wait()
+                self.board.clear(component)
+
+        name = f"{component}_{topic.name.replace('-', '_')}"
+        deliver.__name__ = name
+        self.app.agent(self.topics[topic.name], name=name)(deliver)
 
     def _trouble(self, component: str, error: Exception) -> None:
         """A timer or a rebalance step that failed is on the board (and in the heartbeat);
