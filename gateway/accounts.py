@@ -26,11 +26,11 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from gateway.auth import issue_token
 from gateway.errors import ApiError
-from gateway.http import Call, answer, rejection_error
+from gateway.http import SESSIONS, Call, answer, rejection_error
 from gateway.personal import Sealer
 from schemas import accounts as ac
 from schemas import api_accounts as api
-from schemas.accounts import Grant
+from schemas.accounts import Grant, PersonAccount
 from schemas.base import SYSTEM, Actor, Command, CommandOutcome
 from schemas.common import Role
 
@@ -177,3 +177,13 @@ async def grant_to_phone(call: Call, phone: str | None, name: str, grant: Grant)
         **envelope(call, call.actor), account_id=account_id, phone=sealed["phone"],
         name=sealed["name"] or "", grant=grant))
     return True
+
+
+async def close_account(call: Call, account: PersonAccount, reason: str) -> None:
+    """Close an account: every session ends, here at once (other gateways within their
+    revocation cache), and no sign-in opens again."""
+    if not account.closed:
+        await decide(call, ac.CloseAccount(**envelope(call, call.actor),
+                                           account_id=account.account_id, reason=reason))
+    for session in account.sessions:
+        call.request.app[SESSIONS].forget(session.family)

@@ -16,6 +16,7 @@ from aiohttp import web
 
 from gateway.accounts import (
     account_id_for,
+    close_account,
     code_hash,
     decide,
     envelope,
@@ -32,14 +33,14 @@ from gateway.accounts import (
 from gateway.errors import ApiError
 from gateway.http import SESSIONS, Call, answer
 from gateway.masking import mask_phone
+from gateway.residents import new_resident_id, register
 from gateway.routes import ANYONE_SIGNED_IN, COMMAND_ERRORS, STAFF, route
 from gateway.sessions import account_of_family
 from schemas import accounts as ac
 from schemas import api_accounts as api
 from schemas.accounts import Grant, PersonAccount
 from schemas.base import Actor
-from schemas.common import Role, county_of
-from schemas.residents import RegisterResident
+from schemas.common import Role
 
 T = TypeVar("T")
 SIGNIN_FAILURE_WINDOW_S = 15 * 60
@@ -113,19 +114,14 @@ async def sign_up(call: Call) -> web.StreamResponse:
         raise ApiError(422, "unknown_area", f"no area {body.area}", {"field": "area"})
     password = await hash_password(body.password) if body.password else None
     sealed = await call.sealer.seal(account_id, {"phone": body.phone, "name": body.name})
-    resident_id = f"R{secrets.token_hex(6)}"
+    resident_id = new_resident_id()
     opened = await _counted(call, account_id, decide(call, ac.OpenAccount(
         **envelope(call), account_id=account_id, phone=sealed["phone"] or "",
         name=sealed["name"] or "", grant=Grant(role=Role.RESIDENT, subject=resident_id),
         code_hash=code_hash(account_id, body.code), password_hash=password)))
     subject = str((opened.result or {}).get("subject", resident_id))
-    profile = await call.sealer.seal(subject, {"name": body.name, "phone": body.phone,
-                                               "address": body.address})
-    await decide(call, RegisterResident(
-        **envelope(call, Actor(role=Role.RESIDENT, subject=subject)),
-        county=county_of(body.area), resident_id=subject, area=body.area,
-        name=profile["name"] or "", phone=profile["phone"], address=profile["address"] or "",
-        join=True))
+    await register(call, Actor(role=Role.RESIDENT, subject=subject), subject, body.area,
+                   body.name, body.phone, body.address, join=True)
     return await _start(call, account_id, Role.RESIDENT, "signup", subject, status=201)
 
 
@@ -328,12 +324,8 @@ async def register_kiosk(call: Call) -> web.StreamResponse:
        "once and its device key no longer signs in",
        roles=STAFF, status=204, errors=COMMAND_ERRORS, tag="kiosks")
 async def revoke_kiosk(call: Call) -> web.StreamResponse:
-    account_id, account = await _kiosk_in_scope(call, call.match("kiosk_id"))
-    if not account.closed:
-        await decide(call, ac.CloseAccount(**envelope(call, call.actor), account_id=account_id,
-                                           reason="revoked"))
-    for session in account.sessions:
-        call.request.app[SESSIONS].forget(session.family)
+    _, account = await _kiosk_in_scope(call, call.match("kiosk_id"))
+    await close_account(call, account, "revoked")
     return web.Response(status=204)
 
 

@@ -16,16 +16,22 @@ import secrets
 
 from aiohttp import web
 
-from gateway.accounts import account_id_for, decide, envelope, grant_to_phone
+from gateway.accounts import (
+    account_id_for,
+    close_account,
+    decide,
+    envelope,
+    grant_to_phone,
+)
 from gateway.errors import ApiError
-from gateway.http import SESSIONS, Call, answer
+from gateway.http import Call, answer
 from gateway.masking import mask_phone
 from gateway.personal import ERASED, Opened
 from gateway.routes import COMMAND_ERRORS, STAFF, _limit, route
-from schemas import accounts as ac
 from schemas import api_residents as api
 from schemas import residents as rs
 from schemas.accounts import Grant
+from schemas.base import Actor
 from schemas.common import Role, county_of
 from schemas.residents import ResidentProfile, Tag
 
@@ -39,6 +45,19 @@ SELF_OR_STAFF = (Role.RESIDENT, Role.STAFF)
 
 def new_resident_id() -> str:
     return f"R{secrets.token_hex(6)}"
+
+
+async def register(call: Call, actor: Actor, resident_id: str, area: str, name: str,
+                   phone: str | None, address: str, birth_year: int | None = None,
+                   tags: tuple[Tag, ...] = (), join: bool = False) -> None:
+    """Register a resident's profile, its personal fields sealed under their own key (a
+    sign-up joins a profile already there)."""
+    sealed = await call.sealer.seal(resident_id, {"name": name, "phone": phone,
+                                                  "address": address})
+    await decide(call, rs.RegisterResident(
+        **envelope(call, actor), county=county_of(area), resident_id=resident_id, area=area,
+        name=sealed["name"] or "", phone=sealed["phone"], address=sealed["address"] or "",
+        birth_year=birth_year, tags=tags, join=join))
 
 
 def _out(profile: ResidentProfile, opened: Opened, area_name: str | None,
@@ -90,12 +109,8 @@ async def register_resident(call: Call) -> web.StreamResponse:
         if held is not None and held.subject != resident_id:
             raise ApiError(409, "resident_exists", "this phone already belongs to a resident",
                            {"resident_id": held.subject})
-    sealed = await call.sealer.seal(resident_id, {"name": body.name, "phone": body.phone,
-                                                  "address": body.address})
-    await decide(call, rs.RegisterResident(
-        **envelope(call, call.actor), county=county_of(body.area), resident_id=resident_id,
-        area=body.area, name=sealed["name"] or "", phone=sealed["phone"],
-        address=sealed["address"] or "", birth_year=body.birth_year, tags=tuple(body.tags)))
+    await register(call, call.actor, resident_id, body.area, body.name, body.phone,
+                   body.address, body.birth_year, tuple(body.tags))
     await grant_to_phone(call, body.phone, body.name,
                          Grant(role=Role.RESIDENT, subject=resident_id))
     return answer(api.ResidentCreatedOut(resident_id=resident_id), 201)
@@ -231,8 +246,5 @@ async def _close_account_of(call: Call, account_id: str, resident_id: str) -> No
     if account is None or not account.opened:
         return
     if all(g.role is Role.RESIDENT and g.subject == resident_id for g in account.grants):
-        await decide(call, ac.CloseAccount(**envelope(call, call.actor), account_id=account_id,
-                                           reason="erased"))
-        for session in account.sessions:
-            call.request.app[SESSIONS].forget(session.family)
+        await close_account(call, account, "erased")
         await call.sealer.erase(account_id)
