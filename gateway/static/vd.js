@@ -595,6 +595,20 @@ export function frame(pageRole, strings, start, options = {}) {
   }
 }
 
+/** A labelled field of the sign-in forms. */
+function field(id, key, input, ...more) {
+  return h("div", { class: "field" }, h("label", { for: id, "data-i18n": key }, t(key)), input, ...more);
+}
+
+/** The token form, folded under a disclosure: the phone or device form comes first. */
+function foldAway(tokenForm) {
+  const folded = h("details", { id: "token-login" },
+    h("summary", { "data-i18n": "signin.token" }, t("signin.token")));
+  tokenForm.replaceWith(folded);
+  folded.append(tokenForm);
+  return folded;
+}
+
 /** Ask for a one-time code for the phone typed in, and say where it went. */
 async function sendCodeTo(phone, code, sent, error) {
   error.textContent = "";
@@ -623,8 +637,6 @@ function signInForm(pageRole, tokenForm, enter, showLogin, options) {
   const password = h("input", { id: "signin-password", name: "password", type: "password", autocomplete: "current-password" });
   const code = h("input", { id: "signin-code", name: "code", inputmode: "numeric", autocomplete: "one-time-code", maxlength: "6" });
   const sendCode = h("button", { type: "button", id: "signin-send-code", "data-i18n": "signin.send_code" }, t("signin.send_code"));
-  const field = (id, key, input, ...more) => h("div", { class: "field" },
-    h("label", { for: id, "data-i18n": key }, t(key)), input, ...more);
   const form = h("form", { id: "signin-form", novalidate: "" },
     field("signin-phone", "signin.phone", phone),
     field("signin-password", "signin.password", password),
@@ -638,10 +650,7 @@ function signInForm(pageRole, tokenForm, enter, showLogin, options) {
     h("p", { class: "muted", "data-i18n": "signin.change_hint" }, t("signin.change_hint")),
     field("signin-new-password", "signin.new_password", fresh), changeError,
     h("button", { class: "primary", type: "submit", "data-i18n": "signin.change_submit" }, t("signin.change_submit")));
-  const folded = h("details", { id: "token-login" },
-    h("summary", { "data-i18n": "signin.token" }, t("signin.token")));
-  tokenForm.replaceWith(folded);
-  folded.append(tokenForm);
+  const folded = foldAway(tokenForm);
   folded.before(form, change);
 
   sendCode.addEventListener("click", () => sendCodeTo(phone, code, sent, error));
@@ -702,16 +711,10 @@ function deviceForm(tokenForm, enter) {
   const error = h("p", { class: "error-text", role: "alert", id: "device-error" });
   const id = h("input", { id: "device-id", autocomplete: "username", spellcheck: "false", required: "" });
   const key = h("input", { id: "device-key", type: "password", autocomplete: "current-password", spellcheck: "false", required: "" });
-  const field = (fid, k, input) => h("div", { class: "field" },
-    h("label", { for: fid, "data-i18n": k }, t(k)), input);
   const form = h("form", { id: "device-form", novalidate: "" },
     field("device-id", "device.id", id), field("device-key", "device.key", key), error,
     h("button", { class: "primary", type: "submit", "data-i18n": "device.submit" }, t("device.submit")));
-  const folded = h("details", { id: "token-login" },
-    h("summary", { "data-i18n": "signin.token" }, t("signin.token")));
-  tokenForm.replaceWith(folded);
-  folded.append(tokenForm);
-  folded.before(form);
+  foldAway(tokenForm).before(form);
   form.addEventListener("submit", async (e) => {
     e.preventDefault();
     error.textContent = "";
@@ -739,7 +742,6 @@ function signUpForm(signIn, enter) {
   const address = input("signup-address", { autocomplete: "street-address", maxlength: "200" });
   const password = input("signup-password", { type: "password", autocomplete: "new-password", minlength: "8" });
   const sendCode = h("button", { type: "button", "data-i18n": "signin.send_code" }, t("signin.send_code"));
-  const field = (id, k, el, ...more) => h("div", { class: "field" }, h("label", { for: id, "data-i18n": k }, t(k)), el, ...more);
   const form = h("form", { id: "signup-form", novalidate: "", hidden: "" },
     h("h3", { "data-i18n": "signup.title" }, t("signup.title")),
     field("signup-phone", "signin.phone", phone),
