@@ -284,14 +284,50 @@ class VolunteerCommand(Command):
         return self.volunteer_id
 
 
+CreditSource = Literal["service", "activity", "wish"]
+FlagKind = Literal["overlap", "day_hours", "same_pair", "late_checkout", "no_checkout",
+                   "dispute"]
+
+
+class CreditFacts(Frozen):
+    """What an hour was for, where and when, and how it was verified (DESIGN §10).
+
+    The sender states them; the ledger checks the flags against them, and the record, the
+    certificate and the reports read them from the entry."""
+
+    source: CreditSource = "service"
+    verified: bool = True
+    activity_id: Identifier | None = None
+    wish_id: Identifier | None = None
+    started_at: AwareDatetime | None = Field(None, description="Checked in (or began)")
+    ended_at: AwareDatetime | None = Field(None, description="Checked out (or ended)")
+    resident_id: Identifier | None = Field(None, description="Whom the service was for")
+    area: AreaCode | None = None
+    service_type: ServiceType | None = None
+    team_id: Identifier | None = None
+    title: Annotated[str, StringConstraints(max_length=200)] | None = None
+    organiser: Annotated[str, StringConstraints(max_length=200)] | None = None
+
+
+class RaisedFlag(Frozen):
+    """A flag the sender already knows applies (a missing check-out, a dispute)."""
+
+    kind: FlagKind
+    detail: Annotated[str, StringConstraints(max_length=500)] = ""
+
+
 class CreditPoints(VolunteerCommand):
-    """Credit one volunteer for one confirmed service; the entry id makes it happen once."""
+    """Credit one volunteer for one service, activity or wish; the entry id makes it happen
+    once. The ledger holds it instead when a flag applies: one the sender raised, or one the
+    ledger finds against the volunteer's own history (overlap, hours per day, same pair)."""
 
     type: Literal["CreditPoints"] = "CreditPoints"
     entry_id: UUID
-    request_id: RequestId
+    request_id: RequestId | None = None
     hours: Hours
     source_event_ids: tuple[UUID, ...] = Field(min_length=1)
+    facts: CreditFacts = CreditFacts()
+    raised: tuple[RaisedFlag, ...] = ()
 
 
 class IssueRedeemCode(VolunteerCommand):

@@ -7,8 +7,16 @@ from uuid import UUID
 
 from pydantic import AwareDatetime, Field
 
-from schemas.base import Event
-from schemas.commands import CodeHash, CountyCode, Latitude, Longitude, VolunteerHours
+from schemas.base import Event, Frozen
+from schemas.commands import (
+    CodeHash,
+    CountyCode,
+    CreditFacts,
+    FlagKind,
+    Latitude,
+    Longitude,
+    VolunteerHours,
+)
 from schemas.common import (
     AreaCode,
     Channel,
@@ -296,10 +304,61 @@ class RedeemCodeIssued(VolunteerEvent):
 class PointsCredited(VolunteerEvent):
     type: Literal["PointsCredited"] = "PointsCredited"
     entry_id: UUID
-    request_id: RequestId
+    request_id: RequestId | None = None
     hours: Hours
     points: int = Field(ge=0)
     source_event_ids: tuple[UUID, ...]
+    facts: CreditFacts = CreditFacts()
+    released_flags: tuple[Identifier, ...] = Field(
+        (), description="The flags whose resolution released this credit, if it was held")
+
+
+class HeldFlag(Frozen):
+    flag_id: Identifier
+    kind: FlagKind
+    detail: str = ""
+
+
+class CreditHeld(VolunteerEvent):
+    """A credit a flag applies to: not an entry, nothing posted, until staff resolve every
+    one of its flags (DESIGN §10)."""
+
+    type: Literal["CreditHeld"] = "CreditHeld"
+    entry_id: UUID
+    request_id: RequestId | None = None
+    hours: Hours
+    points: int = Field(ge=0)
+    source_event_ids: tuple[UUID, ...]
+    facts: CreditFacts = CreditFacts()
+    flags: tuple[HeldFlag, ...] = Field(min_length=1)
+
+
+class FlagResolved(VolunteerEvent):
+    """Staff decided one flag; a held credit whose flags are all credited is then posted by a
+    PointsCredited of its own, and one with a rejected flag is dropped for good."""
+
+    type: Literal["FlagResolved"] = "FlagResolved"
+    flag_id: Identifier
+    entry_id: UUID
+    decision: Literal["credit", "reject"]
+    reason: str
+
+
+class PointsCorrected(VolunteerEvent):
+    """A reversing entry: negative points and hours against one credited entry, with the
+    reason. Points never take the balance below zero; what could not be taken back is
+    `unrecovered_points`. It carries the corrected entry's facts, so reports net it out
+    where the credit was counted."""
+
+    type: Literal["PointsCorrected"] = "PointsCorrected"
+    entry_id: UUID
+    corrects: UUID
+    points: int = Field(le=0)
+    hours: float = Field(le=0)
+    unrecovered_points: int = Field(ge=0)
+    reason: str
+    corrected_at: AwareDatetime = Field(description="When the corrected entry was posted")
+    facts: CreditFacts = CreditFacts()
 
 
 class RedemptionHeld(VolunteerEvent):
@@ -334,7 +393,8 @@ class RedemptionVoided(VolunteerEvent):
 
 
 LedgerEvent = Annotated[
-    RedeemCodeIssued | PointsCredited | RedemptionHeld | PointsRedeemed | RedemptionVoided,
+    RedeemCodeIssued | PointsCredited | RedemptionHeld | PointsRedeemed | RedemptionVoided
+    | CreditHeld | FlagResolved | PointsCorrected,
     Field(discriminator="type"),
 ]
 

@@ -131,14 +131,32 @@ class LedgerEntry(Frozen):
     entry_id: UUID
     volunteer_id: str = ""
     seq: int = Field(0, description="Its place in the volunteer's ledger, from 1")
-    kind: Literal["credit", "redemption"]
-    points: int = Field(description="Signed: credits positive, redemptions negative")
-    hours: float = 0.0
+    kind: Literal["credit", "redemption", "correction"]
+    points: int = Field(description="Signed: credits positive, redemptions and corrections "
+                        "negative")
+    hours: float = Field(0.0, description="Signed: a correction's are negative")
     at: AwareDatetime
     request_id: str | None = None
     redemption_id: str | None = None
     item_id: str | None = None
     source_event_ids: tuple[UUID, ...]
+    source: Literal["service", "activity", "wish", "correction"] | None = Field(
+        None, description="Where an hour entry comes from; none for a redemption")
+    verified: bool | None = Field(None, description="Whether the hours were checked (§10)")
+    activity_id: str | None = None
+    wish_id: str | None = None
+    started_at: AwareDatetime | None = None
+    ended_at: AwareDatetime | None = None
+    resident_id: str | None = Field(None, description="Whom a service was for (kept for the "
+                                    "same-pair flag; not shown on the record)")
+    area: str | None = None
+    service_type: str | None = None
+    team_id: str | None = None
+    title: str | None = None
+    organiser: str | None = None
+    corrects: UUID | None = Field(None, description="The entry a correction reverses")
+    unrecovered_points: int = Field(0, description="Points a correction could not take back")
+    reason: str | None = None
 
 
 class Hold(Frozen):
@@ -160,6 +178,8 @@ class AccountView(Frozen):
     volunteer_id: str
     balance: int = 0
     lifetime_hours: float = 0.0
+    verified_hours: float = Field(0.0, description="Hours of entries checked in and out or "
+                                  "confirmed, net of corrections: they set the star level")
     entries_count: int = Field(0, description="Ledger entries so far (they are kept apart, "
                                "each written once)")
     redeemed_quarters: tuple[str, ...] = ()

@@ -29,3 +29,12 @@ def quarter_of(moment: datetime) -> str:
     """The calendar quarter in China time: each volunteer may redeem once per quarter."""
     local = moment.astimezone(QUARTER_ZONE)
     return f"{local.year}Q{(local.month - 1) // 3 + 1}"
+
+
+STAR_THRESHOLDS_H = (100, 300, 600, 1000, 1500)
+"""Verified hours for one to five stars (一星 … 五星, DESIGN §10)."""
+
+
+def star_level(verified_hours: float) -> int:
+    """0 to 5: how many thresholds the verified hours have reached."""
+    return sum(1 for threshold in STAR_THRESHOLDS_H if verified_hours >= threshold)

@@ -11,8 +11,14 @@ from typing import Any
 
 from schemas import events as ev
 from schemas.base import Event
+from schemas.commands import CreditFacts
 from schemas.records import Journal, Ranking, Records
 from schemas.views import AccountView, CatalogItemView, Hold, LedgerEntry, RedeemCode
+
+
+def facts_of_entry(facts: CreditFacts) -> dict[str, Any]:
+    """An hour entry's facts, flat on the entry as clients read them."""
+    return facts.model_dump()
 
 
 class LedgerState:
@@ -58,15 +64,19 @@ class LedgerState:
                 update={"code": RedeemCode(code_hash=event.code_hash, expires_at=event.expires_at)}
             )
         elif isinstance(event, ev.PointsCredited):
+            facts = event.facts
             entry = LedgerEntry(
                 entry_id=event.entry_id, volunteer_id=event.volunteer_id,
                 seq=account.entries_count + 1, kind="credit", points=event.points,
                 hours=event.hours, at=event.occurred_at, request_id=event.request_id,
                 source_event_ids=(*event.source_event_ids, event.event_id),
+                **facts_of_entry(facts),
             )
+            verified = event.hours if facts.verified else 0.0
             account = self._post(account, entry).model_copy(update={
                 "balance": account.balance + event.points,
                 "lifetime_hours": round(account.lifetime_hours + event.hours, 4),
+                "verified_hours": round(account.verified_hours + verified, 4),
             })
         elif isinstance(event, ev.RedemptionHeld):
             hold = Hold(

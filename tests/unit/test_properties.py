@@ -492,7 +492,7 @@ class World:
 
     def check_accounts(self) -> None:
         confirmations = {c.event_id: c for c in self.confirmations}
-        credited: Counter[tuple[str, str]] = Counter()
+        credited: Counter[tuple[str | None, str]] = Counter()
         redeemed: Counter[tuple[str, str]] = Counter()
         stock_events = {e.event_id: e for e in self.kiosk.events
                         if isinstance(e, ev.StockReserved)}

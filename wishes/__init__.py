@@ -1,0 +1,1 @@
+"""The micro-wish pool (微心愿): residents post, volunteers claim and fulfil."""
