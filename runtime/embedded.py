@@ -29,6 +29,7 @@ from audit.owner import AuditOwner
 from consumers.ledger.handlers import credits_for
 from consumers.ledger.owner import LedgerOwner, StockOwner
 from dispatcher.owner import DispatchOwner
+from flags.owner import FlagsOwner
 from residents.owner import ResidentsOwner
 from runtime.health import Backoff, HealthBoard, Supervisor
 from runtime.host import Host, dead_letter
@@ -71,7 +72,7 @@ def owners_of(settings: Settings) -> list[Owner]:
     """Every owner the platform runs, fresh."""
     return [DispatchOwner(settings.dispatch_policy()), LedgerOwner(settings.points_policy()),
             StockOwner(), AccountsOwner(settings.account_policy()), AuditOwner(),
-            ResidentsOwner()]
+            ResidentsOwner(), FlagsOwner()]
 
 
 def message_of(record: Record) -> Any:

@@ -32,6 +32,7 @@ from audit.owner import AuditOwner
 from consumers.ledger.handlers import credits_for
 from consumers.ledger.owner import LedgerOwner, StockOwner
 from dispatcher.owner import DispatchOwner
+from flags.owner import FlagsOwner
 from residents.owner import ResidentsOwner
 from runtime.embedded import utcnow
 from runtime.health import Backoff, HealthBoard, Supervisor
@@ -300,7 +301,8 @@ class Workers:
         accounts = self._host(AccountsOwner(self.settings.account_policy()))
         audit = self._host(AuditOwner())
         residents = self._host(ResidentsOwner())
-        hosts = (ledger, stock, accounts, audit, residents)
+        flags = self._host(FlagsOwner())
+        hosts = (ledger, stock, accounts, audit, residents, flags)
         for host in hosts:
             self._agent(host.owner.family.command_topic, host)
 

@@ -28,12 +28,14 @@ from runtime.ports import Step, Unavailable
 from schemas.accounts import PersonAccount
 from schemas.audit import AuditRecord
 from schemas.base import CommandOutcome, LogMessage
+from schemas.flags import FlagView
 from schemas.residents import ResidentProfile
 from schemas.topics import BY_NAME, COMMAND_OUTCOMES, encode, topic_of
 from schemas.views import (
     AccountView,
     AreaView,
     CatalogItemView,
+    HeldCredit,
     HistoryItem,
     LedgerEntry,
     LiveSnapshot,
@@ -60,6 +62,8 @@ ROWS: dict[str, TypeAdapter[Any]] = {
     "contacts": TypeAdapter(str),
     "audit": TypeAdapter(AuditRecord),
     "profiles": TypeAdapter(ResidentProfile),
+    "held": TypeAdapter(HeldCredit),
+    "flags": TypeAdapter(FlagView),
 }
 LIVE_POLL_S = 0.2
 LIVE_AT = "at"

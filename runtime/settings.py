@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from accounts.rules import AccountPolicy
 from consumers.ledger.rules import PointsPolicy
 from dispatcher.policy import DispatchPolicy
+from flags.rules import FlagLimits
 from gateway.auth import KeyRing
 
 ENV_PREFIX = "VD_"
@@ -104,6 +105,11 @@ class Settings(BaseModel):
     points_per_hour: float = Field(1.0, gt=0)
     points_rounding: Literal["half_up", "floor", "ceil"] = "half_up"
     redeem_code_ttl_s: int = 10 * 60
+    hours_per_day_max: float = Field(12.0, gt=0, description="Hours of one volunteer in one "
+                                     "day (China time) beyond which a credit is flagged")
+    same_pair_per_month_max: int = Field(8, ge=1, description="Services of one volunteer for "
+                                         "one resident in a month beyond which a credit is "
+                                         "flagged")
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides: object) -> Settings:
@@ -142,6 +148,8 @@ class Settings(BaseModel):
             points_per_hour=self.points_per_hour,
             rounding=self.points_rounding,
             redeem_code_ttl_s=self.redeem_code_ttl_s,
+            flags=FlagLimits(hours_per_day_max=self.hours_per_day_max,
+                             same_pair_per_month_max=self.same_pair_per_month_max),
         )
 
     def account_policy(self) -> AccountPolicy:

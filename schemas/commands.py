@@ -330,6 +330,30 @@ class CreditPoints(VolunteerCommand):
     raised: tuple[RaisedFlag, ...] = ()
 
 
+class ReleaseHeldCredit(VolunteerCommand):
+    """A flag of a held credit was decided by staff: the ledger posts the credit once every
+    flag of it is credited, and drops it for good at the first rejection."""
+
+    type: Literal["ReleaseHeldCredit"] = "ReleaseHeldCredit"
+    entry_id: UUID
+    flag_id: Identifier
+    decision: Literal["credit", "reject"]
+    reason: Annotated[str, StringConstraints(min_length=1, max_length=500)]
+
+
+class CorrectEntry(VolunteerCommand):
+    """Staff reverse a credited entry, whole or in part, with a reason (DESIGN §10)."""
+
+    type: Literal["CorrectEntry"] = "CorrectEntry"
+    entry_id: UUID = Field(description="The reversing entry's own id")
+    corrects: UUID
+    reason: Annotated[str, StringConstraints(min_length=1, max_length=500)]
+    points: int | None = Field(None, ge=1, description="Points to take back (default: what "
+                               "is left of the entry's)")
+    hours: float | None = Field(None, gt=0, le=24, description="Hours to take back "
+                                "(default: what is left of the entry's)")
+
+
 class IssueRedeemCode(VolunteerCommand):
     """Only a hash of the code travels: the plain code is shown once, to the volunteer."""
 
@@ -360,7 +384,8 @@ class SettleRedemption(VolunteerCommand):
 
 
 LedgerCommand = Annotated[
-    CreditPoints | IssueRedeemCode | RedeemPoints | SettleRedemption,
+    CreditPoints | IssueRedeemCode | RedeemPoints | SettleRedemption | ReleaseHeldCredit
+    | CorrectEntry,
     Field(discriminator="type"),
 ]
 

@@ -17,6 +17,7 @@ from schemas.audit import AnyAuditCommand, AnyAuditEvent
 from schemas.base import CommandOutcome, DeadLetter, LogMessage, PersonKey
 from schemas.commands import DispatchCommand, LedgerCommand, StockCommand
 from schemas.events import DispatchEvent, LedgerEvent, StockEvent
+from schemas.flags import AnyFlagCommand, AnyFlagEvent
 from schemas.residents import AnyResidentCommand, AnyResidentEvent
 
 FOREVER_MS = -1
@@ -86,6 +87,14 @@ AUDIT_EVENTS = Topic(
     "audit-events", "county code", 6, FOREVER_MS, "delete",
     TypeAdapter(AnyAuditEvent), "the audit trail: who did what to which object, when",
 )
+FLAG_COMMANDS = Topic(
+    "flag-commands", "county code", 6, 7 * DAY_MS, "delete",
+    TypeAdapter(AnyFlagCommand), "flags raised on held hours, and staff's decisions",
+)
+FLAG_EVENTS = Topic(
+    "flag-events", "county code", 6, FOREVER_MS, "delete",
+    TypeAdapter(AnyFlagEvent), "each county's list of flags on hours and their resolution",
+)
 COMMAND_OUTCOMES = Topic(
     "command-outcomes", "command id", 6, 7 * DAY_MS, "delete",
     TypeAdapter(CommandOutcome), "each owner's answer to a command, for waiting gateways",
@@ -119,6 +128,8 @@ CATALOGUE: tuple[Topic, ...] = (
     RESIDENT_EVENTS,
     AUDIT_COMMANDS,
     AUDIT_EVENTS,
+    FLAG_COMMANDS,
+    FLAG_EVENTS,
     COMMAND_OUTCOMES,
     DEAD_LETTERS,
     PERSON_KEYS,
@@ -154,13 +165,14 @@ PERSON = Family("person", "p", ACCOUNT_COMMANDS, ACCOUNT_EVENTS, listed=False,
 AUDIT = Family("audit", "a", AUDIT_COMMANDS, AUDIT_EVENTS, listed=True, on_board=False)
 RESIDENT = Family("resident", "r", RESIDENT_COMMANDS, RESIDENT_EVENTS, listed=True,
                   on_board=False)
-FAMILIES: tuple[Family, ...] = (COUNTY, VOLUNTEER, ITEM, PERSON, AUDIT, RESIDENT)
+FLAG = Family("flag", "f", FLAG_COMMANDS, FLAG_EVENTS, listed=True, on_board=False)
+FAMILIES: tuple[Family, ...] = (COUNTY, VOLUNTEER, ITEM, PERSON, AUDIT, RESIDENT, FLAG)
 ON_BOARD: tuple[Topic, ...] = tuple(f.event_topic for f in FAMILIES if f.on_board)
 
 
 def topic_of(message: object) -> Topic:
     """The one topic a message belongs to, by its family."""
-    from schemas import accounts, audit, commands, events, residents
+    from schemas import accounts, audit, commands, events, flags, residents
 
     families: tuple[tuple[type, Topic], ...] = (
         (commands.CountyCommand, DISPATCH_COMMANDS),
@@ -175,6 +187,8 @@ def topic_of(message: object) -> Topic:
         (residents.ResidentEvent, RESIDENT_EVENTS),
         (audit.RecordAudit, AUDIT_COMMANDS),
         (audit.AuditRecorded, AUDIT_EVENTS),
+        (flags.FlagCommand, FLAG_COMMANDS),
+        (flags.FlagEvent, FLAG_EVENTS),
         (CommandOutcome, COMMAND_OUTCOMES),
         (DeadLetter, DEAD_LETTERS),
     )

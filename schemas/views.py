@@ -159,6 +159,22 @@ class LedgerEntry(Frozen):
     reason: str | None = None
 
 
+class HeldFlagState(Frozen):
+    flag_id: str
+    kind: str
+    detail: str = ""
+    decision: Literal["credit", "reject"] | None = None
+
+
+class HeldCredit(Frozen):
+    """A credit a flag holds (DESIGN §10): not a ledger entry until every flag is credited;
+    dropped for good at the first rejection. `entry` is what it will post as."""
+
+    entry: LedgerEntry
+    flags: tuple[HeldFlagState, ...]
+    status: Literal["held", "posted", "rejected"] = "held"
+
+
 class Hold(Frozen):
     redemption_id: str
     item_id: str

@@ -12,11 +12,14 @@ from datetime import datetime
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from consumers.ledger.rules import PointsPolicy, quarter_of
-from consumers.ledger.state import LedgerState, StockState
+from consumers.ledger.state import LedgerState, StockState, facts_of_credit
+from flags.rules import HourLine, found_flags
 from schemas import commands as cmd
 from schemas import events as ev
 from schemas.base import SYSTEM, Command, Event
+from schemas.common import county_of
 from schemas.decision import Decision, Stamp
+from schemas.flags import UNPLACED, OpenFlags, RaisedOnCredit
 
 REFUSAL_MESSAGES = {
     "unknown_item": "this gift is not in the catalog",
@@ -35,11 +38,20 @@ def redemption_entry_id(redemption_id: str) -> str:
     return str(uuid5(NAMESPACE_URL, f"redemption:{redemption_id}"))
 
 
+def flag_id_for(county: str, entry_id: UUID, kind: str) -> str:
+    """One flag of a kind per credit, named by the county whose list it is on."""
+    return f"FL-{county}-{uuid5(entry_id, kind).hex[:20]}"
+
+
 def decide_ledger(state: LedgerState, command: Command, now: datetime,
                   policy: PointsPolicy) -> Decision:
     stamp = Stamp(command, now)
     if isinstance(command, cmd.CreditPoints):
         return _credit(state, command, stamp, policy)
+    if isinstance(command, cmd.ReleaseHeldCredit):
+        return _release(state, command, stamp)
+    if isinstance(command, cmd.CorrectEntry):
+        return _correct(state, command, stamp)
     if isinstance(command, cmd.IssueRedeemCode):
         event = stamp.event(ev.RedeemCodeIssued, volunteer_id=command.volunteer_id,
                             code_hash=command.code_hash, expires_at=command.expires_at)
@@ -55,17 +67,121 @@ def decide_ledger(state: LedgerState, command: Command, now: datetime,
 
 def _credit(state: LedgerState, c: cmd.CreditPoints, stamp: Stamp,
             policy: PointsPolicy) -> Decision:
-    if str(c.entry_id) in state.entries:
+    key = str(c.entry_id)
+    if key in state.entries or key in state.held:
         account = state.account(c.volunteer_id)
         return stamp.accepted(volunteer_id=c.volunteer_id, balance=account.balance,
                               duplicate=True)
+    facts = c.facts
+    line = HourLine(entry_id=key, hours=c.hours, at=stamp.now, started_at=facts.started_at,
+                    ended_at=facts.ended_at, source=facts.source,
+                    resident_id=facts.resident_id)
+    raised: dict[str, str] = {}
+    for kind, detail in [*((f.kind, f.detail) for f in c.raised),
+                         *found_flags(line, state.hour_lines(), policy.flags)]:
+        raised.setdefault(kind, detail)
+    points = policy.points_for(c.hours)
+    if raised:
+        return _hold(state, c, stamp, raised, points)
     event = stamp.event(ev.PointsCredited, volunteer_id=c.volunteer_id, entry_id=c.entry_id,
-                        request_id=c.request_id, hours=c.hours,
-                        points=policy.points_for(c.hours),
-                        source_event_ids=c.source_event_ids)
+                        request_id=c.request_id, hours=c.hours, points=points,
+                        source_event_ids=c.source_event_ids, facts=facts)
     state.evolve(event)
     return stamp.accepted([event], volunteer_id=c.volunteer_id,
                           balance=state.account(c.volunteer_id).balance)
+
+
+def _hold(state: LedgerState, c: cmd.CreditPoints, stamp: Stamp, raised: dict[str, str],
+          points: int) -> Decision:
+    """A flag applies: nothing is posted; the flags go to the list of the county the hours
+    were served in, and the credit waits for staff."""
+    facts = c.facts
+    county = (county_of(facts.area) if facts.area
+              else county_of(c.request_id) if c.request_id else UNPLACED)
+    flags = tuple(ev.HeldFlag(flag_id=flag_id_for(county, c.entry_id, kind), kind=kind,
+                              detail=detail[:500])
+                  for kind, detail in raised.items())
+    held = stamp.event(ev.CreditHeld, volunteer_id=c.volunteer_id, entry_id=c.entry_id,
+                       request_id=c.request_id, hours=c.hours, points=points,
+                       source_event_ids=c.source_event_ids, facts=facts, flags=flags)
+    state.evolve(held)
+    listed = stamp.command(
+        OpenFlags, county=county, volunteer_id=c.volunteer_id, entry_id=c.entry_id,
+        flags=tuple(RaisedOnCredit(flag_id=f.flag_id, kind=f.kind, detail=f.detail)
+                    for f in flags),
+        request_id=c.request_id, activity_id=facts.activity_id, wish_id=facts.wish_id,
+        area=facts.area, hours=c.hours)
+    return stamp.accepted([held], [listed], volunteer_id=c.volunteer_id,
+                          balance=state.account(c.volunteer_id).balance, held=True,
+                          flags=[f.flag_id for f in flags])
+
+
+def _release(state: LedgerState, c: cmd.ReleaseHeldCredit, stamp: Stamp) -> Decision:
+    """Staff decided one flag: record it; post the credit once every flag is credited."""
+    held = state.held.get(str(c.entry_id))
+    if held is None or not any(f.flag_id == c.flag_id for f in held.flags):
+        return stamp.rejected("not_found", "not_found", "no such held credit")
+    if any(f.flag_id == c.flag_id and f.decision is not None for f in held.flags):
+        return stamp.accepted(volunteer_id=c.volunteer_id, status=held.status, duplicate=True)
+    resolved = stamp.event(ev.FlagResolved, volunteer_id=c.volunteer_id, flag_id=c.flag_id,
+                           entry_id=c.entry_id, decision=c.decision, reason=c.reason)
+    state.evolve(resolved)
+    events: list[Event] = [resolved]
+    after = state.held[str(c.entry_id)]
+    if after.status == "held" and all(f.decision == "credit" for f in after.flags):
+        entry = after.entry
+        posted = stamp.event(
+            ev.PointsCredited, volunteer_id=c.volunteer_id, entry_id=c.entry_id,
+            request_id=entry.request_id, hours=entry.hours, points=entry.points,
+            source_event_ids=entry.source_event_ids,
+            facts=facts_of_credit(entry),
+            released_flags=tuple(f.flag_id for f in after.flags))
+        state.evolve(posted)
+        events.append(posted)
+    return stamp.accepted(events, volunteer_id=c.volunteer_id,
+                          status=state.held[str(c.entry_id)].status,
+                          balance=state.account(c.volunteer_id).balance)
+
+
+def _correct(state: LedgerState, c: cmd.CorrectEntry, stamp: Stamp) -> Decision:
+    """A reversing entry: it takes back at most what is left of the credit, and at most the
+    balance in points (the rest is recorded as unrecovered), so a balance never goes
+    negative and lifetime hours fall only by what was credited."""
+    if str(c.entry_id) in state.entries:
+        return stamp.accepted(volunteer_id=c.volunteer_id, entry_id=str(c.entry_id),
+                              duplicate=True)
+    target = state.entries.get(str(c.corrects))
+    if target is None or target.kind != "credit":
+        return stamp.rejected("not_found", "unknown_entry",
+                              "no credited entry with this id in the volunteer's ledger",
+                              field="entry_id")
+    left_points, left_hours = state.remaining(target)
+    if left_hours <= 0:
+        return stamp.rejected("conflict", "already_corrected",
+                              "this entry has been corrected to nothing already")
+    hours = left_hours if c.hours is None else c.hours
+    if hours > left_hours:
+        return stamp.rejected("invalid", "correction_exceeds_entry",
+                              f"at most {left_hours:g} h of this entry are left to correct",
+                              field="hours", left_hours=left_hours)
+    if c.points is not None and c.points > left_points:
+        return stamp.rejected("invalid", "correction_exceeds_entry",
+                              f"at most {left_points} points of this entry are left to "
+                              "correct", field="points", left_points=left_points)
+    points = c.points if c.points is not None else (
+        left_points if hours == left_hours
+        else min(left_points, round(target.points * hours / target.hours)))
+    taken = min(points, state.account(c.volunteer_id).balance)
+    event = stamp.event(
+        ev.PointsCorrected, volunteer_id=c.volunteer_id, entry_id=c.entry_id,
+        corrects=target.entry_id, points=-taken, hours=-hours,
+        unrecovered_points=points - taken, reason=c.reason, corrected_at=target.at,
+        facts=facts_of_credit(target))
+    state.evolve(event)
+    account = state.account(c.volunteer_id)
+    return stamp.accepted([event], volunteer_id=c.volunteer_id, entry_id=str(c.entry_id),
+                          corrects=str(target.entry_id), points=-taken, hours=-hours,
+                          unrecovered_points=points - taken, balance=account.balance)
 
 
 def _redeem(state: LedgerState, c: cmd.RedeemPoints, stamp: Stamp) -> Decision:

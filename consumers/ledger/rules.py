@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from typing import Literal
 from zoneinfo import ZoneInfo
+
+from flags.rules import FlagLimits
 
 QUARTER_ZONE = ZoneInfo("Asia/Shanghai")
 ROUNDING = {"half_up": ROUND_HALF_UP, "floor": ROUND_FLOOR, "ceil": ROUND_CEILING}
@@ -19,6 +21,7 @@ class PointsPolicy:
     points_per_hour: float = 1.0
     rounding: Literal["half_up", "floor", "ceil"] = "half_up"
     redeem_code_ttl_s: int = 10 * 60
+    flags: FlagLimits = field(default_factory=FlagLimits)
 
     def points_for(self, hours: float) -> int:
         raw = Decimal(str(hours)) * Decimal(str(self.points_per_hour))

@@ -9,11 +9,20 @@ from __future__ import annotations
 
 from typing import Any
 
+from flags.rules import HourLine
 from schemas import events as ev
 from schemas.base import Event
 from schemas.commands import CreditFacts
 from schemas.records import Journal, Ranking, Records
-from schemas.views import AccountView, CatalogItemView, Hold, LedgerEntry, RedeemCode
+from schemas.views import (
+    AccountView,
+    CatalogItemView,
+    HeldCredit,
+    HeldFlagState,
+    Hold,
+    LedgerEntry,
+    RedeemCode,
+)
 
 
 def facts_of_entry(facts: CreditFacts) -> dict[str, Any]:
@@ -21,14 +30,20 @@ def facts_of_entry(facts: CreditFacts) -> dict[str, Any]:
     return facts.model_dump()
 
 
+def facts_of_credit(entry: LedgerEntry) -> CreditFacts:
+    """The facts a credited entry was posted with (for its reversal and a held credit)."""
+    return CreditFacts.model_validate(entry.model_dump(include=set(CreditFacts.model_fields)))
+
+
 class LedgerState:
     def __init__(self) -> None:
         self.accounts: Records[AccountView] = Records()
         self.entries: Records[LedgerEntry] = Records()
+        self.held: Records[HeldCredit] = Records()
         self.ranks = Ranking()
 
     def collections(self) -> dict[str, Records[Any]]:
-        return {"accounts": self.accounts, "entries": self.entries}
+        return {"accounts": self.accounts, "entries": self.entries, "held": self.held}
 
     def journals(self) -> dict[str, Journal[Any]]:
         return {}
@@ -41,6 +56,8 @@ class LedgerState:
             self.accounts.load(key, account)
         for key, entry in rows.get("entries", {}).items():
             self.entries.load(key, entry)
+        for key, held in rows.get("held", {}).items():
+            self.held.load(key, held)
 
     def account(self, volunteer_id: str) -> AccountView:
         return self.accounts.get(volunteer_id) or AccountView(volunteer_id=volunteer_id)
@@ -49,6 +66,30 @@ class LedgerState:
         """A volunteer's whole ledger in order (for checks and tests; readers page it)."""
         return sorted((e for e in self.entries.values() if e.volunteer_id == volunteer_id),
                       key=lambda e: e.seq)
+
+    def remaining(self, entry: LedgerEntry) -> tuple[int, float]:
+        """What is left of a credit after the corrections of it: (points, hours)."""
+        points, hours = entry.points, entry.hours
+        for other in self.entries.values():
+            if other.corrects == entry.entry_id:
+                points += other.points - other.unrecovered_points
+                hours += other.hours
+        return points, round(hours, 4)
+
+    def hour_lines(self) -> list[HourLine]:
+        """Every hour the volunteer has served or claims, net of corrections: posted credits
+        and credits still held (what the flag rules weigh a new credit against)."""
+        lines = [self._line(e, self.remaining(e)[1]) for e in self.entries.values()
+                 if e.kind == "credit"]
+        lines += [self._line(h.entry, h.entry.hours) for h in self.held.values()
+                  if h.status == "held"]
+        return lines
+
+    @staticmethod
+    def _line(entry: LedgerEntry, hours: float) -> HourLine:
+        return HourLine(entry_id=str(entry.entry_id), hours=hours, at=entry.at,
+                        started_at=entry.started_at, ended_at=entry.ended_at,
+                        source=entry.source or "service", resident_id=entry.resident_id)
 
     def _post(self, account: AccountView, entry: LedgerEntry) -> AccountView:
         self.entries.put(str(entry.entry_id), entry)
@@ -72,12 +113,40 @@ class LedgerState:
                 source_event_ids=(*event.source_event_ids, event.event_id),
                 **facts_of_entry(facts),
             )
-            verified = event.hours if facts.verified else 0.0
-            account = self._post(account, entry).model_copy(update={
-                "balance": account.balance + event.points,
-                "lifetime_hours": round(account.lifetime_hours + event.hours, 4),
-                "verified_hours": round(account.verified_hours + verified, 4),
-            })
+            account = self._hours(self._post(account, entry), event.points, event.hours,
+                                  facts.verified)
+            held = self.held.get(str(event.entry_id))
+            if held is not None:
+                self.held.put(str(event.entry_id), held.model_copy(update={"status": "posted"}))
+        elif isinstance(event, ev.CreditHeld):
+            self.held.put(str(event.entry_id), HeldCredit(
+                entry=LedgerEntry(
+                    entry_id=event.entry_id, volunteer_id=event.volunteer_id, kind="credit",
+                    points=event.points, hours=event.hours, at=event.occurred_at,
+                    request_id=event.request_id,
+                    source_event_ids=(*event.source_event_ids, event.event_id),
+                    **facts_of_entry(event.facts)),
+                flags=tuple(HeldFlagState(flag_id=f.flag_id, kind=f.kind, detail=f.detail)
+                            for f in event.flags)))
+        elif isinstance(event, ev.FlagResolved):
+            held = self.held.get(str(event.entry_id))
+            if held is not None:
+                flags = tuple(f.model_copy(update={"decision": event.decision})
+                              if f.flag_id == event.flag_id else f for f in held.flags)
+                status = "rejected" if event.decision == "reject" else held.status
+                self.held.put(str(event.entry_id),
+                              held.model_copy(update={"flags": flags, "status": status}))
+        elif isinstance(event, ev.PointsCorrected):
+            entry = LedgerEntry(
+                entry_id=event.entry_id, volunteer_id=event.volunteer_id,
+                seq=account.entries_count + 1, kind="correction", points=event.points,
+                hours=event.hours, at=event.occurred_at, corrects=event.corrects,
+                unrecovered_points=event.unrecovered_points, reason=event.reason,
+                source_event_ids=(event.event_id,),
+                **(facts_of_entry(event.facts) | {"source": "correction"}),
+            )
+            account = self._hours(self._post(account, entry), event.points, event.hours,
+                                  event.facts.verified)
         elif isinstance(event, ev.RedemptionHeld):
             hold = Hold(
                 redemption_id=event.redemption_id, item_id=event.item_id, points=event.points,
@@ -110,6 +179,16 @@ class LedgerState:
                 "code": code,
             })
         self.accounts.put(account.volunteer_id, account)
+
+    @staticmethod
+    def _hours(account: AccountView, points: int, hours: float, verified: bool
+               ) -> AccountView:
+        """Signed: a credit adds, a correction takes back (never below a zero balance)."""
+        return account.model_copy(update={
+            "balance": account.balance + points,
+            "lifetime_hours": round(account.lifetime_hours + hours, 4),
+            "verified_hours": round(account.verified_hours + (hours if verified else 0.0), 4),
+        })
 
 
 class StockState:

@@ -54,7 +54,13 @@ def refused(kiosk: Kiosk, command: Command, now: datetime | None = None) -> Reje
 def funded(points: int = 10, *, stock: int = 2, price: int = 5) -> Kiosk:
     """A volunteer with `points` points and a fresh code, and a gift in stock."""
     kiosk = Kiosk()
-    ok_body(kiosk.run_ledger(credit(V1, rid(1), float(points))))
+    day = 0
+    while points > 0:  # at most 10 h a day: more than 12 would be held by a flag
+        hours = min(points, 10)
+        ok_body(kiosk.run_ledger(credit(V1, rid(1 + day), float(hours),
+                                        at=T0 - timedelta(days=day))))
+        points -= hours
+        day += 1
     ok_body(kiosk.run_ledger(issue_code(V1, at=T0)))
     ok_body(kiosk.run_stock(stock_item("rice", points=price, stock=stock)))
     return kiosk

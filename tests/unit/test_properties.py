@@ -79,6 +79,7 @@ from schemas import events as ev
 from schemas.base import SYSTEM, Command
 from schemas.common import RequestStatus, ServiceType, Urgency
 from schemas.decision import Decision
+from schemas.flags import OpenFlags
 from schemas.records import Records
 
 START = datetime(2026, 3, 25, 1, 0, tzinfo=UTC)  # a week before the quarter ends in Shanghai
@@ -272,6 +273,9 @@ class World:
             assert decision.events == () and decision.commands == ()
             assert dict(self.kiosk.ledger.accounts.items()) == before, "a refusal changed points"
         for follow_up in decision.commands:
+            if isinstance(follow_up, OpenFlags):  # a held credit's flags, for staff's list
+                assert isinstance(command, cmd.CreditPoints)
+                continue
             assert isinstance(follow_up, cmd.ReserveStock)
             self.reserves.append(follow_up)
         return decision
@@ -497,7 +501,7 @@ class World:
         stock_events = {e.event_id: e for e in self.kiosk.events
                         if isinstance(e, ev.StockReserved)}
         for event in self.kiosk.events:
-            if isinstance(event, ev.PointsCredited):
+            if isinstance(event, ev.PointsCredited | ev.CreditHeld):
                 credited[(event.request_id, event.volunteer_id)] += 1
                 sources = [confirmations[i] for i in event.source_event_ids if i in confirmations]
                 assert sources, "a credit without a confirmed service"
