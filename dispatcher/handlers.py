@@ -28,6 +28,7 @@ from dispatcher.state import DispatchState
 from schemas import commands as cmd
 from schemas import events as ev
 from schemas.base import SYSTEM, Command, Event, RejectionKind
+from schemas.commands import ServiceCheck, VolunteerHours
 from schemas.common import Channel, RequestStatus, Role, ancestors, area_level, within
 from schemas.decision import Decision, Stamp
 from schemas.views import RequestView, TeamView
@@ -288,7 +289,39 @@ def _accept(d: _Decider, c: cmd.AcceptRequest) -> Decision:
     d.transition(request, Action.ACCEPT)
     d.emit(ev.RequestAccepted, request_id=c.request_id, team_id=team_id,
            attempt=request.attempt,
-           complete_by=d.now + d.policy.complete_window(request.urgency))
+           complete_by=d.now + d.policy.complete_window(request.urgency),
+           service_code=c.service_code)
+    return d.status(c.request_id)
+
+
+def _crew_check(d: _Decider, c: cmd.CrewCheck) -> Decision:
+    """Check volunteers in on arrival or out when done: the leader must hold the resident's
+    code, which only the resident (and staff) see, so a check says the volunteer was there."""
+    request = d.request(c.request_id)
+    team_id = d.leader_of_assigned(request, c.actor.subject)
+    d.transition(request, Action.CHECK)
+    if request.service_code is None or c.code != request.service_code:
+        raise Refused("invalid", "bad_code", "this is not the resident's service code",
+                      field="code")
+    _check(crew_problem(team_id, list(c.volunteer_ids), d.state.volunteers))
+    checks = {check.volunteer_id: check for check in request.checks}
+    if isinstance(c, cmd.CheckInVolunteers):
+        again = [v for v in c.volunteer_ids if v in checks]
+        if again:
+            raise Refused("conflict", "already_checked_in", "already checked in",
+                          volunteer_ids=again)
+        d.emit(ev.VolunteersCheckedIn, request_id=c.request_id, team_id=team_id,
+               volunteer_ids=c.volunteer_ids)
+    else:
+        absent = [v for v in c.volunteer_ids if v not in checks]
+        if absent:
+            raise Refused("conflict", "not_checked_in", "not checked in", volunteer_ids=absent)
+        left = [v for v in c.volunteer_ids if checks[v].checked_out_at is not None]
+        if left:
+            raise Refused("conflict", "already_checked_out", "already checked out",
+                          volunteer_ids=left)
+        d.emit(ev.VolunteersCheckedOut, request_id=c.request_id, team_id=team_id,
+               volunteer_ids=c.volunteer_ids)
     return d.status(c.request_id)
 
 
@@ -327,29 +360,68 @@ def _complete(d: _Decider, c: cmd.CompleteRequest) -> Decision:
     team_id = d.leader_of_assigned(request, c.actor.subject)
     d.transition(request, Action.COMPLETE)
     _check(crew_problem(team_id, [v.volunteer_id for v in c.volunteers], d.state.volunteers))
+    checks = _closed_checks(d, request, c.volunteers)
+    every_one_checked = len(checks) == len(c.volunteers)
     d.emit(ev.RequestCompleted, request_id=c.request_id, team_id=team_id,
-           volunteers=c.volunteers, confirm_by=d.now + d.policy.confirm_window())
+           volunteers=c.volunteers, checks=checks,
+           confirm_by=d.now + d.policy.confirm_window() if every_one_checked else None)
     d.drain_queue()
     return d.status(c.request_id)
 
 
-def _confirmation(d: _Decider, request: RequestView, by: str) -> None:
+def _closed_checks(d: _Decider, request: RequestView,
+                   volunteers: Sequence[VolunteerHours]) -> tuple[ServiceCheck, ...]:
+    """The named volunteers' checks, closed at completion; hours may exceed neither the
+    checked time (rounded down to the step) nor the service type's cap (DESIGN §10)."""
+    cap = d.policy.hours_cap(request.service_type)
+    checks = {check.volunteer_id: check for check in request.checks}
+    closed: list[ServiceCheck] = []
+    for named in volunteers:
+        if cap is not None and named.hours > cap:
+            raise Refused("invalid", "hours_over_cap",
+                          f"at most {cap:g} h per volunteer for this service type",
+                          field="volunteers", volunteer_id=named.volunteer_id, cap_hours=cap)
+        check = checks.get(named.volunteer_id)
+        if check is None:
+            continue
+        ended = check.checked_out_at or d.now
+        checked = d.policy.checked_hours(ended - check.checked_in_at)
+        if named.hours > checked:
+            raise Refused("invalid", "hours_exceed_elapsed",
+                          f"{named.volunteer_id} was checked in for {checked:g} h only",
+                          field="volunteers", volunteer_id=named.volunteer_id,
+                          checked_hours=checked)
+        closed.append(check.model_copy(update={"checked_out_at": ended}))
+    return tuple(closed)
+
+
+def _confirmation(d: _Decider, request: RequestView, by: str,
+                  dispute_reason: str | None = None) -> None:
     assert request.team_id is not None and request.completed_event_id is not None
+    team = d.state.teams.get(request.team_id)
     d.emit(ev.ServiceConfirmed, request_id=request.request_id, team_id=request.team_id,
            volunteers=request.volunteers, completed_event_id=request.completed_event_id,
-           confirmed_by=by)
+           confirmed_by=by, checks=request.checks, resident_id=request.resident_id,
+           area=request.area, service_type=request.service_type,
+           team_name=team.name if team is not None else None, dispute_reason=dispute_reason)
 
 
 def _review(d: _Decider, c: cmd.ReviewRequest) -> Decision:
     request = d.request(c.request_id)
     d.owner(request, c)
     d.transition(request, Action.REVIEW)
+    reason = c.dispute_reason.strip()
+    if c.dispute and not reason:
+        raise Refused("invalid", "dispute_reason_required",
+                      "say why the hours are disputed", field="dispute_reason")
     assert request.team_id is not None
     d.emit(ev.RequestReviewed, request_id=c.request_id, team_id=request.team_id,
            rating=c.rating, comment=c.comment, area=request.area,
-           service_type=request.service_type)
+           service_type=request.service_type, dispute=c.dispute,
+           dispute_reason=reason if c.dispute else "")
     if not request.confirmed:
-        _confirmation(d, d.state.requests[c.request_id], "review")
+        _confirmation(d, d.state.requests[c.request_id], "review",
+                      reason if c.dispute else None)
     return d.status(c.request_id)
 
 
@@ -409,6 +481,8 @@ HANDLERS: dict[type[Command], Callable[[_Decider, Any], Decision]] = {
     cmd.ApproveRequest: _approve,
     cmd.CancelRequest: _cancel,
     cmd.AcceptRequest: _accept,
+    cmd.CheckInVolunteers: _crew_check,
+    cmd.CheckOutVolunteers: _crew_check,
     cmd.DeclineRequest: _decline,
     cmd.ExpireDeadline: _expire,
     cmd.CompleteRequest: _complete,

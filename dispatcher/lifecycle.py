@@ -25,6 +25,7 @@ class Action(StrEnum):
     COMPLETE = "complete"
     REVIEW = "review"
     CONFIRM = "confirm"
+    CHECK = "check"
 
 
 OPEN = frozenset({S.SUBMITTED, S.IN_REVIEW, S.DISPATCHED, S.ACCEPTED, S.ESCALATED})
@@ -41,6 +42,7 @@ ALLOWED: dict[Action, frozenset[S]] = {
     Action.COMPLETE: frozenset({S.ACCEPTED}),
     Action.REVIEW: frozenset({S.COMPLETED}),
     Action.CONFIRM: frozenset({S.COMPLETED, S.REVIEWED}),
+    Action.CHECK: frozenset({S.ACCEPTED}),
 }
 
 WHY_NOT: dict[Action, str] = {
@@ -56,6 +58,7 @@ WHY_NOT: dict[Action, str] = {
     Action.COMPLETE: "only an accepted request can be completed",
     Action.REVIEW: "only a completed request can be reviewed, and only once",
     Action.CONFIRM: "only a completed request can be confirmed",
+    Action.CHECK: "volunteers are checked in and out of an accepted request only",
 }
 
 

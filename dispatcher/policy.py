@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -22,6 +23,18 @@ class DispatchPolicy:
     accept_remind_before_s: int = 0
     """The team is reminded this long before its accept deadline (at most half the window
     in); 0: no reminder (the platform's setting, `VD_ACCEPT_REMIND_BEFORE_S`, is 600)."""
+    hours_step: float = 0.5
+    """Checked time is rounded down to this many hours before it bounds completion hours."""
+    hours_caps: tuple[tuple[str, float], ...] = ()
+    """Hours per volunteer per service, by service type (`VD_HOURS_CAP_<TYPE>`)."""
+
+    def hours_cap(self, service_type: str) -> float | None:
+        return dict(self.hours_caps).get(service_type)
+
+    def checked_hours(self, elapsed: timedelta) -> float:
+        """Checked time in hours, rounded down to the step (DESIGN §10)."""
+        steps = math.floor(elapsed.total_seconds() / 3600 / self.hours_step + 1e-9)
+        return max(0.0, steps * self.hours_step)
 
     def accept_window(self, urgency: Urgency) -> timedelta:
         urgent = urgency is Urgency.URGENT

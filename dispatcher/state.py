@@ -13,6 +13,7 @@ from typing import Any, cast
 from dispatcher.matching import TeamIndex
 from schemas import events as ev
 from schemas.base import Event
+from schemas.commands import ServiceCheck
 from schemas.common import COUNTY_CODE_LENGTH, RequestStatus, Role, Urgency, ancestors
 from schemas.records import Journal, Ranking, Records
 from schemas.views import (
@@ -295,8 +296,17 @@ class DispatchState:
             self._team_delta(event.team_id, accepted=+1)
             change |= {
                 "accept_by": None, "remind_at": None, "complete_by": event.complete_by,
-                "accepted_at": event.occurred_at,
+                "accepted_at": event.occurred_at, "service_code": event.service_code,
             }
+        elif isinstance(event, ev.VolunteersCheckedIn):
+            change |= {"checks": (*request.checks, *(
+                ServiceCheck(volunteer_id=v, checked_in_at=event.occurred_at)
+                for v in event.volunteer_ids))}
+        elif isinstance(event, ev.VolunteersCheckedOut):
+            leaving = set(event.volunteer_ids)
+            change |= {"checks": tuple(
+                c.model_copy(update={"checked_out_at": event.occurred_at})
+                if c.volunteer_id in leaving else c for c in request.checks)}
         elif isinstance(event, ev.RequestDeclined | ev.AcceptDeadlinePassed):
             declined = isinstance(event, ev.RequestDeclined)
             self._team_delta(
@@ -324,12 +334,15 @@ class DispatchState:
             change |= {
                 "volunteers": event.volunteers, "completed_at": event.occurred_at,
                 "confirm_by": event.confirm_by, "complete_by": None,
-                "completed_event_id": event.event_id,
+                "completed_event_id": event.event_id, "checks": event.checks,
             }
-            self._arm(event.confirm_by, request.request_id)
+            if event.confirm_by is not None:
+                self._arm(event.confirm_by, request.request_id)
         elif isinstance(event, ev.RequestReviewed):
             self._team_delta(event.team_id, rating_sum=event.rating, rating_count=1)
             change |= {"rating": event.rating, "comment": event.comment}
+            if event.dispute:
+                change |= {"dispute_reason": event.dispute_reason}
         elif isinstance(event, ev.ServiceConfirmed):
             change |= {"confirmed": True, "confirm_by": None}
         team_now = cast(str | None, change.get("team_id", request.team_id))

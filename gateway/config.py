@@ -38,6 +38,9 @@ class GatewayConfig:
     signin_per_address_max: int = 30
     codes_per_hour_max: int = 5
     revocation_cache_s: float = 1.0
+    service_code_tries_per_hour: int = 30
+    """Check-ins and check-outs of one request in an hour (0: no limit): a six-digit code
+    is not guessed by trying."""
 
     @property
     def keys(self) -> KeyRing:

@@ -17,11 +17,13 @@ from schemas.accounts import PersonAccount
 from schemas.audit import AuditRecord
 from schemas.base import Command, CommandOutcome
 from schemas.common import Role
+from schemas.flags import FlagView
 from schemas.residents import ResidentProfile
 from schemas.views import (
     AccountView,
     AreaView,
     CatalogItemView,
+    HeldCredit,
     HistoryItem,
     LedgerEntry,
     LiveSnapshot,
@@ -101,6 +103,16 @@ class Views(Protocol):
     async def entries(self, volunteer_id: str, limit: int, before_seq: int | None = None
                       ) -> list[LedgerEntry]:
         """A volunteer's ledger entries, newest first, before a place in the ledger."""
+
+    async def held_credits(self, volunteer_id: str) -> list[HeldCredit]:
+        """The credits flags hold or held for a volunteer, oldest first."""
+
+    async def flags(self, area: str | None, status: str | None, limit: int,
+                    after: tuple[float, str] | None = None) -> list[FlagView]:
+        """Flags of an area and below (None: every area), of one status (None: any), newest
+        first, strictly after the cursor."""
+
+    async def flag(self, flag_id: str) -> FlagView | None: ...
 
     async def tasks(self, team_id: str) -> list[RequestView]: ...
 

@@ -9,6 +9,7 @@ import hmac
 import json
 import math
 import re
+import secrets
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import timedelta
 from importlib import resources
@@ -18,7 +19,7 @@ from uuid import UUID
 from aiohttp import web
 from pydantic import BaseModel
 
-from consumers.ledger.rules import quarter_of
+from consumers.ledger.rules import quarter_of, star_level
 from gateway.accounts import grant_to_phone
 from gateway.auth import SCOPE, SUBJECT
 from gateway.errors import ApiError
@@ -268,8 +269,19 @@ async def _request_out(call: Call, request: RequestView,
         accept_by=request.accept_by, complete_by=request.complete_by,
         volunteers=list(request.volunteers), rating=request.rating, comment=request.comment,
         escalation_reason=request.escalation_reason, history=history[0],
-        history_total=history[1],
+        history_total=history[1], checks=list(request.checks),
+        service_code=request.service_code if _may_see_service_code(call, request) else None,
+        dispute_reason=request.dispute_reason if call.who.role is not Role.LEADER else None,
     )
+
+
+def _may_see_service_code(call: Call, request: RequestView) -> bool:
+    """The code proves the volunteers were at the resident's: its resident and staff in
+    scope see it, the leader who checks in with it never does (DESIGN §10)."""
+    who = call.who
+    if who.role is Role.STAFF:
+        return call.sees(request.area)
+    return who.role is Role.RESIDENT and who.subject == request.resident_id
 
 
 async def _visible_request(call: Call) -> RequestView:
@@ -468,7 +480,40 @@ async def list_tasks(call: Call) -> web.StreamResponse:
 @route("POST", "/api/v1/requests/{request_id}/accept", "Accept a dispatched task (接单)",
        roles=LEADER, answer=api.StatusOut, errors=COMMAND_ERRORS, tag="tasks")
 async def accept_request(call: Call) -> web.StreamResponse:
-    return await _lifecycle(call, cmd.AcceptRequest)
+    code = f"{secrets.randbelow(10 ** 6):06d}"
+    return await _lifecycle(call, cmd.AcceptRequest, service_code=code)
+
+
+CREW_CHECK = ("with the resident's six-digit service code (422 `bad_code`); the team's "
+              "active volunteers only; at most VD_SERVICE_CODE_TRIES_PER_HOUR tries per "
+              "request an hour (429). Completion hours of a checked-in volunteer may not "
+              "exceed the checked time rounded down to VD_HOURS_STEP (422 "
+              "`hours_exceed_elapsed`); a volunteer named at completion without a check-in "
+              "is credited unverified, and only after the resident's review or staff's "
+              "confirmation")
+
+
+async def _crew_check(call: Call, command_type: type[cmd.CrewCheck]) -> web.StreamResponse:
+    body: api.CrewCheckIn = call.body
+    await call.limit("service-code", call.match("request_id"),
+                     call.config.service_code_tries_per_hour, 3600)
+    return await _lifecycle(call, command_type, code=body.code,
+                            volunteer_ids=tuple(body.volunteer_ids))
+
+
+@route("POST", "/api/v1/requests/{request_id}/check-in", "Check volunteers in on arrival "
+       "(DESIGN §10), " + CREW_CHECK + "; 409 `already_checked_in`", roles=LEADER,
+       body=api.CrewCheckIn, answer=api.StatusOut, errors=(*COMMAND_ERRORS, 429), tag="tasks")
+async def check_in_crew(call: Call) -> web.StreamResponse:
+    return await _crew_check(call, cmd.CheckInVolunteers)
+
+
+@route("POST", "/api/v1/requests/{request_id}/check-out", "Check volunteers out when done, "
+       + CREW_CHECK + "; 409 `not_checked_in`, `already_checked_out`; a volunteer still "
+       "checked in at completion is checked out then", roles=LEADER,
+       body=api.CrewCheckIn, answer=api.StatusOut, errors=(*COMMAND_ERRORS, 429), tag="tasks")
+async def check_out_crew(call: Call) -> web.StreamResponse:
+    return await _crew_check(call, cmd.CheckOutVolunteers)
 
 
 @route("POST", "/api/v1/requests/{request_id}/decline", "Decline a dispatched task",
@@ -490,7 +535,8 @@ async def complete_request(call: Call) -> web.StreamResponse:
        tag="requests")
 async def review_request(call: Call) -> web.StreamResponse:
     body: api.ReviewIn = call.body
-    return await _lifecycle(call, cmd.ReviewRequest, rating=body.rating, comment=body.comment)
+    return await _lifecycle(call, cmd.ReviewRequest, rating=body.rating, comment=body.comment,
+                            dispute=body.dispute, dispute_reason=body.dispute_reason)
 
 
 @route("POST", "/api/v1/requests/{request_id}/dispatch",
@@ -601,7 +647,9 @@ async def get_points(call: Call) -> web.StreamResponse:
         volunteer_id=volunteer_id,
         name=name if call.who.role is not Role.KIOSK else mask_name(name or ""),
         balance=account.balance, available=account.available,
-        lifetime_hours=account.lifetime_hours, quarter=quarter, redeemed_this_quarter=used,
+        lifetime_hours=account.lifetime_hours, verified_hours=account.verified_hours,
+        star_level=star_level(account.verified_hours), quarter=quarter,
+        redeemed_this_quarter=used,
         entries=entries, entries_total=account.entries_count,
         next_cursor=str(entries[-1].seq) if len(entries) == limit and entries[-1].seq > 1
         else None,

@@ -45,6 +45,7 @@ def gateway_config(settings: Settings, clock: Clock = utcnow) -> GatewayConfig:
         signin_code_ttl_s=settings.signin_code_ttl_s,
         signin_failures_max=settings.signin_failures_max,
         signin_per_address_max=settings.signin_per_address_max,
+        service_code_tries_per_hour=settings.service_code_tries_per_hour,
         codes_per_hour_max=settings.codes_per_hour_max,
         revocation_cache_s=settings.revocation_cache_s,
     )

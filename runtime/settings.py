@@ -16,6 +16,7 @@ from flags.rules import FlagLimits
 from gateway.auth import KeyRing
 
 ENV_PREFIX = "VD_"
+CAP_PREFIX = "VD_HOURS_CAP_"
 
 
 class Settings(BaseModel):
@@ -105,6 +106,14 @@ class Settings(BaseModel):
     points_per_hour: float = Field(1.0, gt=0)
     points_rounding: Literal["half_up", "floor", "ceil"] = "half_up"
     redeem_code_ttl_s: int = 10 * 60
+    hours_step: float = Field(0.5, gt=0, le=1, description="Hours: checked time and activity "
+                              "hours are rounded down to a multiple of this")
+    hours_caps: dict[str, float] = Field(default_factory=dict, description="Hours per "
+                                         "volunteer per service, by service type: "
+                                         "VD_HOURS_CAP_<TYPE> (e.g. VD_HOURS_CAP_GROCERIES=2);"
+                                         " none beyond 24 by default")
+    service_code_tries_per_hour: int = Field(30, ge=0, description="Check-ins and check-outs "
+                                             "of one request in an hour; 0: no limit")
     hours_per_day_max: float = Field(12.0, gt=0, description="Hours of one volunteer in one "
                                      "day (China time) beyond which a credit is flagged")
     same_pair_per_month_max: int = Field(8, ge=1, description="Services of one volunteer for "
@@ -120,6 +129,10 @@ class Settings(BaseModel):
             raw = env.get(ENV_PREFIX + name.upper())
             if raw is not None and raw != "":
                 values[name] = raw
+        caps = {name.removeprefix(CAP_PREFIX).lower(): raw for name, raw in env.items()
+                if name.startswith(CAP_PREFIX) and raw != ""}
+        if caps:
+            values["hours_caps"] = caps
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls.model_validate(values)
 
@@ -141,6 +154,8 @@ class Settings(BaseModel):
             max_refusals=self.max_refusals,
             review_required=self.review_required,
             accept_remind_before_s=self.accept_remind_before_s,
+            hours_step=self.hours_step,
+            hours_caps=tuple(sorted(self.hours_caps.items())),
         )
 
     def points_policy(self) -> PointsPolicy:

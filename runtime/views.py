@@ -16,17 +16,20 @@ from typing import Any
 
 from accounts.state import ACCOUNTS, CONTACTS
 from dispatcher.state import VOLUNTEERS, members_of, request_index, volunteers_in
+from flags.owner import FLAGS, flags_in
 from residents.owner import PROFILES, residents_in
 from runtime.ports import Store
 from schemas.accounts import PersonAccount, contact_key
 from schemas.audit import AuditRecord
 from schemas.common import Role, county_of, within
+from schemas.flags import FlagView, county_of_flag
 from schemas.residents import ResidentProfile
-from schemas.topics import AUDIT, COUNTY, ITEM, PERSON, RESIDENT, VOLUNTEER
+from schemas.topics import AUDIT, COUNTY, FLAG, ITEM, PERSON, RESIDENT, VOLUNTEER
 from schemas.views import (
     AccountView,
     AreaView,
     CatalogItemView,
+    HeldCredit,
     HistoryItem,
     LedgerEntry,
     LiveSnapshot,
@@ -208,6 +211,28 @@ class StoreViews:
         found: list[LedgerEntry | None] = await self.store.rows(
             tag, "entries", [entry_id for _, entry_id, _ in ranked])
         return [e for e in found if e is not None]
+
+    async def held_credits(self, volunteer_id: str) -> list[HeldCredit]:
+        """A volunteer's credits that flags hold or held (posted, rejected): few, by rule."""
+        found: list[HeldCredit] = await self.store.all_rows([VOLUNTEER.tag(volunteer_id)],
+                                                            "held")
+        return sorted(found, key=lambda h: h.entry.at)
+
+    async def flags(self, area: str | None, status: str | None, limit: int,
+                    after: tuple[float, str] | None = None) -> list[FlagView]:
+        """Flags of an area (None: every county's), of one status or any, newest first."""
+        counties = ([county_of(area)] if area is not None
+                    else await self.store.registered(FLAG.name))
+        found: list[FlagView] = await self._ranked_rows(
+            [FLAG.tag(c) for c in counties], flags_in(area, status), FLAGS, limit, after)
+        return found
+
+    async def flag(self, flag_id: str) -> FlagView | None:
+        county = county_of_flag(flag_id)
+        if county is None:
+            return None
+        found: FlagView | None = await self.store.row(FLAG.tag(county), FLAGS, flag_id)
+        return found
 
     async def tasks(self, team_id: str) -> list[RequestView]:
         team = await self.team(team_id)

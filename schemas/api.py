@@ -20,6 +20,8 @@ from schemas.commands import (
     Latitude,
     Longitude,
     Phone,
+    ServiceCheck,
+    ServiceCode,
     Skill,
     VolunteerHours,
     distinct,
@@ -143,6 +145,15 @@ class CompleteIn(Frozen):
 class ReviewIn(Frozen):
     rating: int = Field(ge=1, le=5)
     comment: Annotated[str, Field(max_length=1000)] = ""
+    dispute: bool = Field(False, description="The resident disputes the hours shown: the "
+                          "credits are held for staff (DESIGN §10)")
+    dispute_reason: Annotated[str, Field(max_length=500)] = Field(
+        "", description="Required with `dispute: true` (422 `dispute_reason_required`)")
+
+
+class CrewCheckIn(Frozen):
+    code: ServiceCode
+    volunteer_ids: list[Identifier] = Field(min_length=1, max_length=100)
 
 
 class DispatchIn(Frozen):
@@ -219,6 +230,14 @@ class RequestOut(Frozen):
     history: list[HistoryItem]
     history_total: int = Field(0, description="How many history items the request has; "
                                "`history` holds the first 200")
+    service_code: str | None = Field(None, description="The six-digit code the leader "
+                                     "checks volunteers in and out with, once accepted: "
+                                     "shown to its resident and to staff in scope, never to "
+                                     "the leader")
+    checks: list[ServiceCheck] = Field(default_factory=list, description="Volunteers "
+                                       "checked in and out, with the times")
+    dispute_reason: str | None = Field(None, description="The resident's dispute of the "
+                                       "hours, if any")
 
 
 class RequestListOut(Frozen):
@@ -316,6 +335,10 @@ class PointsOut(Frozen):
     balance: int
     available: int
     lifetime_hours: float
+    verified_hours: float = Field(0.0, description="Lifetime hours that were checked in and "
+                                  "out or confirmed, net of corrections")
+    star_level: int = Field(0, ge=0, le=5, description="By verified hours: 100 / 300 / 600 / "
+                            "1000 / 1500 h for one to five stars (一星 … 五星)")
     quarter: str
     redeemed_this_quarter: bool
     entries: list[LedgerEntry]

@@ -61,6 +61,18 @@ class VolunteerHours(Frozen):
     hours: Hours
 
 
+ServiceCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{6}$"),
+                        Field(description="The resident's six-digit service code")]
+
+
+class ServiceCheck(Frozen):
+    """When a volunteer was checked in and out of a service with the resident's code."""
+
+    volunteer_id: Identifier
+    checked_in_at: AwareDatetime
+    checked_out_at: AwareDatetime | None = None
+
+
 # -- the directory: areas, teams and volunteers of a county ---------------------------------
 
 
@@ -206,7 +218,33 @@ class CancelRequest(RequestCommand):
 
 
 class AcceptRequest(RequestCommand):
+    """The gateway draws the resident's service code: the leader who accepts never sees it."""
+
     type: Literal["AcceptRequest"] = "AcceptRequest"
+    service_code: ServiceCode | None = None
+
+
+class CrewCheck(RequestCommand):
+    """The leader checks volunteers in on arrival and out when done, with the resident's
+    code (DESIGN §10)."""
+
+    code: ServiceCode
+    volunteer_ids: tuple[Identifier, ...] = Field(min_length=1, max_length=100)
+
+    @field_validator("volunteer_ids")
+    @classmethod
+    def _distinct(cls, ids: tuple[str, ...]) -> tuple[str, ...]:
+        if len(set(ids)) != len(ids):
+            raise ValueError("each volunteer may be named once")
+        return ids
+
+
+class CheckInVolunteers(CrewCheck):
+    type: Literal["CheckInVolunteers"] = "CheckInVolunteers"
+
+
+class CheckOutVolunteers(CrewCheck):
+    type: Literal["CheckOutVolunteers"] = "CheckOutVolunteers"
 
 
 class DeclineRequest(RequestCommand):
@@ -231,6 +269,8 @@ class ReviewRequest(RequestCommand):
     type: Literal["ReviewRequest"] = "ReviewRequest"
     rating: int = Field(ge=1, le=5)
     comment: Annotated[str, Field(max_length=1000)] = ""
+    dispute: bool = False
+    dispute_reason: Annotated[str, Field(max_length=500)] = ""
 
 
 class DispatchRequest(RequestCommand):
@@ -263,6 +303,8 @@ DispatchCommand = Annotated[
     | ApproveRequest
     | CancelRequest
     | AcceptRequest
+    | CheckInVolunteers
+    | CheckOutVolunteers
     | DeclineRequest
     | CompleteRequest
     | ReviewRequest

@@ -15,6 +15,7 @@ from schemas.commands import (
     FlagKind,
     Latitude,
     Longitude,
+    ServiceCheck,
     VolunteerHours,
 )
 from schemas.common import (
@@ -196,6 +197,20 @@ class RequestAccepted(RequestEvent):
     team_id: Identifier
     attempt: int
     complete_by: AwareDatetime
+    service_code: str | None = Field(None, description="The resident's code to check "
+                                     "volunteers in and out with")
+
+
+class VolunteersCheckedIn(RequestEvent):
+    type: Literal["VolunteersCheckedIn"] = "VolunteersCheckedIn"
+    team_id: Identifier
+    volunteer_ids: tuple[Identifier, ...]
+
+
+class VolunteersCheckedOut(RequestEvent):
+    type: Literal["VolunteersCheckedOut"] = "VolunteersCheckedOut"
+    team_id: Identifier
+    volunteer_ids: tuple[Identifier, ...]
 
 
 class RequestDeclined(RequestEvent):
@@ -238,7 +253,10 @@ class RequestCompleted(RequestEvent):
     type: Literal["RequestCompleted"] = "RequestCompleted"
     team_id: Identifier
     volunteers: tuple[VolunteerHours, ...]
-    confirm_by: AwareDatetime
+    confirm_by: AwareDatetime | None = Field(description="None when a volunteer was not "
+                                             "checked in: only the resident or staff confirm")
+    checks: tuple[ServiceCheck, ...] = Field((), description="The named volunteers who were "
+                                             "checked in, closed at completion")
 
 
 class RequestReviewed(RequestEvent):
@@ -249,16 +267,26 @@ class RequestReviewed(RequestEvent):
     area: AreaCode | None = Field(None, description="The request's area and type, so that a "
                                   "board which has forgotten the request counts it all the same")
     service_type: ServiceType | None = None
+    dispute: bool = False
+    dispute_reason: str = ""
 
 
 class ServiceConfirmed(RequestEvent):
-    """Points become due: the resident reviewed, staff confirmed, or the window passed."""
+    """Points become due: the resident reviewed, staff confirmed, or the window passed. It
+    carries what the ledger records of the service: who was checked in and out, for whom,
+    where, by which team, and the resident's dispute if any (which holds the credits)."""
 
     type: Literal["ServiceConfirmed"] = "ServiceConfirmed"
     team_id: Identifier
     volunteers: tuple[VolunteerHours, ...]
     completed_event_id: UUID
     confirmed_by: Literal["review", "staff", "window"]
+    checks: tuple[ServiceCheck, ...] = ()
+    resident_id: Identifier | None = None
+    area: AreaCode | None = None
+    service_type: ServiceType | None = None
+    team_name: str | None = None
+    dispute_reason: str | None = Field(None, description="Set when the resident disputed")
 
 
 DispatchEvent = Annotated[
@@ -280,7 +308,9 @@ DispatchEvent = Annotated[
     | RequestCancelled
     | RequestCompleted
     | RequestReviewed
-    | ServiceConfirmed,
+    | ServiceConfirmed
+    | VolunteersCheckedIn
+    | VolunteersCheckedOut,
     Field(discriminator="type"),
 ]
 

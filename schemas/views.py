@@ -8,7 +8,7 @@ from uuid import UUID
 from pydantic import AwareDatetime, Field, JsonValue
 
 from schemas.base import Frozen
-from schemas.commands import VolunteerHours
+from schemas.commands import ServiceCheck, VolunteerHours
 from schemas.common import Channel, RequestStatus, Role, ServiceType, Urgency
 
 
@@ -123,6 +123,9 @@ class RequestView(Frozen):
     rating: int | None = None
     comment: str = ""
     escalation_reason: str | None = None
+    service_code: str | None = Field(None, description="Shown to the resident and staff only")
+    checks: tuple[ServiceCheck, ...] = ()
+    dispute_reason: str | None = None
 
 
 class LedgerEntry(Frozen):

@@ -290,16 +290,29 @@ def _reserve(state: StockState, c: cmd.ReserveStock, stamp: Stamp) -> Decision:
 
 
 def credits_for(event: Event) -> list[Command]:
-    """Points fall due when a service is confirmed: one credit command per volunteer."""
+    """Points fall due when a service is confirmed: one credit command per volunteer, with
+    what the ledger records of it (checked in and out or not, for whom, where, which team);
+    a resident's dispute is raised on each, so the credits wait for staff."""
     if not isinstance(event, ev.ServiceConfirmed):
         return []
-    return [
-        cmd.CreditPoints(
+    checks = {c.volunteer_id: c for c in event.checks}
+    raised = (() if event.dispute_reason is None
+              else (cmd.RaisedFlag(kind="dispute", detail=event.dispute_reason[:500]),))
+    out: list[Command] = []
+    for v in event.volunteers:
+        check = checks.get(v.volunteer_id)
+        facts = cmd.CreditFacts(
+            source="service", verified=check is not None,
+            started_at=check.checked_in_at if check else None,
+            ended_at=check.checked_out_at if check else None,
+            resident_id=event.resident_id, area=event.area, service_type=event.service_type,
+            team_id=event.team_id, organiser=event.team_name)
+        out.append(cmd.CreditPoints(
             command_id=uuid5(event.event_id, v.volunteer_id), occurred_at=event.occurred_at,
             correlation_id=event.correlation_id, causation_id=event.event_id, actor=SYSTEM,
             volunteer_id=v.volunteer_id, entry_id=entry_id_for(event.request_id, v.volunteer_id),
             request_id=event.request_id, hours=v.hours,
-            source_event_ids=(event.completed_event_id, event.event_id),
-        )
-        for v in event.volunteers
-    ]
+            source_event_ids=(event.completed_event_id, event.event_id), facts=facts,
+            raised=raised,
+        ))
+    return out

@@ -143,7 +143,9 @@ class LedgerState:
                 hours=event.hours, at=event.occurred_at, corrects=event.corrects,
                 unrecovered_points=event.unrecovered_points, reason=event.reason,
                 source_event_ids=(event.event_id,),
-                **(facts_of_entry(event.facts) | {"source": "correction"}),
+                **(facts_of_entry(event.facts) | {
+                    "source": "correction",
+                    "started_at": event.facts.started_at or event.corrected_at}),
             )
             account = self._hours(self._post(account, entry), event.points, event.hours,
                                   event.facts.verified)

@@ -134,8 +134,24 @@ def approve(request_id: str, *, by: Actor = STAFF, at: datetime = T0) -> cmd.App
     return cmd.ApproveRequest(**envelope(by, at), request_id=request_id)
 
 
-def accept(request_id: str, by: Actor, *, at: datetime = T0) -> cmd.AcceptRequest:
-    return cmd.AcceptRequest(**envelope(by, at), request_id=request_id)
+SERVICE_CODE = "424242"
+
+
+def accept(request_id: str, by: Actor, *, at: datetime = T0,
+           code: str | None = SERVICE_CODE) -> cmd.AcceptRequest:
+    return cmd.AcceptRequest(**envelope(by, at), request_id=request_id, service_code=code)
+
+
+def check_in(request_id: str, by: Actor, volunteer_ids: Iterable[str], *, at: datetime = T0,
+             code: str = SERVICE_CODE) -> cmd.CheckInVolunteers:
+    return cmd.CheckInVolunteers(**envelope(by, at), request_id=request_id, code=code,
+                                 volunteer_ids=tuple(volunteer_ids))
+
+
+def check_out(request_id: str, by: Actor, volunteer_ids: Iterable[str], *, at: datetime = T0,
+              code: str = SERVICE_CODE) -> cmd.CheckOutVolunteers:
+    return cmd.CheckOutVolunteers(**envelope(by, at), request_id=request_id, code=code,
+                                  volunteer_ids=tuple(volunteer_ids))
 
 
 def decline(request_id: str, by: Actor, *, at: datetime = T0) -> cmd.DeclineRequest:
@@ -151,9 +167,10 @@ def complete(request_id: str, by: Actor, hours: Mapping[str, float], *,
 
 
 def review(request_id: str, *, by: Actor | None = None, rating: int = 5,
-           at: datetime = T0) -> cmd.ReviewRequest:
+           at: datetime = T0, dispute: str | None = None) -> cmd.ReviewRequest:
     return cmd.ReviewRequest(**envelope(by or resident(), at), request_id=request_id,
-                             rating=rating, comment="很好")
+                             rating=rating, comment="很好", dispute=dispute is not None,
+                             dispute_reason=dispute or "")
 
 
 def cancel(request_id: str, *, by: Actor | None = None, at: datetime = T0) -> cmd.CancelRequest:

@@ -27,6 +27,8 @@ from unit.builders import (
     accept,
     approve,
     cancel,
+    check_in,
+    check_out,
     complete,
     confirm,
     decline,
@@ -124,13 +126,19 @@ def submitted(county: County, request_id: str = R1, area: str = HAMLET_A1A, *,
     return team_id
 
 
-def completed(county: County, request_id: str = R1, *, at: datetime = T0) -> str:
-    """Submit, accept and complete a request; the team that did it."""
+def completed(county: County, request_id: str = R1, *, at: datetime = T0,
+              checked: bool = False) -> str:
+    """Submit, accept and complete a request (its volunteers checked in and out with the
+    resident's code, if `checked`); the team that did it."""
     team_id = submitted(county, request_id, at=at)
     assert team_id is not None
     county.ok(accept(request_id, lead(team_id), at=at + minutes(5)))
     hours = {"T-hamlet": {"V-h1": 2.0, "V-h2": 1.5}}.get(team_id, {"V-v1": 1.0})
-    county.ok(complete(request_id, lead(team_id), hours, at=at + minutes(90)))
+    if checked:
+        county.ok(check_in(request_id, lead(team_id), hours, at=at + minutes(10)))
+        county.ok(check_out(request_id, lead(team_id), hours, at=at + minutes(135)))
+    county.ok(complete(request_id, lead(team_id), hours, at=at + minutes(140 if checked
+                                                                           else 90)))
     return team_id
 
 
@@ -520,11 +528,11 @@ def test_completion_names_only_volunteers_of_the_team(county: County, stranger: 
 
 
 def test_completion_frees_the_team_and_starts_the_confirmation_window(county: County) -> None:
-    completed(county, R1)
+    completed(county, R1, checked=True)
     request = county.state.requests[R1]
     done = only(county.events, ev.RequestCompleted)
     assert request.status is RequestStatus.COMPLETED
-    assert request.confirm_by == T0 + minutes(90) + timedelta(hours=72)
+    assert request.confirm_by == T0 + minutes(140) + timedelta(hours=72)
     assert request.completed_event_id == done.event_id
     assert [v.volunteer_id for v in request.volunteers] == ["V-h1", "V-h2"]
     team = county.state.teams["T-hamlet"]
@@ -618,7 +626,7 @@ def test_staff_confirmation_then_review_confirms_only_once(county: County) -> No
 
 
 def test_the_confirmation_window_confirms_an_unreviewed_service(county: County) -> None:
-    completed(county, R1)
+    completed(county, R1, checked=True)
     confirm_by = county.state.requests[R1].confirm_by
     assert confirm_by is not None
     assert county.owner.timers(confirm_by - timedelta(seconds=1)) == []
@@ -810,3 +818,69 @@ def test_the_owner_holds_staff_to_their_scope(county: County) -> None:
     assert outside.code == "unknown_team", "a team based outside is as one that is not there"
     moved = county.ok(as_staff_of(dispatch_to(R1, "T-village"), VILLAGE_A1))
     assert moved["team_id"] == "T-village"
+
+
+# -- checked in and out with the resident's code (DESIGN §10) ---------------------------------
+
+
+def accepted_by_hamlet(county: County) -> Actor:
+    team_id = submitted(county, R1)
+    assert team_id == "T-hamlet"
+    county.ok(accept(R1, lead(team_id), at=T0 + minutes(5)))
+    return lead(team_id)
+
+
+def test_a_check_in_needs_the_residents_code_and_a_volunteer_of_the_team(county: County
+                                                                         ) -> None:
+    leader_ = accepted_by_hamlet(county)
+    wrong = county.refused(check_in(R1, leader_, ["V-h1"], code="000000"))
+    assert (wrong.kind, wrong.code) == ("invalid", "bad_code")
+    stranger = county.refused(check_in(R1, leader_, ["V-v1"]))
+    assert stranger.kind == "invalid"
+    county.ok(check_in(R1, leader_, ["V-h1"], at=T0 + minutes(10)))
+    again = county.refused(check_in(R1, leader_, ["V-h1"]))
+    assert again.code == "already_checked_in"
+    assert county.refused(check_out(R1, leader_, ["V-h2"])).code == "not_checked_in"
+    county.ok(check_out(R1, leader_, ["V-h1"], at=T0 + minutes(40)))
+    assert county.refused(check_out(R1, leader_, ["V-h1"])).code == "already_checked_out"
+    (check,) = county.state.requests[R1].checks
+    assert (check.checked_in_at, check.checked_out_at) == (T0 + minutes(10), T0 + minutes(40))
+
+
+def test_completion_hours_may_not_exceed_the_checked_time(county: County) -> None:
+    leader_ = accepted_by_hamlet(county)
+    county.ok(check_in(R1, leader_, ["V-h1"], at=T0 + minutes(10)))
+    county.ok(check_out(R1, leader_, ["V-h1"], at=T0 + minutes(99)))  # 1 h 29 min: 1.0 h
+    over = county.refused(complete(R1, leader_, {"V-h1": 1.5}, at=T0 + minutes(100)))
+    assert (over.code, over.details["checked_hours"]) == ("hours_exceed_elapsed", 1.0)
+    county.ok(complete(R1, leader_, {"V-h1": 1.0, "V-h2": 1.0}, at=T0 + minutes(100)))
+    request = county.state.requests[R1]
+    assert request.confirm_by is None, "an unchecked volunteer: only review or staff confirm"
+    assert [c.volunteer_id for c in request.checks] == ["V-h1"]
+
+
+def test_a_volunteer_still_checked_in_is_checked_out_at_completion(county: County) -> None:
+    leader_ = accepted_by_hamlet(county)
+    county.ok(check_in(R1, leader_, ["V-h1"], at=T0 + minutes(10)))
+    county.ok(complete(R1, leader_, {"V-h1": 2.0}, at=T0 + minutes(135)))
+    (check,) = county.state.requests[R1].checks
+    assert check.checked_out_at == T0 + minutes(135)
+    assert county.state.requests[R1].confirm_by is not None
+
+
+def test_the_service_types_cap_bounds_completion_hours() -> None:
+    county = set_up(DispatchPolicy(hours_caps=(("groceries", 2.0),)))
+    leader_ = accepted_by_hamlet(county)
+    capped = county.refused(complete(R1, leader_, {"V-h1": 2.5}, at=T0 + minutes(60)))
+    assert (capped.code, capped.details["cap_hours"]) == ("hours_over_cap", 2.0)
+
+
+def test_a_dispute_at_review_is_carried_to_the_confirmation(county: County) -> None:
+    completed(county, R1, checked=True)
+    refused = county.refused(review(R1, by=ALICE, dispute="   "))
+    assert refused.code == "dispute_reason_required"
+    county.ok(review(R1, by=ALICE, dispute="只来了一个小时"))
+    confirmed = only(county.events, ev.ServiceConfirmed)
+    assert confirmed.dispute_reason == "只来了一个小时"
+    assert {c.volunteer_id for c in confirmed.checks} == {"V-h1", "V-h2"}
+    assert confirmed.resident_id == ALICE.subject and confirmed.area == HAMLET_A1A

@@ -30,7 +30,7 @@ from unit.builders import (
     rid,
 )
 
-from consumers.ledger.handlers import decide_ledger
+from consumers.ledger.handlers import credits_for, decide_ledger
 from consumers.ledger.rules import PointsPolicy
 from consumers.ledger.state import LedgerState
 from flags.owner import FlagsState, decide_flags, flags_in
@@ -277,3 +277,26 @@ def check(office: Office) -> None:
             pairs[((day.year, day.month), entry.resident_id)] += 1
     assert all(h <= POLICY.flags.hours_per_day_max for h in by_day.values())
     assert all(n <= POLICY.flags.same_pair_per_month_max for n in pairs.values())
+
+
+def test_a_confirmed_service_credits_checked_volunteers_verified_and_carries_a_dispute(
+) -> None:
+    checked = cmd.ServiceCheck(volunteer_id="V-a", checked_in_at=T0,
+                               checked_out_at=T0 + timedelta(hours=2))
+    confirmed = ev.ServiceConfirmed(
+        event_id=uuid4(), occurred_at=T0, correlation_id=uuid4(), actor=SYSTEM,
+        request_id=rid(9), team_id="T-1", completed_event_id=uuid4(), confirmed_by="review",
+        volunteers=(cmd.VolunteerHours(volunteer_id="V-a", hours=2.0),
+                    cmd.VolunteerHours(volunteer_id="V-b", hours=1.0)),
+        checks=(checked,), resident_id="R1", area=VILLAGE_A1, service_type="groceries",
+        team_name="资江社区服务队", dispute_reason="只来了一个人")
+    first, second = credits_for(confirmed)
+    assert isinstance(first, cmd.CreditPoints) and isinstance(second, cmd.CreditPoints)
+    assert first.facts.verified and first.facts.started_at == T0
+    assert not second.facts.verified and second.facts.started_at is None
+    assert first.facts.organiser == "资江社区服务队" and first.facts.resident_id == "R1"
+    assert [f.kind for f in first.raised] == ["dispute"]
+    office = Office()
+    held = ok_body(office.credit(first.model_copy(update={"volunteer_id": V1})))
+    assert held["held"] is True
+    assert [office.flags.flags[f].kind for f in office.open_flags()] == ["dispute"]

@@ -32,6 +32,8 @@ LEGAL: dict[Action, set[S]] = {
     Action.COMPLETE: {S.ACCEPTED},
     Action.REVIEW: {S.COMPLETED},
     Action.CONFIRM: {S.COMPLETED, S.REVIEWED},
+    # the leader checks volunteers in and out at the resident's while the task is theirs
+    Action.CHECK: {S.ACCEPTED},
 }
 
 PAIRS = list(itertools.product(S, Action))
