@@ -34,6 +34,7 @@ from harness import (
     make_district,
     unique_county,
 )
+from journeys import served
 
 from gateway.app import ROUTES
 from gateway.http import Route
@@ -58,7 +59,8 @@ def concrete(path: str, request_id: str, volunteer_id: str, team_id: str = "T-no
             .replace("{team_id}", team_id)
             .replace("{command_id}", "00000000-0000-0000-0000-000000000000")
             .replace("{kiosk_id}", "K-none")
-            .replace("{resident_id}", "R-nobody-here"))
+            .replace("{resident_id}", "R-nobody-here")
+            .replace("{flag_id}", "FL-999999-0123456789abcdef0123"))
 
 
 async def call(client: Client, route: Route, path: str) -> Reply:
@@ -180,6 +182,8 @@ class Scene:
     request_id: str
     elsewhere: str
     made: itertools.count[int] = field(default_factory=lambda: itertools.count(3))
+    kept: dict[str, str] = field(default_factory=dict)
+    """What probes made once and share (a served request, a flag)."""
 
     @property
     def area(self) -> str:
@@ -366,6 +370,68 @@ def resident_listed(s: Scene, body: Any) -> bool:
     return any(r["area"] == s.area for r in body["residents"])
 
 
+async def _served(s: Scene, dispute: bool) -> str:
+    """A service in the scene's area by its hamlet team's first volunteer, reviewed (with a
+    dispute, which puts a flag on the staff's list): its request id."""
+    key = f"served:{dispute}"
+    if key not in s.kept:
+        resident = f"R-scope-{next(s.made)}"
+        request_id = await served(s.platform, s.district, resident,
+                                  [(s.district.teams["hamlet"].volunteers[0], 1)],
+                                  review=False)
+        body: dict[str, Any] = {"rating": 2}
+        if dispute:
+            body |= {"dispute": True, "dispute_reason": "没有来"}
+        r = await s.platform.as_(Role.RESIDENT, resident).post(
+            f"/api/v1/requests/{request_id}/review", body)
+        assert r.status == 200, r.body
+        s.kept[key] = request_id
+    return s.kept[key]
+
+
+async def _open_flag(s: Scene) -> str:
+    request_id = await _served(s, dispute=True)
+    everyone = s.platform.as_(Role.STAFF, "S-all")
+
+    async def listed() -> str | None:
+        flags = (await everyone.get(f"/api/v1/flags?area={s.area}")).body["flags"]
+        return next((f["flag_id"] for f in flags if f["request_id"] == request_id), None)
+
+    flag_id: str = await eventually(listed)
+    return flag_id
+
+
+async def probe_flags(s: Scene, kind: str) -> Reply:
+    flag_id = await _open_flag(s)
+    reply = await s.staff(scope_for(kind, s.area, s.elsewhere)).get("/api/v1/flags")
+    assert reply.status == 200, reply.body
+    found = flag_id in {f["flag_id"] for f in reply.body["flags"]}
+    return Reply(200 if found else 404, reply.body, reply.headers)
+
+
+async def probe_resolve(s: Scene, kind: str) -> Reply:
+    flag_id = await _open_flag(s)
+    return await s.staff(scope_for(kind, s.area, s.elsewhere)).post(
+        f"/api/v1/flags/{flag_id}/resolve", {"decision": "credit", "reason": "核实无误"})
+
+
+async def probe_correction(s: Scene, kind: str) -> Reply:
+    volunteer_id = s.district.teams["hamlet"].volunteers[0]
+    request_id = await _served(s, dispute=False)
+    points = s.platform.as_(Role.STAFF, "S-all")
+
+    async def credited() -> str | None:
+        body = (await points.get(f"/api/v1/volunteers/{volunteer_id}/points")).body
+        return next((e["entry_id"] for e in body["entries"]
+                     if e["request_id"] == request_id and e["kind"] == "credit"), None)
+
+    entry_id = await eventually(credited)
+    reply = await s.staff(scope_for(kind, s.area, s.elsewhere)).post(
+        f"/api/v1/volunteers/{volunteer_id}/corrections",
+        {"entry_id": entry_id, "reason": "重复登记"})
+    return Reply(200 if reply.status == 201 else reply.status, reply.body, reply.headers)
+
+
 PROBES: dict[str, tuple[str, Probe]] = {
     "POST /api/v1/requests": ("create", probe_order_for),
     "POST /api/v1/residents": ("create", probe_new_resident),
@@ -405,6 +471,11 @@ PROBES: dict[str, tuple[str, Probe]] = {
     "POST /api/v1/requests/{request_id}/confirm": ("act", actor("confirm", lambda s: {})),
     "GET /api/v1/volunteers/{volunteer_id}/points": ("read", reader(
         lambda s: f"/api/v1/volunteers/{s.district.teams['hamlet'].volunteers[0]}/points")),
+    "GET /api/v1/volunteers/{volunteer_id}/record": ("read", reader(
+        lambda s: f"/api/v1/volunteers/{s.district.teams['hamlet'].volunteers[0]}/record")),
+    "GET /api/v1/flags": ("list", probe_flags),
+    "POST /api/v1/flags/{flag_id}/resolve": ("act", probe_resolve),
+    "POST /api/v1/volunteers/{volunteer_id}/corrections": ("act", probe_correction),
     "POST /api/v1/catalog": ("no area", unscoped("/api/v1/catalog", {
         "name": "毛巾", "points": 1, "stock": 1})),
     "GET /api/v1/catalog": ("no area", unscoped("/api/v1/catalog")),
@@ -445,6 +516,8 @@ async def test_staff_see_and_act_only_within_their_scope(
         platform: Platform, scene: tuple[District, str]) -> None:
     district, request_id = scene
     s = Scene(platform, district, request_id, unique_county())
+    for dispute in (True, False):  # before the probes' fresh requests keep the teams busy
+        await _served(s, dispute)
 
     async def counted() -> bool:
         """Boards are saved together, coalesced: once the whole board counts the area,

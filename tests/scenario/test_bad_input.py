@@ -14,6 +14,7 @@ from gateway.app import ROUTES
 from schemas.common import Role
 
 UNKNOWN_REQUEST = "999999-0123456789abcdef"
+UNKNOWN_FLAG = "FL-999999-0123456789abcdef0123"
 
 
 def caller(platform: Platform, role: str, district: District) -> Any:
@@ -53,7 +54,7 @@ def concrete(path: str, request_id: str, district: District) -> str:
     hamlet = district.teams["hamlet"]
     return (path.replace("{request_id}", request_id).replace("{team_id}", hamlet.team_id)
             .replace("{volunteer_id}", hamlet.volunteers[0]).replace("{kiosk_id}", "K-none")
-            .replace("{resident_id}", "R-bad"))
+            .replace("{resident_id}", "R-bad").replace("{flag_id}", UNKNOWN_FLAG))
 
 
 async def test_malformed_bodies_are_400_and_write_nothing(
@@ -134,7 +135,10 @@ INVALID: dict[str, list[tuple[dict[str, Any], str]]] = {
         ({"volunteers": [{"volunteer_id": "V", "hours": 0}]}, "volunteers.0.hours"),
         ({"volunteers": [{"volunteer_id": "V", "hours": 25}]}, "volunteers.0.hours")],
     "/api/v1/requests/{request_id}/review": [({"rating": 6}, "rating"), ({}, "rating"),
-                                             ({"rating": "five"}, "rating")],
+                                             ({"rating": "five"}, "rating"),
+                                             ({"rating": 3, "dispute": "perhaps"}, "dispute"),
+                                             ({"rating": 3, "dispute_reason": "x" * 501},
+                                              "dispute_reason")],
     "/api/v1/requests/{request_id}/dispatch": [({}, "team_id")],
     "/api/v1/requests/{request_id}/cancel": [({"reason": "x" * 501}, "reason")],
     "/api/v1/catalog": [({"item_id": "towel", "name": "毛巾", "points": 0, "stock": 1}, "points"),
@@ -174,6 +178,23 @@ INVALID: dict[str, list[tuple[dict[str, Any], str]]] = {
                                         ({"resident_id": "R2"}, "resident_id")],
     "/api/v1/kiosks": [({"kiosk_id": "K", "name": "x", "area": "1"}, "area"),
                        ({"kiosk_id": "bad id!", "name": "x", "area": "430511"}, "kiosk_id")],
+    "/api/v1/flags/{flag_id}/resolve": [({"decision": "credit"}, "reason"),
+                                        ({"decision": "maybe", "reason": "x"}, "decision"),
+                                        ({"decision": "credit", "reason": " "}, "reason")],
+    "/api/v1/volunteers/{volunteer_id}/corrections": [
+        ({"entry_id": "00000000-0000-0000-0000-000000000000"}, "reason"),
+        ({"entry_id": "not an id", "reason": "x"}, "entry_id"),
+        ({"entry_id": "00000000-0000-0000-0000-000000000000", "reason": "x", "hours": 0},
+         "hours"),
+        ({"entry_id": "00000000-0000-0000-0000-000000000000", "reason": "x", "points": 0},
+         "points")],
+    "/api/v1/requests/{request_id}/check-in": [
+        ({"code": "12345", "volunteer_ids": ["V"]}, "code"),
+        ({"code": "123456", "volunteer_ids": []}, "volunteer_ids"),
+        ({"volunteer_ids": ["V"]}, "code")],
+    "/api/v1/requests/{request_id}/check-out": [
+        ({"code": "abcdef", "volunteer_ids": ["V"]}, "code"),
+        ({"code": "123456"}, "volunteer_ids")],
     "/api/v1/redemptions": [({"volunteer_id": "V", "item_id": "towel", "code": "12"}, "code"),
                             ({"volunteer_id": "V", "item_id": "towel"}, "code")],
 }
