@@ -34,10 +34,11 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
+    BaseDocTemplate,
     Flowable,
-    KeepTogether,
+    Frame,
+    PageTemplate,
     Paragraph,
-    SimpleDocTemplate,
     Spacer,
     Table,
     TableStyle,
@@ -145,22 +146,22 @@ def render_certificate(doc: CertificateDocument, font_path: Path) -> bytes:
     """The certificate as PDF bytes, the font at `font_path` embedded."""
     if not 0 <= doc.star_level < len(STAR_LABELS):
         raise ValueError(f"star level must be 0 to 5, not {doc.star_level}")
-    styles = _Styles(_register_font(font_path))
+    styles = _styles(_register_font(font_path))
     buffer = io.BytesIO()
-    template = SimpleDocTemplate(
+    template = BaseDocTemplate(
         buffer,
         pagesize=A4,
-        leftMargin=MARGIN,
-        rightMargin=MARGIN,
-        topMargin=MARGIN,
-        bottomMargin=MARGIN,
         title=f"志愿服务证明 {doc.serial}",
         author=doc.issuer,
         subject=f"{doc.holder_name} {doc.volunteer_id}",
         invariant=True,
     )
-    on_page = _page_decoration(doc, styles.font)
-    template.build(list(_story(doc, styles)), onFirstPage=on_page, onLaterPages=on_page)
+    body = Frame(MARGIN, MARGIN, A4[0] - 2 * MARGIN, A4[1] - 2 * MARGIN, leftPadding=0,
+                 rightPadding=0, topPadding=0, bottomPadding=0)
+    # decorated at the end of each page, so the revoked mark lies over the tables' backgrounds
+    template.addPageTemplates([PageTemplate(frames=[body],
+                                            onPageEnd=_page_decoration(doc, styles.font))])
+    template.build(list(_story(doc, styles)))
     return buffer.getvalue()
 
 
@@ -172,33 +173,48 @@ def _register_font(font_path: Path) -> str:
     return name
 
 
+@dataclass(frozen=True)
 class _Styles:
     """The paragraph styles of one rendering, all in the embedded CJK font."""
 
-    def __init__(self, font: str) -> None:
-        self.font = font
-        self.title = ParagraphStyle("title", fontName=font, fontSize=24, leading=30,
-                                    alignment=TA_CENTER, spaceAfter=4)
-        self.subtitle = ParagraphStyle("subtitle", fontName=font, fontSize=10, leading=14,
-                                       alignment=TA_CENTER, textColor=colors.grey)
-        self.body = ParagraphStyle("body", fontName=font, fontSize=11, leading=17,
-                                   wordWrap="CJK")
-        self.heading = ParagraphStyle("heading", fontName=font, fontSize=13, leading=18,
-                                      spaceBefore=8, spaceAfter=4)
-        self.cell = ParagraphStyle("cell", fontName=font, fontSize=8.5, leading=11,
-                                   wordWrap="CJK")
-        self.number = ParagraphStyle("number", parent=self.cell, alignment=TA_RIGHT)
-        self.small = ParagraphStyle("small", fontName=font, fontSize=9, leading=13,
-                                    wordWrap="CJK", textColor=colors.dimgrey)
-        self.revoked = ParagraphStyle("revoked", fontName=font, fontSize=22, leading=28,
-                                      alignment=TA_CENTER, textColor=REVOKED_RED)
-        self.revoked_detail = ParagraphStyle("revoked_detail", parent=self.body,
-                                             alignment=TA_CENTER, textColor=REVOKED_RED)
+    font: str
+    title: ParagraphStyle
+    subtitle: ParagraphStyle
+    body: ParagraphStyle
+    heading: ParagraphStyle
+    cell: ParagraphStyle
+    number: ParagraphStyle
+    small: ParagraphStyle
+    revoked: ParagraphStyle
+    revoked_detail: ParagraphStyle
+
+
+def _styles(font: str) -> _Styles:
+    body = ParagraphStyle("body", fontName=font, fontSize=11, leading=17, wordWrap="CJK")
+    cell = ParagraphStyle("cell", fontName=font, fontSize=8.5, leading=11, wordWrap="CJK")
+    return _Styles(
+        font=font,
+        title=ParagraphStyle("title", fontName=font, fontSize=24, leading=30,
+                             alignment=TA_CENTER, spaceAfter=4),
+        subtitle=ParagraphStyle("subtitle", fontName=font, fontSize=10, leading=14,
+                                alignment=TA_CENTER, textColor=colors.grey),
+        body=body,
+        heading=ParagraphStyle("heading", fontName=font, fontSize=13, leading=18,
+                               spaceBefore=8, spaceAfter=4),
+        cell=cell,
+        number=ParagraphStyle("number", parent=cell, alignment=TA_RIGHT),
+        small=ParagraphStyle("small", fontName=font, fontSize=9, leading=13, wordWrap="CJK",
+                             textColor=colors.dimgrey),
+        revoked=ParagraphStyle("revoked", fontName=font, fontSize=22, leading=28,
+                               alignment=TA_CENTER, textColor=REVOKED_RED),
+        revoked_detail=ParagraphStyle("revoked_detail", parent=body, alignment=TA_CENTER,
+                                      textColor=REVOKED_RED),
+    )
 
 
 def _story(doc: CertificateDocument, styles: _Styles) -> Iterator[Flowable]:
     if doc.revoked_at is not None:
-        yield _revoked_box(doc, styles)
+        yield _revoked_box(doc.revoked_at, doc.revoke_reason, styles)
         yield Spacer(1, 6 * mm)
     yield Paragraph("志愿服务证明", styles.title)
     yield Paragraph("Volunteer Service Certificate", styles.subtitle)
@@ -216,14 +232,13 @@ def _story(doc: CertificateDocument, styles: _Styles) -> Iterator[Flowable]:
     else:
         yield Paragraph("本期间无服务记录。", styles.body)
     yield Spacer(1, 8 * mm)
-    yield KeepTogether([_closing_block(doc, styles)])
+    yield _closing_block(doc, styles)
 
 
-def _revoked_box(doc: CertificateDocument, styles: _Styles) -> Table:
-    assert doc.revoked_at is not None
-    detail = f"撤销日期 {_local_date_text(doc.revoked_at)}"
-    if doc.revoke_reason:
-        detail += f"　原因：{_text(doc.revoke_reason)}"
+def _revoked_box(revoked_at: datetime, reason: str, styles: _Styles) -> Table:
+    detail = f"撤销日期 {_local_date_text(revoked_at)}"
+    if reason:
+        detail += f"　原因：{_text(reason)}"
     box = Table(
         [[Paragraph("已撤销 REVOKED", styles.revoked)],
          [Paragraph(detail + "。本证明已失效。", styles.revoked_detail)]],
@@ -284,7 +299,7 @@ def _lines_table(lines: tuple[CertificateLine, ...], styles: _Styles) -> Table:
 
 
 def _closing_block(doc: CertificateDocument, styles: _Styles) -> Table:
-    """Issuer, date, serial and the QR code: kept on one page so none is separated from the rest."""
+    """Issuer, date, serial and the QR code in one table row, which never splits over pages."""
     url = _text(doc.verify_url)
     text = [
         Paragraph(f"出具单位：{_text(doc.issuer)}", styles.body),
