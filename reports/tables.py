@@ -1,10 +1,10 @@
 """The hours report as a table: ledger entries grouped by a key (area, service type, team, month)
 into hours, verified hours, services, activities and active volunteers (DESIGN §10).
 
-Counts are net of corrections: a correction carries the dimensions and the `verified` flag of the
-entry it reverses, so reversing a whole credit takes its hours out of the same row, and a service,
-activity or volunteer left with no hours there is no longer counted. Totals are tabulated over the
-entries themselves, not summed from the rows, because one volunteer may be active in several rows.
+Counts are net of corrections, netted out where the credit was counted: reversing a whole credit
+takes its hours out of its row, and a service, activity or volunteer left with no hours there is
+no longer counted. Totals are tabulated over the entries themselves, not summed from the rows,
+because one volunteer may be active in several rows.
 """
 
 from __future__ import annotations
@@ -76,15 +76,16 @@ class _Group:
     per_activity: defaultdict[str, float] = field(default_factory=lambda: defaultdict(float))
     per_volunteer: defaultdict[str, float] = field(default_factory=lambda: defaultdict(float))
 
-    def add(self, entry: LedgerEntry) -> None:
-        self.hours += entry.hours
-        if entry.request_id is not None:
-            self.per_request[entry.request_id] += entry.hours
-        if entry.activity_id is not None:
-            self.per_activity[entry.activity_id] += entry.hours
-        if entry.verified:
-            self.verified_hours += entry.hours
-            self.per_volunteer[entry.volunteer_id] += entry.hours
+    def add(self, hours: float, counted: LedgerEntry) -> None:
+        """Add `hours` to what `counted` (a credit, or the credit a correction reverses) is for."""
+        self.hours += hours
+        if counted.request_id is not None:
+            self.per_request[counted.request_id] += hours
+        if counted.activity_id is not None:
+            self.per_activity[counted.activity_id] += hours
+        if counted.verified:
+            self.verified_hours += hours
+            self.per_volunteer[counted.volunteer_id] += hours
 
     def row(self, key: str) -> ReportRow:
         return ReportRow(
@@ -110,25 +111,31 @@ def _positive(net: Mapping[str, float]) -> int:
 
 
 def tabulate(entries: Iterable[LedgerEntry], key_of: KeyOf) -> tuple[list[ReportRow], ReportRow]:
-    """The rows sorted by key and the totals of every entry kept; redemptions are not hours."""
+    """The rows sorted by key and the totals of every entry kept; redemptions are not hours.
+
+    A correction whose credit is among `entries` is counted as that credit: in its row (its
+    month, even when corrected later) and against its service, activity and volunteer, which
+    the correction entry may not name. Without its credit, a correction stands on its own facts.
+    """
+    hour_entries = [entry for entry in entries if entry.kind in HOUR_KINDS]
+    credits = {entry.entry_id: entry for entry in hour_entries if entry.kind == "credit"}
     groups: dict[str, _Group] = {}
     totals = _Group(TOTAL_LABEL)
-    for entry in entries:
-        if entry.kind not in HOUR_KINDS:
-            continue
-        keyed = key_of(entry)
+    for entry in hour_entries:
+        counted = credits.get(entry.corrects, entry) if entry.corrects else entry
+        keyed = key_of(counted)
         if keyed is None:
             continue
         key, label = keyed
-        groups.setdefault(key, _Group(label)).add(entry)
-        totals.add(entry)
+        groups.setdefault(key, _Group(label)).add(entry.hours, counted)
+        totals.add(entry.hours, counted)
     rows = [groups[key].row(key) for key in sorted(groups)]
     return rows, totals.row(TOTAL_KEY)
 
 
 def by_month(zone: ZoneInfo = REPORT_ZONE) -> KeyOf:
-    """Calendar months in the office's time zone: key 2026-03, label 2026年3月. An entry falls
-    in the month it was posted, a correction too: a month once reported is not rewritten."""
+    """Calendar months in the office's time zone, by when an entry was posted: key 2026-03,
+    label 2026年3月."""
 
     def key_of(entry: LedgerEntry) -> tuple[str, str]:
         local = entry.at.astimezone(zone)

@@ -71,11 +71,11 @@ def credit(
 
 def correction_of(entry: LedgerEntry, hours: float | None = None,
                   after: timedelta = timedelta(days=1)) -> LedgerEntry:
-    """A reversing entry as the ledger writes it: the dimensions and flag of the entry it
-    corrects, negative hours (all of them unless `hours` says how many)."""
+    """A reversing entry as the ledger writes it: the facts and flag of the entry it corrects
+    but not its request, negative hours (all of them unless `hours` says how many)."""
     taken = entry.hours if hours is None else hours
     return entry.model_copy(update={
-        "entry_id": uuid4(), "kind": "correction", "source": "correction",
+        "entry_id": uuid4(), "kind": "correction", "source": "correction", "request_id": None,
         "hours": -taken, "points": -int(taken * 10), "at": entry.at + after,
         "corrects": entry.entry_id, "source_event_ids": (uuid4(),), "reason": "记录有误",
     })
@@ -179,6 +179,21 @@ def test_a_partial_correction_keeps_the_service_and_subtracts_its_hours() -> Non
     _, totals = tabulate([posted, correction_of(posted, 1.0)], by_team(TEAMS))
     assert (totals.hours, totals.verified_hours, totals.services, totals.volunteers) == (
         2.0, 2.0, 1, 1)
+
+
+def test_a_correction_nets_out_in_the_month_of_its_credit() -> None:
+    march = credit(3.0, at=datetime(2026, 3, 20, tzinfo=UTC))
+    late = correction_of(march, 3.0, after=timedelta(days=30))
+    rows, totals = tabulate([march, late], by_month())
+    assert rows == [ReportRow("2026-03", "2026年3月", 0.0, 0.0, 0, 0, 0)]
+    assert totals == ReportRow("total", "合计", 0.0, 0.0, 0, 0, 0)
+
+
+def test_a_correction_without_its_credit_stands_on_its_own_facts() -> None:
+    late = correction_of(credit(1.5, at=datetime(2026, 3, 20, tzinfo=UTC)), after=timedelta(
+        days=30))
+    rows, _ = tabulate([late], by_month())
+    assert rows == [ReportRow("2026-04", "2026年4月", -1.5, -1.5, 0, 0, 0)]
 
 
 def test_unverified_hours_count_but_their_volunteer_is_not_active() -> None:
