@@ -9,6 +9,7 @@ from aiohttp import web
 
 from gateway import (  # noqa: F401  (their routes join ROUTES as they are imported)
     audit_trail,
+    certificates,
     hours,
     people,
     residents,

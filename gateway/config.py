@@ -38,6 +38,13 @@ class GatewayConfig:
     signin_per_address_max: int = 30
     codes_per_hour_max: int = 5
     revocation_cache_s: float = 1.0
+    cjk_font: str = ""
+    """The CJK TrueType font certificates embed (`VD_CJK_FONT`); empty: a system one."""
+    public_url: str = ""
+    """The platform's address as residents reach it (`VD_PUBLIC_URL`), for the QR code of
+    a certificate's verification page; empty: the address the call came to."""
+    verify_per_address_max: int = 60
+    """Verifications of certificates per client address per minute (0: no limit)."""
     service_code_tries_per_hour: int = 30
     """Check-ins and check-outs of one request in an hour (0: no limit): a six-digit code
     is not guessed by trying."""

@@ -16,6 +16,7 @@ from uuid import UUID
 from schemas.accounts import PersonAccount
 from schemas.audit import AuditRecord
 from schemas.base import Command, CommandOutcome
+from schemas.certificates import CertificateView
 from schemas.common import Role
 from schemas.flags import FlagView
 from schemas.residents import ResidentProfile
@@ -113,6 +114,12 @@ class Views(Protocol):
         first, strictly after the cursor."""
 
     async def flag(self, flag_id: str) -> FlagView | None: ...
+
+    async def certificate(self, serial: str) -> CertificateView | None: ...
+
+    async def certificates(self, volunteer_id: str, county: str, limit: int
+                           ) -> list[CertificateView]:
+        """The certificates a county issued to a volunteer, newest first."""
 
     async def tasks(self, team_id: str) -> list[RequestView]: ...
 

@@ -26,6 +26,7 @@ from pydantic import ValidationError
 
 from accounts.owner import AccountsOwner
 from audit.owner import AuditOwner
+from certificates.owner import CertificatesOwner
 from consumers.ledger.handlers import credits_for
 from consumers.ledger.owner import LedgerOwner, StockOwner
 from dispatcher.owner import DispatchOwner
@@ -72,7 +73,7 @@ def owners_of(settings: Settings) -> list[Owner]:
     """Every owner the platform runs, fresh."""
     return [DispatchOwner(settings.dispatch_policy()), LedgerOwner(settings.points_policy()),
             StockOwner(), AccountsOwner(settings.account_policy()), AuditOwner(),
-            ResidentsOwner(), FlagsOwner()]
+            ResidentsOwner(), FlagsOwner(), CertificatesOwner()]
 
 
 def message_of(record: Record) -> Any:

@@ -29,6 +29,7 @@ from redis.asyncio import Redis
 
 from accounts.owner import AccountsOwner
 from audit.owner import AuditOwner
+from certificates.owner import CertificatesOwner
 from consumers.ledger.handlers import credits_for
 from consumers.ledger.owner import LedgerOwner, StockOwner
 from dispatcher.owner import DispatchOwner
@@ -302,7 +303,8 @@ class Workers:
         audit = self._host(AuditOwner())
         residents = self._host(ResidentsOwner())
         flags = self._host(FlagsOwner())
-        hosts = (ledger, stock, accounts, audit, residents, flags)
+        certificates = self._host(CertificatesOwner())
+        hosts = (ledger, stock, accounts, audit, residents, flags, certificates)
         for host in hosts:
             self._agent(host.owner.family.command_topic, host)
 

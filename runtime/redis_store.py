@@ -28,6 +28,7 @@ from runtime.ports import Step, Unavailable
 from schemas.accounts import PersonAccount
 from schemas.audit import AuditRecord
 from schemas.base import CommandOutcome, LogMessage
+from schemas.certificates import CertificateView
 from schemas.flags import FlagView
 from schemas.residents import ResidentProfile
 from schemas.topics import BY_NAME, COMMAND_OUTCOMES, encode, topic_of
@@ -64,6 +65,7 @@ ROWS: dict[str, TypeAdapter[Any]] = {
     "profiles": TypeAdapter(ResidentProfile),
     "held": TypeAdapter(HeldCredit),
     "flags": TypeAdapter(FlagView),
+    "certificates": TypeAdapter(CertificateView),
 }
 LIVE_POLL_S = 0.2
 LIVE_AT = "at"

@@ -112,6 +112,13 @@ class Settings(BaseModel):
                                          "volunteer per service, by service type: "
                                          "VD_HOURS_CAP_<TYPE> (e.g. VD_HOURS_CAP_GROCERIES=2);"
                                          " none beyond 24 by default")
+    cjk_font: str = Field("", description="A TrueType CJK font for certificates; empty: "
+                          "the one the Debian package fonts-wqy-microhei installs")
+    public_url: str = Field("", description="The platform's public address, for the QR "
+                            "code on certificates (e.g. https://wm.example.gov.cn); empty: "
+                            "the address each call came to")
+    verify_per_address_max: int = Field(60, ge=0, description="Certificate verifications "
+                                        "per client address per minute; 0: no limit")
     service_code_tries_per_hour: int = Field(30, ge=0, description="Check-ins and check-outs "
                                              "of one request in an hour; 0: no limit")
     hours_per_day_max: float = Field(12.0, gt=0, description="Hours of one volunteer in one "

@@ -15,16 +15,27 @@ from datetime import datetime
 from typing import Any
 
 from accounts.state import ACCOUNTS, CONTACTS
+from certificates.owner import CERTIFICATES, certificates_of
 from dispatcher.state import VOLUNTEERS, members_of, request_index, volunteers_in
 from flags.owner import FLAGS, flags_in
 from residents.owner import PROFILES, residents_in
 from runtime.ports import Store
 from schemas.accounts import PersonAccount, contact_key
 from schemas.audit import AuditRecord
+from schemas.certificates import CertificateView
 from schemas.common import Role, county_of, within
 from schemas.flags import FlagView, county_of_flag
 from schemas.residents import ResidentProfile
-from schemas.topics import AUDIT, COUNTY, FLAG, ITEM, PERSON, RESIDENT, VOLUNTEER
+from schemas.topics import (
+    AUDIT,
+    CERTIFICATE,
+    COUNTY,
+    FLAG,
+    ITEM,
+    PERSON,
+    RESIDENT,
+    VOLUNTEER,
+)
 from schemas.views import (
     AccountView,
     AreaView,
@@ -232,6 +243,20 @@ class StoreViews:
         if county is None:
             return None
         found: FlagView | None = await self.store.row(FLAG.tag(county), FLAGS, flag_id)
+        return found
+
+    async def certificate(self, serial: str) -> CertificateView | None:
+        """A certificate by its serial, which names its county."""
+        found: CertificateView | None = await self.store.row(CERTIFICATE.tag(serial[:6]),
+                                                             CERTIFICATES, serial)
+        return found
+
+    async def certificates(self, volunteer_id: str, county: str, limit: int
+                           ) -> list[CertificateView]:
+        """The certificates a county issued to a volunteer, newest first."""
+        found: list[CertificateView] = await self._ranked_rows(
+            [CERTIFICATE.tag(county)], certificates_of(volunteer_id), CERTIFICATES, limit,
+            None)
         return found
 
     async def tasks(self, team_id: str) -> list[RequestView]:

@@ -383,6 +383,7 @@ class PointsCorrected(VolunteerEvent):
     type: Literal["PointsCorrected"] = "PointsCorrected"
     entry_id: UUID
     corrects: UUID
+    request_id: RequestId | None = Field(None, description="The corrected service's request")
     points: int = Field(le=0)
     hours: float = Field(le=0)
     unrecovered_points: int = Field(ge=0)

@@ -15,6 +15,7 @@ from pydantic import TypeAdapter
 from schemas.accounts import AnyAccountCommand, AnyAccountEvent
 from schemas.audit import AnyAuditCommand, AnyAuditEvent
 from schemas.base import CommandOutcome, DeadLetter, LogMessage, PersonKey
+from schemas.certificates import AnyCertificateCommand, AnyCertificateEvent
 from schemas.commands import DispatchCommand, LedgerCommand, StockCommand
 from schemas.events import DispatchEvent, LedgerEvent, StockEvent
 from schemas.flags import AnyFlagCommand, AnyFlagEvent
@@ -95,6 +96,14 @@ FLAG_EVENTS = Topic(
     "flag-events", "county code", 6, FOREVER_MS, "delete",
     TypeAdapter(AnyFlagEvent), "each county's list of flags on hours and their resolution",
 )
+CERTIFICATE_COMMANDS = Topic(
+    "certificate-commands", "county code", 6, 7 * DAY_MS, "delete",
+    TypeAdapter(AnyCertificateCommand), "certificates issued and revoked",
+)
+CERTIFICATE_EVENTS = Topic(
+    "certificate-events", "county code", 6, FOREVER_MS, "delete",
+    TypeAdapter(AnyCertificateEvent), "each county's certificates of service, by serial",
+)
 COMMAND_OUTCOMES = Topic(
     "command-outcomes", "command id", 6, 7 * DAY_MS, "delete",
     TypeAdapter(CommandOutcome), "each owner's answer to a command, for waiting gateways",
@@ -130,6 +139,8 @@ CATALOGUE: tuple[Topic, ...] = (
     AUDIT_EVENTS,
     FLAG_COMMANDS,
     FLAG_EVENTS,
+    CERTIFICATE_COMMANDS,
+    CERTIFICATE_EVENTS,
     COMMAND_OUTCOMES,
     DEAD_LETTERS,
     PERSON_KEYS,
@@ -166,13 +177,16 @@ AUDIT = Family("audit", "a", AUDIT_COMMANDS, AUDIT_EVENTS, listed=True, on_board
 RESIDENT = Family("resident", "r", RESIDENT_COMMANDS, RESIDENT_EVENTS, listed=True,
                   on_board=False)
 FLAG = Family("flag", "f", FLAG_COMMANDS, FLAG_EVENTS, listed=True, on_board=False)
-FAMILIES: tuple[Family, ...] = (COUNTY, VOLUNTEER, ITEM, PERSON, AUDIT, RESIDENT, FLAG)
+CERTIFICATE = Family("certificate", "z", CERTIFICATE_COMMANDS, CERTIFICATE_EVENTS,
+                     listed=True, on_board=False)
+FAMILIES: tuple[Family, ...] = (COUNTY, VOLUNTEER, ITEM, PERSON, AUDIT, RESIDENT, FLAG,
+                                CERTIFICATE)
 ON_BOARD: tuple[Topic, ...] = tuple(f.event_topic for f in FAMILIES if f.on_board)
 
 
 def topic_of(message: object) -> Topic:
     """The one topic a message belongs to, by its family."""
-    from schemas import accounts, audit, commands, events, flags, residents
+    from schemas import accounts, audit, certificates, commands, events, flags, residents
 
     families: tuple[tuple[type, Topic], ...] = (
         (commands.CountyCommand, DISPATCH_COMMANDS),
@@ -189,6 +203,8 @@ def topic_of(message: object) -> Topic:
         (audit.AuditRecorded, AUDIT_EVENTS),
         (flags.FlagCommand, FLAG_COMMANDS),
         (flags.FlagEvent, FLAG_EVENTS),
+        (certificates.CertificateCommand, CERTIFICATE_COMMANDS),
+        (certificates.CertificateEvent, CERTIFICATE_EVENTS),
         (CommandOutcome, COMMAND_OUTCOMES),
         (DeadLetter, DEAD_LETTERS),
     )

@@ -8,6 +8,7 @@ embedded mode and the scaled mode unchanged.
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import re
 import signal
@@ -42,6 +43,11 @@ class Reply:
     status: int
     body: Any
     headers: dict[str, str]
+    raw: bytes = b""
+
+    @property
+    def text(self) -> str:
+        return self.raw.decode("utf-8", errors="replace")
 
     @property
     def error_code(self) -> str | None:
@@ -76,12 +82,13 @@ class Client:
         elif body is not None:
             kwargs["json"] = body
         async with self.session.request(method, self.base_url + path, **kwargs) as response:
-            text = await response.text()
+            data = await response.read()
+            text = data.decode(response.charset or "utf-8", errors="replace")
             try:
-                parsed: Any = await response.json(content_type=None) if text else None
+                parsed: Any = json.loads(text) if text else None
             except ValueError:
                 parsed = text
-            return Reply(response.status, parsed, dict(response.headers))
+            return Reply(response.status, parsed, dict(response.headers), data)
 
     async def open_stream(self, path: str) -> Reply:
         """Open a server-sent event stream, take the status and the first message, close."""

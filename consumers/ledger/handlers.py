@@ -174,7 +174,7 @@ def _correct(state: LedgerState, c: cmd.CorrectEntry, stamp: Stamp) -> Decision:
     taken = min(points, state.account(c.volunteer_id).balance)
     event = stamp.event(
         ev.PointsCorrected, volunteer_id=c.volunteer_id, entry_id=c.entry_id,
-        corrects=target.entry_id, points=-taken, hours=-hours,
+        corrects=target.entry_id, request_id=target.request_id, points=-taken, hours=-hours,
         unrecovered_points=points - taken, reason=c.reason, corrected_at=target.at,
         facts=facts_of_credit(target))
     state.evolve(event)

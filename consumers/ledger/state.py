@@ -141,6 +141,7 @@ class LedgerState:
                 entry_id=event.entry_id, volunteer_id=event.volunteer_id,
                 seq=account.entries_count + 1, kind="correction", points=event.points,
                 hours=event.hours, at=event.occurred_at, corrects=event.corrects,
+                request_id=event.request_id,
                 unrecovered_points=event.unrecovered_points, reason=event.reason,
                 source_event_ids=(event.event_id,),
                 **(facts_of_entry(event.facts) | {
