@@ -12,6 +12,7 @@ from gateway import (  # noqa: F401  (their routes join ROUTES as they are impor
     certificates,
     hours,
     people,
+    reports,
     residents,
     roster,
 )

@@ -60,7 +60,8 @@ def concrete(path: str, request_id: str, volunteer_id: str, team_id: str = "T-no
             .replace("{command_id}", "00000000-0000-0000-0000-000000000000")
             .replace("{kiosk_id}", "K-none")
             .replace("{resident_id}", "R-nobody-here")
-            .replace("{flag_id}", "FL-999999-0123456789abcdef0123"))
+            .replace("{flag_id}", "FL-999999-0123456789abcdef0123")
+            .replace("{serial}", "999999-2026-22222222"))
 
 
 async def call(client: Client, route: Route, path: str) -> Reply:
@@ -432,6 +433,41 @@ async def probe_correction(s: Scene, kind: str) -> Reply:
     return Reply(200 if reply.status == 201 else reply.status, reply.body, reply.headers)
 
 
+async def _certificate(s: Scene) -> str:
+    if "certificate" not in s.kept:
+        volunteer_id = s.district.teams["hamlet"].volunteers[0]
+        made = await s.district.staff.post(f"/api/v1/volunteers/{volunteer_id}/certificates",
+                                           {})
+        assert made.status == 201, made.body
+        s.kept["certificate"] = made.body["serial"]
+    return s.kept["certificate"]
+
+
+async def probe_report(s: Scene, kind: str) -> Reply:
+    reply = await s.staff(scope_for(kind, s.area, s.elsewhere)).get("/api/v1/reports/hours")
+    assert reply.status == 200, reply.body
+    return Reply(200 if reply.body["totals"]["hours"] > 0 else 404, reply.body, reply.headers)
+
+
+async def probe_issue(s: Scene, kind: str) -> Reply:
+    volunteer_id = s.district.teams["hamlet"].volunteers[0]
+    reply = await s.staff(scope_for(kind, s.area, s.elsewhere)).post(
+        f"/api/v1/volunteers/{volunteer_id}/certificates", {})
+    return Reply(200 if reply.status == 201 else reply.status, reply.body, reply.headers)
+
+
+async def probe_pdf(s: Scene, kind: str) -> Reply:
+    serial = await _certificate(s)
+    return await s.staff(scope_for(kind, s.area, s.elsewhere)).get(
+        f"/api/v1/certificates/{serial}.pdf")
+
+
+async def probe_revoke(s: Scene, kind: str) -> Reply:
+    serial = await _certificate(s)
+    return await s.staff(scope_for(kind, s.area, s.elsewhere)).post(
+        f"/api/v1/certificates/{serial}/revoke", {"reason": "错发"})
+
+
 PROBES: dict[str, tuple[str, Probe]] = {
     "POST /api/v1/requests": ("create", probe_order_for),
     "POST /api/v1/residents": ("create", probe_new_resident),
@@ -474,6 +510,13 @@ PROBES: dict[str, tuple[str, Probe]] = {
     "GET /api/v1/volunteers/{volunteer_id}/record": ("read", reader(
         lambda s: f"/api/v1/volunteers/{s.district.teams['hamlet'].volunteers[0]}/record")),
     "GET /api/v1/flags": ("list", probe_flags),
+    "GET /api/v1/reports/hours": ("list", probe_report),
+    "POST /api/v1/volunteers/{volunteer_id}/certificates": ("act", probe_issue),
+    "GET /api/v1/volunteers/{volunteer_id}/certificates": ("read", reader(
+        lambda s: f"/api/v1/volunteers/{s.district.teams['hamlet'].volunteers[0]}"
+        "/certificates")),
+    "GET /api/v1/certificates/{serial}.pdf": ("read", probe_pdf),
+    "POST /api/v1/certificates/{serial}/revoke": ("act", probe_revoke),
     "POST /api/v1/flags/{flag_id}/resolve": ("act", probe_resolve),
     "POST /api/v1/volunteers/{volunteer_id}/corrections": ("act", probe_correction),
     "POST /api/v1/catalog": ("no area", unscoped("/api/v1/catalog", {

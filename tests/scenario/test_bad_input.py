@@ -54,7 +54,8 @@ def concrete(path: str, request_id: str, district: District) -> str:
     hamlet = district.teams["hamlet"]
     return (path.replace("{request_id}", request_id).replace("{team_id}", hamlet.team_id)
             .replace("{volunteer_id}", hamlet.volunteers[0]).replace("{kiosk_id}", "K-none")
-            .replace("{resident_id}", "R-bad").replace("{flag_id}", UNKNOWN_FLAG))
+            .replace("{resident_id}", "R-bad").replace("{flag_id}", UNKNOWN_FLAG)
+            .replace("{serial}", "999999-2026-22222222"))
 
 
 async def test_malformed_bodies_are_400_and_write_nothing(
@@ -195,6 +196,10 @@ INVALID: dict[str, list[tuple[dict[str, Any], str]]] = {
     "/api/v1/requests/{request_id}/check-out": [
         ({"code": "abcdef", "volunteer_ids": ["V"]}, "code"),
         ({"code": "123456"}, "volunteer_ids")],
+    "/api/v1/volunteers/{volunteer_id}/certificates": [({"from": "yesterday"}, "from"),
+                                                       ({"to": "2026-13-01"}, "to"),
+                                                       ({"serial": "x"}, "serial")],
+    "/api/v1/certificates/{serial}/revoke": [({}, "reason"), ({"reason": " "}, "reason")],
     "/api/v1/redemptions": [({"volunteer_id": "V", "item_id": "towel", "code": "12"}, "code"),
                             ({"volunteer_id": "V", "item_id": "towel"}, "code")],
 }
