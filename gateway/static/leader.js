@@ -4,7 +4,7 @@
 // leader is filling in.
 
 import {
-  $, connectionNotice, announce, api, explain, fmtNumber, fmtTime, frame, h, lang, newKey, onLang, serverNow, shortId, t,
+  $, clear, connectionNotice, announce, api, explain, fmtNumber, fmtTime, frame, h, lang, newKey, onLang, serverNow, shortId, t,
 } from "./vd.js";
 
 const STRINGS = {
@@ -46,6 +46,22 @@ const STRINGS = {
   "complete.need": ["请至少选择一位志愿者。", "Choose at least one volunteer."],
   "complete.bad_hours": ["每位志愿者的时长须在 0.5 到 24 小时之间。", "Each volunteer's hours must be between 0.5 and 24."],
   "completed": ["已完成服务，感谢！积分将在居民评价后发放给志愿者。", "Completed, thank you! Points go to the volunteers once the resident reviews."],
+  "check.legend": ["签到与签退：请居民报出六位服务码，勾选到场的志愿者", "Check in and out: ask the resident for the six-digit service code, tick who is there"],
+  "check.code": ["居民的服务码", "The resident's service code"],
+  "check.in": ["签到", "Check in"],
+  "check.out": ["签退", "Check out"],
+  "check.need_code": ["请输入居民报出的六位服务码。", "Enter the resident's six-digit code."],
+  "check.need_crew": ["请勾选要签到或签退的志愿者。", "Tick the volunteers to check in or out."],
+  "check.done": ["已记录。", "Recorded."],
+  "check.line.in": ["{name} {at} 签到", "{name} in at {at}"],
+  "check.line.out": ["{name} {at} 签到，{until} 签退", "{name} in at {at}, out at {until}"],
+  "check.none": ["还没有志愿者签到（未签到的时长须居民或中心确认）。", "Nobody checked in yet (unchecked hours need the resident's or the office's confirmation)."],
+  "err.bad_code": ["服务码不对，请向居民核实。", "That is not the resident's code."],
+  "err.already_checked_in": ["有志愿者已经签到。", "Someone is already checked in."],
+  "err.not_checked_in": ["有志愿者还没签到。", "Someone has not checked in."],
+  "err.already_checked_out": ["有志愿者已经签退。", "Someone has already checked out."],
+  "err.hours_exceed_elapsed": ["填写的时长超过了签到签退的时间。", "More hours than the checked-in time."],
+  "err.hours_over_cap": ["填写的时长超过了这类服务的上限。", "More hours than this service type allows."],
   "no.volunteers": ["本队还没有登记志愿者，请联系中心。", "Your team has no registered volunteers; contact the office."],
   "err.no_team": ["您还没有负责的服务队，请联系中心。", "You lead no registered team; contact the office."],
   "err.illegal_transition": ["这个任务的状态已经变了（可能已超时或被改派）。", "This task has moved on (it may have timed out or been reassigned)."],
@@ -261,7 +277,49 @@ function servingCard(task, volunteers) {
     cardHead(task),
     task.complete_by ? h("p", { class: "deadline" }, h("span", { i18n: "complete.by" }), " ",
       fmtTime(task.complete_by, true), " · ", clock) : null,
-    facts(task), form, error);
+    facts(task), checkBlock(task, volunteers, form), form, error);
+}
+
+function showChecks(box, checks, volunteers) {
+  const names = Object.fromEntries(volunteers.map((v) => [v.volunteer_id, v.name]));
+  clear(box);
+  if (!checks.length) { box.append(t("check.none")); return; }
+  for (const c of checks) {
+    const name = names[c.volunteer_id] || c.volunteer_id;
+    box.append(h("span", { class: "check" }, c.checked_out_at
+      ? t("check.line.out", { name, at: fmtTime(c.checked_in_at), until: fmtTime(c.checked_out_at) })
+      : t("check.line.in", { name, at: fmtTime(c.checked_in_at) })), " ");
+  }
+}
+
+/** Check the ticked volunteers in or out with the code the resident reads out. */
+function checkBlock(task, volunteers, crewForm) {
+  const id = task.request_id;
+  const codeId = `code-${id}`;
+  const code = h("input", { id: codeId, class: "code-input", inputmode: "numeric", maxlength: "6", autocomplete: "off", pattern: "[0-9]{6}" });
+  const status = h("p", { class: "small checks", role: "status" });
+  const note = h("p", { class: "error-text", role: "alert" });
+  showChecks(status, task.checks || [], volunteers);
+  const act = (kind) => async () => {
+    note.textContent = "";
+    const ids = [...crewForm.querySelectorAll("input[type=checkbox]:checked")].map((b) => b.dataset.volunteer);
+    if (!/^[0-9]{6}$/.test(code.value.trim())) { note.textContent = t("check.need_code"); code.focus(); return; }
+    if (!ids.length) { note.textContent = t("check.need_crew"); return; }
+    try {
+      await api("POST", `/api/v1/requests/${encodeURIComponent(id)}/${kind}`, { code: code.value.trim(), volunteer_ids: ids });
+      note.textContent = t("check.done");
+      const fresh = await api("GET", `/api/v1/requests/${encodeURIComponent(id)}`);
+      showChecks(status, fresh.checks || [], volunteers);
+    } catch (err) {
+      note.textContent = explain(err);
+    }
+  };
+  const checkIn = h("button", { type: "button", class: "check-in" }, t("check.in"));
+  const checkOut = h("button", { type: "button", class: "check-out" }, t("check.out"));
+  checkIn.addEventListener("click", act("check-in"));
+  checkOut.addEventListener("click", act("check-out"));
+  return h("fieldset", { class: "check-block" }, h("legend", {}, t("check.legend")),
+    h("label", { for: codeId }, t("check.code")), " ", code, " ", checkIn, " ", checkOut, status, note);
 }
 
 function render() {

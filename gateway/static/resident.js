@@ -4,7 +4,7 @@
 // cancelled. Large text and one column: many residents are elderly.
 
 import {
-  $, connectionNotice, ApiError, announce, api, clear, explain, fmtTime, frame, h, has, lang, newKey, onLang, shortId, t,
+  $, connectionNotice, ApiError, announce, api, clear, explain, fmtNumber, fmtTime, frame, h, has, lang, newKey, onLang, shortId, t,
 } from "./vd.js";
 
 const STRINGS = {
@@ -73,6 +73,16 @@ const STRINGS = {
   "review.need": ["请先选择星级。", "Choose how many stars first."],
   "review.done": ["谢谢您的评价！", "Thank you for your review!"],
   "review.given": ["您的评价：", "Your review:"],
+  "code.title": ["服务码", "Service code"],
+  "code.say": ["志愿者上门时请把这六位数字告诉队长，用来签到和签退。", "Tell the team leader these six digits when the volunteers arrive and when they leave: they check in and out with it."],
+  "hours.title": ["志愿者的服务时长", "The volunteers' hours"],
+  "hours.line": ["{id}：{hours} 小时{checked}", "{id}: {hours} h{checked}"],
+  "hours.checked": ["（已签到签退）", " (checked in and out)"],
+  "hours.unchecked": ["（未签到）", " (not checked in)"],
+  "dispute.box": ["时长与实际不符", "These hours are not right"],
+  "dispute.reason": ["请说明实际情况", "Say what really happened"],
+  "dispute.need": ["请说明时长哪里不对。", "Say what is wrong with the hours."],
+  "dispute.given": ["您对时长提出了异议：", "You disputed the hours:"],
   "err.unknown_area": ["这个地点还没有登记，请重新选择。", "That place is not registered; choose again."],
   "err.illegal_transition": ["这个需求的状态已经变了，页面已刷新。", "This request has moved on; the page has been refreshed."],
 };
@@ -316,7 +326,14 @@ function stars(request) {
   };
   group.addEventListener("change", paint);
   let key = newKey();
+  const disputeId = "dispute-" + request.request_id;
+  const dispute = h("input", { type: "checkbox", id: disputeId, class: "dispute-box" });
+  const reason = h("textarea", { id: "dispute-reason-" + request.request_id, rows: 2, maxlength: 500, hidden: true,
+    "aria-label": t("dispute.reason"), placeholder: t("dispute.reason") });
+  dispute.addEventListener("change", () => { reason.hidden = !dispute.checked; if (dispute.checked) reason.focus(); });
   const form = h("form", { class: "review-form", novalidate: true },
+    hoursShown(request),
+    h("div", { class: "field inline" }, dispute, " ", h("label", { for: disputeId }, t("dispute.box"))), reason,
     h("fieldset", {}, h("legend", {}, t("review.legend")), group),
     h("div", { class: "field" }, h("label", { for: comment.id }, t("review.comment")), comment),
     error,
@@ -330,11 +347,17 @@ function stars(request) {
       group.querySelector("input").focus();
       return;
     }
+    if (dispute.checked && !reason.value.trim()) {
+      error.textContent = t("dispute.need");
+      reason.focus();
+      return;
+    }
     const button = form.querySelector("button[type=submit]");
     button.disabled = true;
+    const body = { rating: Number(picked.value), comment: comment.value.trim() };
+    if (dispute.checked) Object.assign(body, { dispute: true, dispute_reason: reason.value.trim() });
     try {
-      await api("POST", `/api/v1/requests/${encodeURIComponent(request.request_id)}/review`,
-        { rating: Number(picked.value), comment: comment.value.trim() }, { key });
+      await api("POST", `/api/v1/requests/${encodeURIComponent(request.request_id)}/review`, body, { key });
       announce(t("review.done"));
       await poll();
       const again = state.cards.get(request.request_id);
@@ -347,6 +370,21 @@ function stars(request) {
     }
   });
   return form;
+}
+
+/** Each volunteer's hours as the leader reported them, and whether they were checked. */
+function hoursShown(request) {
+  const checked = new Set((request.checks || []).filter((c) => c.checked_out_at).map((c) => c.volunteer_id));
+  return h("div", { class: "hours-shown" }, h("h4", {}, t("hours.title")),
+    h("ul", {}, ...(request.volunteers || []).map((v) => h("li", {}, t("hours.line", {
+      id: v.volunteer_id, hours: fmtNumber(v.hours, Number.isInteger(v.hours) ? 0 : 1),
+      checked: checked.has(v.volunteer_id) ? t("hours.checked") : t("hours.unchecked") })))));
+}
+
+function codeBox(request) {
+  return h("div", { class: "service-code" }, h("h4", {}, t("code.title")),
+    h("p", { class: "code", "aria-label": t("code.title") }, request.service_code),
+    h("p", { class: "muted small" }, t("code.say")));
 }
 
 function cancelBox(request) {
@@ -397,7 +435,9 @@ function requestCard(request) {
       request.details ? [h("dt", {}, t("f.details")), h("dd", {}, request.details)] : null,
       h("dt", {}, t("f.time")), h("dd", {}, fmtTime(request.submitted_at, true))),
     historyList(request));
+  if (request.status === "accepted" && request.service_code) el.append(codeBox(request));
   if (request.status === "completed") el.append(stars(request));
+  if (request.dispute_reason) el.append(h("p", { class: "given" }, t("dispute.given"), " ", request.dispute_reason));
   if (request.status === "reviewed" && request.rating) {
     el.append(h("p", { class: "given" }, t("review.given"), " ",
       h("span", { class: "stars-given", "aria-label": t("review.star", { n: request.rating }) },

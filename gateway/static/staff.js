@@ -11,6 +11,7 @@ import {
   frame, h, has, lang, onLang, shortId, t,
 } from "./vd.js";
 import { startAdmin } from "./staff-admin.js";
+import { startHours } from "./staff-hours.js";
 import { startPeople } from "./staff-people.js";
 
 const STRINGS = {
@@ -703,7 +704,7 @@ frame("staff", STRINGS, () => {
   setInterval(() => state.snapshot && state.snapshot.overdue.length && scheduleRender(), 5000);
   refreshDirectory(true);
   readStream();
-  for (const [panelId, sectionId, start] of [["#people-panel", "#people", startPeople], ["#admin-panel", "#admin", startAdmin]]) {
+  for (const [panelId, sectionId, start] of [["#hours-panel", "#hours", startHours], ["#people-panel", "#people", startPeople], ["#admin-panel", "#admin", startAdmin]]) {
     const panel = $(panelId);
     panel.addEventListener("toggle", () => {
       if (panel.open && !panel.dataset.started) {

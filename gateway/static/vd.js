@@ -71,6 +71,8 @@ const COMMON = {
   "event.RequestDispatched": ["派单", "Dispatched"],
   "event.RequestQueued": ["排队等待服务队", "Waiting for a free team"],
   "event.RequestAccepted": ["接单", "Accepted"],
+  "event.VolunteersCheckedIn": ["志愿者签到", "Volunteers checked in"],
+  "event.VolunteersCheckedOut": ["志愿者签退", "Volunteers checked out"],
   "event.RequestDeclined": ["拒单", "Declined"],
   "event.AcceptReminderDue": ["接单提醒", "Reminded to accept"],
   "event.AcceptDeadlinePassed": ["接单超时", "Accept deadline passed"],
@@ -478,6 +480,32 @@ export async function api(method, path, body, options = {}) {
     }
   }
   throw new ApiError(0, "timeout", "no outcome yet");
+}
+
+/**
+ * Fetch a file the API serves only with a token (a PDF, a spreadsheet) and hand it to the
+ * browser as a download: a plain link could not carry the Authorization header.
+ */
+export async function download(path, filename) {
+  const headers = {};
+  if (token) headers.Authorization = "Bearer " + token;
+  let response;
+  try {
+    response = await fetch(path, { headers, cache: "no-store", credentials: "omit" });
+  } catch (e) {
+    throw new ApiError(0, "network", String(e));
+  }
+  if (!response.ok) {
+    let err = {};
+    try { err = (await response.json()).error || {}; } catch { err = {}; }
+    throw new ApiError(response.status, err.code || "http_" + response.status, err.message, err.details);
+  }
+  const url = URL.createObjectURL(await response.blob());
+  const link = h("a", { href: url, download: filename });
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 60000);
 }
 
 /** A sentence for an API failure, in the current language. */
