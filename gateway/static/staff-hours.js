@@ -1,7 +1,7 @@
 // The staff page's hours (DESIGN §10): the flags that hold credits (credit or reject, with a
 // reason), a volunteer's record with corrections and certificates, and the hours report by
 // area, service type, team or month with a bar chart and CSV / XLSX downloads.
-import { ApiError, addStrings, api, clear, download, explain, fmtNumber, h, newKey, t } from "./vd.js";
+import { ApiError, addStrings, api, clear, download, explain, fmtNumber, h, lang, newKey, t } from "./vd.js";
 
 addStrings({
   "hours.title": ["时长核验与证明", "Hours, flags and certificates"],
@@ -65,6 +65,7 @@ addStrings({
 });
 
 const GROUPS = ["area", "service_type", "team", "month"];
+const typeNames = {};
 
 /** Hours as people write them: 3, 1.5. */
 function hrs(n) {
@@ -131,6 +132,7 @@ function correctForm(volunteerId, entry, reload) {
   const out = h("span", { class: "small", role: "status" });
   const button = h("button", { type: "submit", class: "quiet", i18n: "hours.correct" });
   const form = h("form", { class: "row correct", novalidate: "" }, reason, hours, button, out);
+  const fold = h("details", { class: "correct-fold" }, h("summary", { i18n: "hours.correct" }), form);
   let key = newKey();
   form.addEventListener("submit", async (e) => {
     e.preventDefault();
@@ -148,11 +150,11 @@ function correctForm(volunteerId, entry, reload) {
       if (err instanceof ApiError && err.status < 500) key = newKey();
     }
   });
-  return form;
+  return fold;
 }
 
 function entryRow(volunteerId, entry, reload) {
-  const what = [entry.day, entry.place || entry.area || "", entry.title || entry.service_type || "", entry.organiser || ""].filter(Boolean).join(" · ");
+  const what = [entry.day, entry.place || entry.area || "", entry.title || typeNames[entry.service_type] || entry.service_type || "", entry.organiser || ""].filter(Boolean).join(" · ");
   const marks = [entry.status === "held" ? t("hours.held") : "", entry.verified ? "" : t("hours.unverified"), entry.reason || ""].filter(Boolean).join(" · ");
   return h("li", { class: "entry " + entry.kind },
     h("div", {}, h("strong", {}, (entry.hours > 0 ? "+" : "") + hrs(entry.hours) + " h"), " ", what),
@@ -250,8 +252,8 @@ async function runReport() {
     const report = await api("GET", "/api/v1/reports/hours?" + reportQuery().toString());
     clear(box);
     const cells = (r) => [r.label, hrs(r.hours), hrs(r.verified_hours), r.services, r.activities, r.volunteers];
+    if (report.truncated) box.append(h("p", { class: "error-text", i18n: "hours.truncated" }));
     box.append(
-      report.truncated ? h("p", { class: "error-text", i18n: "hours.truncated" }) : null,
       chart(report.rows),
       h("table", { id: "report-table" },
         h("thead", {}, h("tr", {}, ...["label", "hours", "verified", "services", "activities", "volunteers"].map((c) => h("th", { scope: "col", i18n: "hours.col." + c })))),
@@ -294,4 +296,7 @@ export function startHours(section) {
     h("p", { id: "report-error", class: "error-text", role: "alert" }), h("div", { id: "report-out" }));
   loadFlags();
   runReport();
+  api("GET", "/api/v1/service-types").then((found) => {
+    for (const type of found.service_types) typeNames[type.code] = lang() === "en" ? type.name_en : type.name_zh;
+  }).catch(() => {});
 }

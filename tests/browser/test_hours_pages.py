@@ -107,9 +107,10 @@ async def test_staff_correct_an_entry_issue_a_certificate_and_run_the_report(
     entries = staff.locator("#record-entries li.entry")
     await expect(entries).to_have_count(2)
     first = entries.filter(has_text="+3 h")
+    await first.locator("summary", has_text="更正").click()
     await first.locator("input[type=number]").fill("1")
     await first.locator("input:not([type])").fill("多报一小时")
-    await first.get_by_role("button", name="更正").click()
+    await first.locator("button[type=submit]").click()
     await expect(first.locator("[role=status]")).to_contain_text("已更正")
     await expect(staff.locator("#record-entries li.entry.correction")).to_have_count(1,
                                                                                     timeout=10_000)
