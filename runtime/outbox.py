@@ -32,7 +32,7 @@ from uuid import NAMESPACE_URL, uuid5
 import aiohttp
 from prometheus_client import CollectorRegistry, Counter
 
-from consumers.notifications.inbox import NEW_TASK, REMINDER, STATUS_TEXT
+from consumers.notifications.inbox import NEW_TASK, REMINDER, STATUS_TEXT, status_notice
 from gateway.masking import mask_phone
 from gateway.personal import ERASED, Sealer
 from gateway.ports import FAILED_SENDS, KeyStore, Views
@@ -182,9 +182,8 @@ async def notices_for(event: ev.RequestEvent | ev.PointsCredited, views: Views
         if team is not None:
             found += [(Role.LEADER, person, words[0])
                       for person in (team.leader_id, *team.deputies)]
-    status = STATUS_TEXT.get(type(event).__name__)
-    if status is not None:
+    if isinstance(event, ev.RequestEvent) and type(event).__name__ in STATUS_TEXT:
         request = await views.request(event.request_id)
         if request is not None:
-            found.append((Role.RESIDENT, request.resident_id, status[0]))
+            found.append((Role.RESIDENT, request.resident_id, status_notice(event)[0]))
     return found

@@ -28,6 +28,17 @@ LAST_NOTICE = ("RequestCompleted", "RequestCancelled")
 """After these a resident hears nothing more of the request: its address is dropped."""
 
 
+def status_notice(event: ev.RequestEvent) -> tuple[str, str]:
+    """What a resident reads of a step of their request: once accepted, the service code
+    the leader checks the volunteers in and out with."""
+    zh, en = STATUS_TEXT[type(event).__name__]
+    if isinstance(event, ev.RequestAccepted) and event.service_code:
+        zh += f"。服务码 {event.service_code}：志愿者上门和离开时请告诉队长"
+        en += (f". Service code {event.service_code}: tell the team leader when the "
+               "volunteers arrive and leave")
+    return zh, en
+
+
 class Inboxes:
     def __init__(self) -> None:
         self.fresh: list[Notification] = []
@@ -63,7 +74,7 @@ class Inboxes:
         if isinstance(event, ev.RequestEvent) and type(event).__name__ in STATUS_TEXT:
             resident = self.resident_of_request.get(event.request_id)
             if resident is not None:
-                zh, en = STATUS_TEXT[type(event).__name__]
+                zh, en = status_notice(event)
                 self._send(event, resident, "request_status", event.request_id, zh, en)
             if type(event).__name__ in LAST_NOTICE:
                 self.resident_of_request.pop(event.request_id, None)

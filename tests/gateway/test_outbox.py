@@ -134,7 +134,11 @@ async def test_notices_are_texted_to_those_with_a_phone(
     sent = await eventually(texted)
     assert (leader_phone, "【志愿服务】有新的派单任务，请及时接单") in sent
     assert (resident_phone, "【志愿服务】您的需求已派单给志愿服务队") in sent
-    assert (resident_phone, "【志愿服务】志愿服务队已接单") in sent
+    request = await gateway.call("GET", f"/api/v1/requests/{body['request_id']}", Role.STAFF,
+                                 "S1")
+    code = request[1]["service_code"]
+    accepted_text = f"【志愿服务】志愿服务队已接单。服务码 {code}：志愿者上门和离开时请告诉队长"
+    assert (resident_phone, accepted_text) in sent, "a resident with a phone hears the code"
     assert all(to != "13800000000" for to, _ in sent), "nobody without a phone is texted"
 
 
