@@ -74,6 +74,20 @@ class Seeder:
             await asyncio.sleep(RETRY_PAUSE_S)
         raise RuntimeError(f"demo seeding got no answer to {path} after {RETRIES_MAX} tries")
 
+    async def get(self, role: Role, subject: str, path: str) -> dict[str, Any]:
+        """GET, asked again while the platform is briefly unavailable."""
+        headers = {"Authorization": f"Bearer {self.token(role, subject)}"}
+        for _ in range(RETRIES_MAX):
+            async with self.session.get(self.base_url + path, headers=headers) as response:
+                if response.status != 503:
+                    body: dict[str, Any] = await response.json()
+                    if response.status >= 400:
+                        raise RuntimeError(f"demo seeding could not read {path}: "
+                                           f"{json.dumps(body)[:300]}")
+                    return body
+            await asyncio.sleep(RETRY_PAUSE_S)
+        raise RuntimeError(f"demo seeding got no answer to {path} after {RETRIES_MAX} tries")
+
     async def wait_ready(self, timeout_s: float) -> None:
         """Until the gateway answers its health check."""
         deadline = asyncio.get_running_loop().time() + timeout_s
@@ -123,7 +137,7 @@ async def seed(seeder: Seeder, district: DemoDistrict) -> dict[str, str]:
                             "area": resident["area"], "address": resident["address"]},
                            contacts)
         await _journey(seeder, f"past:{n}", body, leaders, members, hours_of, stage=3,
-                       rating=5 - n % 2)
+                       rating=5 - n % 2, dispute=DISPUTE if n == DISPUTED_ORDER else None)
     for n, order in enumerate(orders):
         team_leader = await _journey(seeder, f"order:{n}", _order_body(order, contacts),
                                      leaders, members, hours_of, stage=n % 3, rating=5)
@@ -131,6 +145,7 @@ async def seed(seeder: Seeder, district: DemoDistrict) -> dict[str, str]:
             subjects.setdefault("leader", team_leader)
     subjects.setdefault("leader", leaders[str(district.teams[0]["team_id"])])
     subjects["volunteer"] = max(sorted(hours_of), key=lambda v: hours_of[v])
+    await _certificate(seeder, subjects["volunteer"])
     subjects["resident_phone"] = str(contacts[subjects["resident"]]["phone"])
     subjects["resident_name"] = str(contacts[subjects["resident"]]["name"])
     return subjects
@@ -173,6 +188,22 @@ PROFILE_TAGS = (("living_alone", 0.35), ("empty_nest", 0.25), ("low_income", 0.1
                 ("care_dependent", 0.1), ("disability", 0.06), ("extreme_hardship", 0.04))
 HISTORY_ORDERS = 36
 CREW_HOURS = (3.0, 2.5, 2.0)
+DISPUTED_ORDER = 4
+DISPUTE = "只来了一位志愿者，不到一小时就走了"
+"""One past order's resident disputes the hours, so the staff's flag list is not empty."""
+
+
+async def _certificate(seeder: Seeder, volunteer_id: str) -> None:
+    """Once the volunteer's credits are in the ledger, staff issue them a certificate."""
+    staff = (Role.STAFF, STAFF_ID)
+    for _ in range(RETRIES_MAX):
+        record = await seeder.get(*staff, f"/api/v1/volunteers/{volunteer_id}/record")
+        points = await seeder.get(*staff, f"/api/v1/volunteers/{volunteer_id}/points")
+        if record["totals"]["hours"] > 0 and points["balance"] > 0:
+            break
+        await asyncio.sleep(RETRY_PAUSE_S)
+    await _must(seeder.post(*staff, f"/api/v1/volunteers/{volunteer_id}/certificates", {},
+                            f"certificate:{volunteer_id}"))
 
 
 def _order_body(order: dict[str, object], contacts: dict[str, dict[str, object]]
@@ -185,7 +216,7 @@ def _order_body(order: dict[str, object], contacts: dict[str, dict[str, object]]
 
 async def _journey(seeder: Seeder, key: str, body: dict[str, object], leaders: dict[str, str],
                    members: dict[str, list[str]], hours_of: dict[str, float], stage: int,
-                   rating: int) -> str | None:
+                   rating: int, dispute: str | None = None) -> str | None:
     """Order, then go as far as `stage`: 0 dispatched, 1 accepted, 2 completed, 3 reviewed."""
     resident = str(body.pop("resident_id"))
     _, made = await _must(seeder.post(Role.RESIDENT, resident, "/api/v1/requests", body,
@@ -207,8 +238,11 @@ async def _journey(seeder: Seeder, key: str, body: dict[str, object], leaders: d
                 volunteer = str(member["volunteer_id"])
                 hours_of[volunteer] = hours_of.get(volunteer, 0.0) + float(str(member["hours"]))
     if stage >= 3:
-        await _must(seeder.post(Role.RESIDENT, resident, path + "/review",
-                                {"rating": rating, "comment": "志愿者很热心，谢谢！"},
+        review: dict[str, Any] = {"rating": rating, "comment": "志愿者很热心，谢谢！"}
+        if dispute is not None:
+            review = {"rating": 2, "comment": "时长不对", "dispute": True,
+                      "dispute_reason": dispute}
+        await _must(seeder.post(Role.RESIDENT, resident, path + "/review", review,
                                 f"{key}:review"))
     return leader
 
