@@ -112,7 +112,7 @@ async def test_an_order_goes_round_the_loop_through_every_page(
     # -- the resident sees it done, and reviews it ------------------------------------------
     await expect(mine).to_have_attribute("data-status", "completed")
     await mine.locator("label.star").nth(3).click()
-    await mine.locator("textarea").fill("志愿者很热心")
+    await mine.locator("textarea[id^=comment]").fill("志愿者很热心")
     await mine.locator("form.review-form button[type=submit]").click()
     await expect(mine).to_have_attribute("data-status", "reviewed")
     await expect(mine.locator(".stars-given")).to_have_text("★★★★☆")
