@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from pydantic import BaseModel
@@ -64,6 +65,8 @@ def build_openapi(routes: list[Route], version: str) -> dict[str, Any]:
         ok: dict[str, Any] = {"description": STATUS_TEXT.get(r.status, "OK")}
         if r.answer is not None:
             ok["content"] = {r.content_type: {"schema": ref(r.answer, "serialization")}}
+        elif r.content_type == "application/pdf":
+            ok["content"] = {r.content_type: {"schema": {"type": "string", "format": "binary"}}}
         op["responses"][str(r.status)] = ok
         if r.method in COMMAND_METHODS and r.roles is not None:
             op["responses"]["202"] = {"description": STATUS_TEXT[202], "content": {
@@ -91,4 +94,5 @@ def build_openapi(routes: list[Route], version: str) -> dict[str, Any]:
 
 
 def _path_params(path: str) -> list[str]:
-    return [part[1:-1] for part in path.split("/") if part.startswith("{")]
+    """The names in braces, whole segments or not (`/certificates/{serial}.pdf`)."""
+    return re.findall(r"{([^{}]+)}", path)
