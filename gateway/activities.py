@@ -13,6 +13,7 @@ import hashlib
 import hmac
 import io
 import re
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from urllib.parse import quote
 
@@ -66,15 +67,26 @@ async def _activity(call: Call) -> ActivityView:
 
 
 async def organises(call: Call, activity: ActivityView) -> bool:
+    return await (await _organiser_test(call))(activity)
+
+
+async def _organiser_test(call: Call) -> Callable[[ActivityView], Awaitable[bool]]:
+    """Whether the caller organises an activity: staff whose scope holds its area, its
+    creator, the leader (or a deputy) of its team. A leader's team is looked up once for a
+    whole list."""
     who = call.who
-    if who.role is Role.STAFF:
-        return call.sees(activity.area)
-    if who.role is not Role.LEADER:
-        return False
-    if (activity.created_by.role, activity.created_by.subject) == (who.role, who.subject):
-        return True
-    team = None if activity.team_id is None else await call.views.team(activity.team_id)
-    return team is not None and team.acts_for(who.subject)
+    team = await call.views.team_of_leader(who.subject) if who.role is Role.LEADER else None
+
+    async def test(activity: ActivityView) -> bool:
+        if who.role is Role.STAFF:
+            return call.sees(activity.area)
+        if who.role is not Role.LEADER:
+            return False
+        creator = activity.created_by
+        return (creator.role, creator.subject) == (who.role, who.subject) or (
+            team is not None and activity.team_id == team.team_id)
+
+    return test
 
 
 async def _organised(call: Call) -> ActivityView:
@@ -85,7 +97,8 @@ async def _organised(call: Call) -> ActivityView:
 
 
 def _out(activity: ActivityView, area_name: str | None, *, volunteer_id: str | None = None,
-         organising: bool = False) -> api.ActivityOut:
+         organising: bool = False, listed: bool = False) -> api.ActivityOut:
+    """An activity as this caller sees it; the sign-ups are for organisers reading one."""
     def signup(volunteer: str) -> api.SignUpOut | None:
         status = activity.status_of(volunteer)
         if status is None:
@@ -106,7 +119,8 @@ def _out(activity: ActivityView, area_name: str | None, *, volunteer_id: str | N
         waiting=len(activity.waiting), pending=len(activity.pending),
         checked_in=len(activity.attendance),
         mine=None if volunteer_id is None else signup(volunteer_id), organising=organising,
-        signups=[s for s in map(signup, everyone) if s is not None] if organising else None,
+        signups=[s for s in map(signup, everyone) if s is not None]
+        if organising and not listed else None,
         closed_at=activity.closed_at, closed_automatically=activity.closed_automatically)
 
 
@@ -267,9 +281,10 @@ async def list_activities(call: Call) -> web.StreamResponse:
                     break
     names = await _area_names(call, found)
     volunteer_id = call.who.subject if call.who.role is Role.VOLUNTEER else None
+    organising = await _organiser_test(call)
     return answer(api.ActivityListOut(
         activities=[_out(a, names.get(a.area), volunteer_id=volunteer_id,
-                         organising=False) for a in found],
+                         organising=await organising(a), listed=True) for a in found],
         next_cursor=f"{after[0]:.6f}~{after[1]}" if more and after else None))
 
 

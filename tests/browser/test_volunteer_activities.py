@@ -8,6 +8,7 @@ one tap checks them in.
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -66,4 +67,40 @@ async def test_a_volunteer_signs_up_and_checks_in_with_the_code_or_its_qr_link(
     await expect(card.locator("input")).to_have_value(fragment.rsplit("=", 1)[1])
     await card.get_by_role("button", name="确认签到").click()
     await expect(card.locator(".badge")).to_have_text("已签到")
+    assert pages.errors == []
+
+
+async def test_a_leader_shows_the_code_as_a_qr_and_closes_the_activity(
+    platform: Platform, pages: Pages,
+) -> None:
+    district = await make_district(platform)
+    team = district.teams["village"]
+    leader = platform.as_(Role.LEADER, team.leader_id)
+    volunteer = platform.as_(Role.VOLUNTEER, team.volunteers[0])
+    now = datetime.now(UTC)
+    activity_id = f"A{district.county}-lead"
+    path = f"/api/v1/activities/{activity_id}"
+    made = await leader.post("/api/v1/activities", {
+        "activity_id": activity_id, "title": "理论宣讲", "service_type": "outreach",
+        "area": district.village, "starts_at": (now - timedelta(minutes=5)).isoformat(),
+        "ends_at": (now + timedelta(hours=1)).isoformat(), "slots": 5})
+    assert made.status == 201, made.body
+    assert (await volunteer.post(path + "/signups")).status == 201
+    code = (await leader.get(path + "/code")).body["code"]
+    assert (await volunteer.post(path + "/check-in", {"code": code})).status == 200
+
+    page = await pages.open(platform.base_url, "/leader", platform.token(Role.LEADER,
+                                                                         team.leader_id))
+    card = page.locator(f"#activities li[data-activity='{activity_id}']")
+    await expect(card.locator(f"li[data-volunteer='{team.volunteers[0]}']")).to_contain_text(
+        "签到")
+    await card.locator("[data-action=code]").click()
+    await expect(card.locator(".org-digits")).to_have_text(re.compile(r"^\d{6}$"))
+    await expect(card.locator("img.org-qr")).to_be_visible()
+    await page.screenshot(path=artifact("leader-activity-code.png"), full_page=True)
+    await card.locator("[data-action=close]").click()
+    await expect(page.locator("#activities .notice")).to_contain_text("待核查 1 人")
+    await expect(card.locator(".org-result .flagged")).to_contain_text("未签退")
+    closed = await leader.get(path)
+    assert closed.body["status"] == "closed"
     assert pages.errors == []
