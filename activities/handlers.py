@@ -15,13 +15,10 @@ from activities.rules import ActivityPolicy, Book, BookRefused, approve, cancel,
 from activities.state import ActivitiesState
 from schemas import activities as act
 from schemas import commands as cmd
-from schemas.activities import ActivityCredit, ActivityView
+from schemas.activities import LENGTH_MAX, ActivityCredit, ActivityView
 from schemas.base import SYSTEM, Command, Event, RejectionKind
 from schemas.common import county_of
 from schemas.decision import Decision, Stamp
-
-LENGTH_MAX = timedelta(hours=24)
-"""An activity's scheduled length at most: one credit holds at most 24 hours."""
 
 
 class Refused(Exception):
@@ -117,9 +114,6 @@ def _book(state: ActivitiesState, activity: ActivityView, c: Command, stamp: Sta
                               volunteer_id=c.volunteer_id, status="cancelled",
                               promoted=promoted)
     assert isinstance(c, act.ApproveSignUp)
-    if c.volunteer_id not in book.pending:
-        raise Refused("conflict", "not_pending",
-                      "this volunteer has no sign-up awaiting approval")
     _, status = approve(book, c.volunteer_id)
     event = _emit(state, stamp, act.SignUpApproved, activity.activity_id,
                   volunteer_id=c.volunteer_id, status=status)

@@ -154,8 +154,10 @@ def hours_for(policy: ActivityPolicy, volunteer_id: str, starts_at: datetime,
     scheduled_us = _us(ends_at - starts_at)
     step_us = round(policy.hours_step * US_PER_HOUR)
     if counted_us < policy.min_share * scheduled_us or counted_us < step_us:
-        return ActivityCredit(volunteer_id=volunteer_id, hours=0.0, started_at=checked_in_at,
-                              ended_at=ended, flag=flag, reason="below_min_share")
+        return ActivityCredit(
+            volunteer_id=volunteer_id, hours=0.0, started_at=checked_in_at, ended_at=ended,
+            flag=flag, reason="below_min_share" if counted_us < policy.min_share * scheduled_us
+            else "below_step")
     hours = round(counted_us // step_us * policy.hours_step, 6)
     return ActivityCredit(volunteer_id=volunteer_id, hours=hours, started_at=checked_in_at,
                           ended_at=ended, flag=flag)

@@ -22,7 +22,7 @@ from aiohttp import web
 
 from activities.rules import CODE_PERIOD_S, code_accepted, code_at, minute_of
 from gateway.errors import ApiError
-from gateway.http import Call, answer, execute
+from gateway.http import AREA_CODE, Call, answer, execute
 from gateway.routes import ANYONE_SIGNED_IN, COMMAND_ERRORS, _limit, _result, route
 from schemas import activities as act
 from schemas import api_activities as api
@@ -125,9 +125,9 @@ def _out(activity: ActivityView, area_name: str | None, *, volunteer_id: str | N
 
 
 async def _area_names(call: Call, activities: list[ActivityView]) -> dict[str, str]:
-    counties = {a.county for a in activities}
-    return {area.code: area.name for county in counties
-            for area in await call.views.areas(county)}
+    """The names of a page's areas: one look-up each (a county has thousands of areas)."""
+    found = [await call.views.area(code) for code in sorted({a.area for a in activities})]
+    return {area.code: area.name for area in found if area is not None}
 
 
 def _envelope(call: Call, activity: ActivityView) -> dict[str, object]:
@@ -135,12 +135,13 @@ def _envelope(call: Call, activity: ActivityView) -> dict[str, object]:
 
 
 @route("POST", "/api/v1/activities", "Publish an activity (志愿服务活动): staff in an area of "
-       "their scope (403 out_of_scope), naming a team based in it if any (422 unknown_team); "
-       "a leader for their own team (403 not_your_team for another), in an area the team "
-       "covers (403 out_of_scope). The area must be registered (422 unknown_area); the "
-       "activity ends after its start, at most 24 hours later, and is published before its "
-       "end (422 ends_in_past); an id already used is 409 activity_exists. The record names "
-       "the team as organiser, or the office (its scope's area name)",
+       "their scope (403 out_of_scope), naming a team based in it and in the activity's "
+       "county if any (422 unknown_team); a leader for their own team (403 not_your_team for "
+       "another), in an area the team covers (403 out_of_scope). The area must be registered "
+       "(422 unknown_area); the activity ends after its start, at most 24 hours later, and "
+       "is published before its end (422 ends_in_past); an id already used is 409 "
+       "activity_exists. The record names the team as organiser, or the office (its scope's "
+       "area name)",
        roles=ORGANISERS, body=api.ActivityIn, answer=api.ActivityOut, status=201,
        errors=COMMAND_ERRORS, tag="activities")
 async def publish_activity(call: Call) -> web.StreamResponse:
@@ -151,7 +152,8 @@ async def publish_activity(call: Call) -> web.StreamResponse:
         await call.registers_in(body.area)
         if body.team_id is not None:
             team = await call.views.team(body.team_id)
-            if team is None or not call.sees(team.areas[0]):
+            if (team is None or not call.sees(team.areas[0])
+                    or team.county != county_of(body.area)):
                 raise ApiError(422, "unknown_team", f"no team {body.team_id}",
                                {"field": "team_id"})
     else:
@@ -214,7 +216,7 @@ async def _listed_county(call: Call) -> tuple[str | None, str | None]:
     if who.role is Role.STAFF:
         return call.listed_area(), None
     raw = call.request.query.get("area")
-    if raw is not None and not re.fullmatch(r"[0-9]{6}(?:[0-9]{3}){0,3}", raw):
+    if raw is not None and not AREA_CODE.fullmatch(raw):
         raise ApiError(400, "bad_area", "area must be an area code")
     own: str | None = None
     if who.role is Role.VOLUNTEER:

@@ -11,6 +11,7 @@ attendance.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, Field, StringConstraints
@@ -25,6 +26,8 @@ Organiser = Annotated[str, StringConstraints(max_length=200)]
 SLOTS_MAX = 200
 """Confirmed places of one activity: a lecture hall or a clean-up crew, not a marathon."""
 Slots = Annotated[int, Field(ge=1, le=SLOTS_MAX)]
+LENGTH_MAX = timedelta(hours=24)
+"""An activity's scheduled length at most: one credit holds at most 24 hours."""
 SignUpStatus = Literal["confirmed", "waiting", "pending"]
 ActivityStatus = Literal["open", "closed"]
 
@@ -46,7 +49,7 @@ class ActivityCredit(Frozen):
     started_at: AwareDatetime
     ended_at: AwareDatetime
     flag: FlagKind | None = None
-    reason: Literal["below_min_share"] | None = Field(
+    reason: Literal["below_min_share", "below_step"] | None = Field(
         None, description="Why no hours were credited")
 
 

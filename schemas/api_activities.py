@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
-from schemas.activities import ActivityStatus, SignUpStatus, Slots, Title
+from schemas.activities import LENGTH_MAX, ActivityStatus, SignUpStatus, Slots, Title
 from schemas.commands import FlagKind
 from schemas.common import AreaCode, Identifier, ServiceType
-
-LENGTH_MAX = timedelta(hours=24)
 
 
 class ActivityIn(BaseModel):

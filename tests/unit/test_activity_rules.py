@@ -75,9 +75,11 @@ def test_hours_stay_within_the_checked_time_and_the_activity(
     checked_until = checked_out if checked_out is not None else ends_at
     assert hours <= max(0.0, (checked_until - checked_in).total_seconds() / 3600) + 1e-9
     assert math.isclose(hours / step, round(hours / step), abs_tol=1e-6)
-    counted = min(checked_until, ends_at) - max(checked_in, starts_at)
+    counted = max(timedelta(0), min(checked_until, ends_at) - max(checked_in, starts_at))
     if counted < share * length:
         assert hours == 0 and credit.reason == "below_min_share"
+    elif hours == 0:
+        assert credit.reason == "below_step" and counted < timedelta(hours=step)
     assert credit.flag == ("no_checkout" if checked_out is None else
                            "late_checkout" if checked_out - ends_at > minutes(30) else None)
 
