@@ -23,7 +23,15 @@ from aiohttp import web
 from activities.rules import CODE_PERIOD_S, code_accepted, code_at, minute_of
 from gateway.errors import ApiError
 from gateway.http import AREA_CODE, Call, answer, execute
-from gateway.routes import ANYONE_SIGNED_IN, COMMAND_ERRORS, _limit, _result, route
+from gateway.routes import (
+    ANYONE_SIGNED_IN,
+    COMMAND_ERRORS,
+    _limit,
+    _result,
+    moment,
+    ranked_cursor,
+    route,
+)
 from schemas import activities as act
 from schemas import api_activities as api
 from schemas.activities import ActivityView
@@ -188,28 +196,6 @@ async def publish_activity(call: Call) -> web.StreamResponse:
     return answer(_out(activity, area.name if area else None, organising=True), 201)
 
 
-def _cursor(raw: str | None) -> tuple[float, str] | None:
-    if raw is None:
-        return None
-    found = CURSOR.fullmatch(raw)
-    if found is None:
-        raise ApiError(400, "bad_cursor", "the cursor is not one this platform gave")
-    return float(found.group(1)), found.group(2)
-
-
-def _moment(call: Call, name: str) -> datetime | None:
-    raw = call.request.query.get(name)
-    if raw is None:
-        return None
-    try:
-        moment = datetime.fromisoformat(raw)
-    except ValueError:
-        moment = None
-    if moment is None or moment.tzinfo is None:
-        raise ApiError(400, f"bad_{name}", f"{name} must be a date and time with its offset")
-    return moment
-
-
 async def _listed_county(call: Call) -> tuple[str | None, str | None]:
     """The area a list reads and the caller's own county (volunteers: their team's)."""
     who = call.who
@@ -258,10 +244,10 @@ async def list_activities(call: Call) -> web.StreamResponse:
     status = query.get("status")
     if status is not None and status not in STATUSES:
         raise ApiError(400, "bad_status", "status must be open or closed")
-    since, until = _moment(call, "from"), _moment(call, "to")
+    since, until = moment(query.get("from"), "from"), moment(query.get("to"), "to")
     mine = query.get("mine") == "true" and call.who.role is Role.VOLUNTEER
     area, own = await _listed_county(call)
-    after = _cursor(query.get("cursor"))
+    after = ranked_cursor(query.get("cursor"), CURSOR)
     found: list[ActivityView] = []
     scanned, more = 0, True
     while more and len(found) < limit and scanned < ACTIVITY_SCAN_MAX:
