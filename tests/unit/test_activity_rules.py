@@ -7,8 +7,9 @@ Whatever sign-ups, cancellations and approvals happen, the book never confirms m
 slots, never lists anyone twice, promotes the first waiting when a place frees up, and keeps
 approval sign-ups pending until approved. A code is good in its minute and the next only.
 Examples pin the owner: closing credits the ledger once per volunteer with the activity's
-facts, and an activity left open is closed by its timer, also after a restart (the state
-restored from its rows).
+facts; check-in opens half an hour early, for confirmed sign-ups, until the end, and a repeat
+changes nothing; and an activity left open is closed by its timer, also after a restart (the
+state restored from its rows).
 """
 
 from __future__ import annotations
@@ -252,3 +253,35 @@ def test_an_activity_left_open_closes_by_itself_also_after_a_restart() -> None:
         close.command_id), "a timer fired twice is one command"
     answer_of(restarted.decide(close, close.occurred_at))
     assert restarted.timers(ends_at + timedelta(hours=5)) == []
+
+
+def rejection(decision: Decision) -> str | None:
+    assert decision.outcome is not None
+    return None if decision.outcome.rejection is None else decision.outcome.rejection.code
+
+
+def test_check_in_opens_half_an_hour_early_for_confirmed_sign_ups_until_the_end() -> None:
+    state = ActivitiesState()
+    publish(state, slots=1)
+    for n in (1, 2):
+        answer_of(decided(state, act.SignUp(**env(volunteer(n), T0 - minutes(90),
+                                                  activity_id="A1", volunteer_id=f"V{n}"))))
+
+    def check_in(n: int, at: datetime) -> Decision:
+        return decided(state, act.CheckIn(**env(volunteer(n), at, activity_id="A1",
+                                                volunteer_id=f"V{n}")))
+
+    assert rejection(check_in(1, T0 - minutes(31))) == "check_in_closed"
+    assert rejection(check_in(2, T0)) == "not_signed_up", "V2 is on the waiting list"
+    assert rejection(check_in(1, T0 + timedelta(hours=2, seconds=1))) == "check_in_closed"
+    first = answer_of(check_in(1, T0 - minutes(30)))
+    again = check_in(1, T0 + minutes(5))
+    assert answer_of(again) == first and again.events == (), "a repeat changes nothing"
+    cancelled = decided(state, act.CancelSignUp(**env(volunteer(1), T0, activity_id="A1",
+                                                      volunteer_id="V1")))
+    assert rejection(cancelled) == "checked_in"
+    answer_of(decided(state, act.CheckOut(**env(volunteer(1), T0 + minutes(155),
+                                                activity_id="A1", volunteer_id="V1"))))
+    closing = answer_of(decided(state, act.CloseActivity(**env(STAFF, T0 + minutes(160),
+                                                               activity_id="A1"))))
+    assert closing["flagged"] == [{"volunteer_id": "V1", "hours": 2.0, "kind": "late_checkout"}]
