@@ -301,7 +301,7 @@ def _sign_up_answer(out: dict[str, object]) -> api.SignUpAnswer:
        "open until the end (409 signup_closed); a second sign-up is 409 already_signed_up",
        roles=VOLUNTEER, answer=api.SignUpAnswer, status=201, errors=COMMAND_ERRORS,
        tag="activities")
-async def sign_up(call: Call) -> web.StreamResponse:
+async def sign_up_for_activity(call: Call) -> web.StreamResponse:
     activity = await _activity(call)
     out = _result(await execute(call, act.SignUp(**_envelope(call, activity),
                                                  volunteer_id=call.who.subject)))
@@ -314,7 +314,7 @@ async def sign_up(call: Call) -> web.StreamResponse:
        "a confirmed place freed goes to the first waiting (`promoted`). 404 not_signed_up "
        "without one; 409 checked_in once checked in (check out instead)",
        roles=VOLUNTEER, answer=api.SignUpAnswer, errors=COMMAND_ERRORS, tag="activities")
-async def cancel_sign_up(call: Call) -> web.StreamResponse:
+async def cancel_activity_sign_up(call: Call) -> web.StreamResponse:
     activity = await _activity(call)
     out = _result(await execute(call, act.CancelSignUp(**_envelope(call, activity),
                                                        volunteer_id=call.who.subject)))
@@ -327,7 +327,7 @@ async def cancel_sign_up(call: Call) -> web.StreamResponse:
        "Approve a pending sign-up (organisers): confirmed while slots are free, else "
        "waiting; 409 not_pending for a volunteer with no sign-up awaiting approval",
        roles=ORGANISERS, answer=api.SignUpAnswer, errors=COMMAND_ERRORS, tag="activities")
-async def approve_sign_up(call: Call) -> web.StreamResponse:
+async def approve_activity_sign_up(call: Call) -> web.StreamResponse:
     activity = await _organised(call)
     out = _result(await execute(call, act.ApproveSignUp(
         **_envelope(call, activity), volunteer_id=call.match("volunteer_id"))))
@@ -351,7 +351,7 @@ def _code_out(call: Call, activity: ActivityView) -> api.CodeOut:
        "venue (organisers): six digits, an HMAC of the activity's own secret and the minute; "
        "it changes every minute and the current and the previous minute's are accepted",
        roles=ORGANISERS, answer=api.CodeOut, errors=(401, 403, 404), tag="activities")
-async def get_code(call: Call) -> web.StreamResponse:
+async def get_activity_code(call: Call) -> web.StreamResponse:
     return answer(_code_out(call, await _organised(call)))
 
 
@@ -360,7 +360,7 @@ async def get_code(call: Call) -> web.StreamResponse:
        "activity and the code filled in, so a phone's camera opens the check-in; fetch it "
        "again every minute", roles=ORGANISERS, errors=(401, 403, 404), tag="activities",
        content_type="image/svg+xml")
-async def get_code_svg(call: Call) -> web.StreamResponse:
+async def get_activity_code_svg(call: Call) -> web.StreamResponse:
     code = _code_out(call, await _organised(call))
     image = io.BytesIO()
     segno.make(code.check_in_url, error="m").save(image, kind="svg", scale=6, border=2)
@@ -389,7 +389,7 @@ async def _attend(call: Call, kind: type[act.CheckIn] | type[act.CheckOut]
        "the first check-in and changes nothing",
        roles=VOLUNTEER, body=api.CodeIn, answer=api.AttendanceOut, errors=COMMAND_ERRORS,
        tag="activities")
-async def check_in(call: Call) -> web.StreamResponse:
+async def check_in_at_activity(call: Call) -> web.StreamResponse:
     return await _attend(call, act.CheckIn)
 
 
@@ -399,7 +399,7 @@ async def check_in(call: Call) -> web.StreamResponse:
        "end is flagged late_checkout at the close; a repeat answers the first check-out",
        roles=VOLUNTEER, body=api.CodeIn, answer=api.AttendanceOut, errors=COMMAND_ERRORS,
        tag="activities")
-async def check_out(call: Call) -> web.StreamResponse:
+async def check_out_of_activity(call: Call) -> web.StreamResponse:
     return await _attend(call, act.CheckOut)
 
 
