@@ -8,6 +8,7 @@ from importlib import metadata
 from aiohttp import web
 
 from gateway import (  # noqa: F401  (their routes join ROUTES as they are imported)
+    activities,
     audit_trail,
     certificates,
     hours,

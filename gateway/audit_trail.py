@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
 
 from aiohttp import web
 from pydantic import BaseModel
@@ -11,7 +10,7 @@ from pydantic import BaseModel
 from audit.owner import ALL, actor_index, area_index
 from gateway.errors import ApiError
 from gateway.http import Call, answer
-from gateway.routes import STAFF, _limit, route
+from gateway.routes import STAFF, _limit, moment, ranked_cursor, route
 from schemas.audit import AuditRecord
 
 CURSOR = re.compile(r"([0-9]{1,12}(?:\.[0-9]{1,9})?)~([0-9a-f-]{36})")
@@ -42,8 +41,8 @@ async def list_audit(call: Call) -> web.StreamResponse:
     actor = query.get("actor")
     if actor is not None and not ACTOR.fullmatch(actor):
         raise ApiError(400, "bad_actor", "actor must be an id")
-    since = _since(query.get("since"))
-    after = _cursor(query.get("cursor"))
+    since = moment(query.get("since"), "since")
+    after = ranked_cursor(query.get("cursor"), CURSOR)
     index = actor_index(actor) if actor else area_index(area) if area else ALL
     records: list[AuditRecord] = []
     exhausted = False
@@ -65,24 +64,3 @@ async def list_audit(call: Call) -> web.StreamResponse:
     more = not exhausted and after is not None
     return answer(AuditListOut(records=records,
                                next_cursor=f"{after[0]}~{after[1]}" if more and after else None))
-
-
-def _since(raw: str | None) -> datetime | None:
-    if raw is None:
-        return None
-    try:
-        parsed = datetime.fromisoformat(raw)
-    except ValueError as e:
-        raise ApiError(400, "bad_since", "since must be an ISO 8601 time") from e
-    if parsed.tzinfo is None:
-        raise ApiError(400, "bad_since", "since must carry its time zone")
-    return parsed
-
-
-def _cursor(raw: str | None) -> tuple[float, str] | None:
-    if raw is None:
-        return None
-    found = CURSOR.fullmatch(raw)
-    if found is None:
-        raise ApiError(400, "bad_cursor", "the cursor is not one this platform gave")
-    return float(found.group(1)), found.group(2)

@@ -67,6 +67,8 @@ def build_openapi(routes: list[Route], version: str) -> dict[str, Any]:
             ok["content"] = {r.content_type: {"schema": ref(r.answer, "serialization")}}
         elif r.content_type == "application/pdf":
             ok["content"] = {r.content_type: {"schema": {"type": "string", "format": "binary"}}}
+        elif r.content_type.startswith("image/"):
+            ok["content"] = {r.content_type: {"schema": {"type": "string"}}}
         op["responses"][str(r.status)] = ok
         if r.method in COMMAND_METHODS and r.roles is not None:
             op["responses"]["202"] = {"description": STATUS_TEXT[202], "content": {

@@ -29,6 +29,7 @@ PAGES = {
     "/leader": "leader.html",
     "/resident": "resident.html",
     "/kiosk": "kiosk.html",
+    "/volunteer": "volunteer.html",
     "/login": "login.html",
     "/pages": "index.html",
 }
@@ -171,8 +172,8 @@ async def home(request: web.Request) -> web.StreamResponse:
 
 
 def add_pages(app: web.Application) -> None:
-    """GET /staff, /leader, /resident, /kiosk, /login, /pages (an index; `/` leads there) and
-    /static/{path}."""
+    """GET /staff, /leader, /resident, /kiosk, /volunteer, /login, /pages (an index; `/`
+    leads there) and /static/{path}."""
     app[ASSETS] = load_assets()
     for path, file in PAGES.items():
         app.router.add_get(path, _page(file))

@@ -14,6 +14,7 @@ from typing import Protocol
 from uuid import UUID
 
 from schemas.accounts import PersonAccount
+from schemas.activities import ActivityView
 from schemas.audit import AuditRecord
 from schemas.base import Command, CommandOutcome
 from schemas.certificates import CertificateView
@@ -142,6 +143,17 @@ class Views(Protocol):
                     ) -> list[AuditRecord]:
         """Audit records of an index (`audit.owner`: all, an area, an actor), newest
         first, strictly after the cursor (time as a timestamp, audit id)."""
+
+    async def activity(self, activity_id: str) -> ActivityView | None: ...
+
+    async def activities(self, area: str | None, limit: int,
+                         after: tuple[float, str] | None = None) -> list[ActivityView]:
+        """Activities held in an area (None: everywhere), the latest start first, strictly
+        after the cursor (start as a timestamp, id)."""
+
+    async def activities_of(self, volunteer_id: str, county: str, limit: int,
+                            after: tuple[float, str] | None = None) -> list[ActivityView]:
+        """The activities of a county a volunteer is signed up for, as `activities`."""
 
     async def catalog(self) -> list[CatalogItemView]: ...
 

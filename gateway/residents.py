@@ -27,7 +27,7 @@ from gateway.errors import ApiError
 from gateway.http import Call, answer
 from gateway.masking import mask_phone
 from gateway.personal import ERASED, Opened
-from gateway.routes import COMMAND_ERRORS, STAFF, _limit, route
+from gateway.routes import COMMAND_ERRORS, STAFF, _limit, ranked_cursor, route
 from schemas import api_residents as api
 from schemas import residents as rs
 from schemas.accounts import Grant
@@ -116,15 +116,6 @@ async def register_resident(call: Call) -> web.StreamResponse:
     return answer(api.ResidentCreatedOut(resident_id=resident_id), 201)
 
 
-def _cursor(raw: str | None) -> tuple[float, str] | None:
-    if raw is None:
-        return None
-    found = CURSOR.fullmatch(raw)
-    if found is None:
-        raise ApiError(400, "bad_cursor", "the cursor is not one this platform gave")
-    return float(found.group(1)), found.group(2)
-
-
 @route("GET", "/api/v1/residents", "Residents in the caller's scope, the newest registered "
        "first, phones masked. `area` narrows within the scope (403 `out_of_scope` "
        "outside), `tag` keeps those with a tag, `q` matches the name or the id; a filtered "
@@ -144,7 +135,7 @@ async def list_residents(call: Call) -> web.StreamResponse:
     q = query.get("q", "").strip()
     if len(q) > QUERY_MAX or not q.isprintable():
         raise ApiError(400, "bad_query", f"q is at most {QUERY_MAX} printable characters")
-    after = _cursor(query.get("cursor"))
+    after = ranked_cursor(query.get("cursor"), CURSOR)
     found: list[tuple[ResidentProfile, Opened]] = []
     scanned, more = 0, True
     while more and len(found) < limit and scanned < RESIDENT_SCAN_MAX:

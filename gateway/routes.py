@@ -11,7 +11,7 @@ import math
 import re
 import secrets
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from importlib import resources
 from typing import Any
 from uuid import UUID
@@ -102,6 +102,30 @@ def _limit(call: Call, default: int = 50) -> int:
     if not ASCII_NUMBER.fullmatch(raw) or not 1 <= int(raw) <= call.config.page_size_max:
         raise ApiError(400, "bad_limit", f"limit must be 1-{call.config.page_size_max}")
     return int(raw)
+
+
+def ranked_cursor(raw: str | None, pattern: re.Pattern[str]) -> tuple[float, str] | None:
+    """A list's `?cursor=` (score~member, as the list wrote it), checked against the
+    list's own pattern."""
+    if raw is None:
+        return None
+    found = pattern.fullmatch(raw)
+    if found is None:
+        raise ApiError(400, "bad_cursor", "the cursor is not one this platform gave")
+    return float(found.group(1)), found.group(2)
+
+
+def moment(raw: str | None, name: str) -> datetime | None:
+    """A time in a query (`?since=`, `?from=`): ISO 8601 with its time zone."""
+    if raw is None:
+        return None
+    try:
+        parsed = datetime.fromisoformat(raw)
+    except ValueError as e:
+        raise ApiError(400, f"bad_{name}", f"{name} must be an ISO 8601 time") from e
+    if parsed.tzinfo is None:
+        raise ApiError(400, f"bad_{name}", f"{name} must carry its time zone")
+    return parsed
 
 
 # -- the directory -------------------------------------------------------------------------

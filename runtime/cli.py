@@ -175,7 +175,7 @@ def main(argv: list[str] | None = None) -> int:
     gateway.set_defaults(run=cmd_gateway)
 
     worker = sub.add_parser("worker", help="a worker of the scaled mode (VD_MODE=kafka)")
-    worker.add_argument("role", choices=["dispatcher", "ledger", "live"])
+    worker.add_argument("role", choices=["dispatcher", "activities", "ledger", "live"])
     worker.set_defaults(run=cmd_worker)
 
     topics = sub.add_parser("topics", help="create or show the Kafka topics")

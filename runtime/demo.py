@@ -15,7 +15,7 @@ import random
 import sys
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -40,7 +40,7 @@ TOWN_STAFF_ID = "S002"
 TOWN = "430511001"
 KIOSK_ID = "K001"
 PAGES = {"staff": "/staff", "town": "/staff", "leader": "/leader", "resident": "/resident",
-         "kiosk": "/kiosk"}
+         "volunteer": "/volunteer", "kiosk": "/kiosk"}
 DEMO_PASSWORD = "beita-demo"  # noqa: S105  printed for everyone to try: demo data only
 DEMO_PHONES = {"staff": "13907390001", "town": "13907390002", "leader": "13907390003",
                "volunteer": "13907390004"}
@@ -146,6 +146,7 @@ async def seed(seeder: Seeder, district: DemoDistrict) -> dict[str, str]:
     subjects.setdefault("leader", leaders[str(district.teams[0]["team_id"])])
     subjects["volunteer"] = max(sorted(hours_of), key=lambda v: hours_of[v])
     await _certificate(seeder, subjects["volunteer"])
+    await _activities(seeder, district, datetime.now(UTC))
     subjects["resident_phone"] = str(contacts[subjects["resident"]]["phone"])
     subjects["resident_name"] = str(contacts[subjects["resident"]]["name"])
     return subjects
@@ -245,6 +246,30 @@ async def _journey(seeder: Seeder, key: str, body: dict[str, object], leaders: d
         await _must(seeder.post(Role.RESIDENT, resident, path + "/review", review,
                                 f"{key}:review"))
     return leader
+
+
+DEMO_ACTIVITIES = (
+    ("文明交通劝导", "civility", timedelta(minutes=-30), timedelta(hours=2), 20),
+    ("社区环境清扫", "cleaning", timedelta(days=1), timedelta(hours=2), 15),
+    ("理论宣讲进社区", "outreach", timedelta(days=3), timedelta(hours=1, minutes=30), 30),
+)
+"""Activities of the demo, from the hour it is seeded: one under way (to check in at), two
+to come."""
+
+
+async def _activities(seeder: Seeder, district: DemoDistrict, now: datetime) -> None:
+    """Publish the demo's activities in the county's first town. Their ids and times are
+    those of the hour, so a seed started again within it repeats nothing."""
+    hour = now.replace(minute=0, second=0, microsecond=0)
+    area = str(district.areas[1]["code"])
+    for n, (title, service_type, start, length, slots) in enumerate(DEMO_ACTIVITIES, 1):
+        activity_id = f"A{hour:%Y%m%d%H}-{n}"
+        starts_at = hour + start
+        await _must(seeder.post(Role.STAFF, STAFF_ID, "/api/v1/activities", {
+            "activity_id": activity_id, "title": title, "service_type": service_type,
+            "area": area, "starts_at": starts_at.isoformat(),
+            "ends_at": (starts_at + length).isoformat(), "slots": slots},
+            f"activity:{activity_id}"))
 
 
 async def _must(call: Any) -> tuple[int, dict[str, Any]]:

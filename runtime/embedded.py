@@ -25,6 +25,7 @@ from prometheus_client import CollectorRegistry
 from pydantic import ValidationError
 
 from accounts.owner import AccountsOwner
+from activities.owner import ActivitiesOwner
 from audit.owner import AuditOwner
 from certificates.owner import CertificatesOwner
 from consumers.ledger.handlers import credits_for
@@ -73,7 +74,8 @@ def owners_of(settings: Settings) -> list[Owner]:
     """Every owner the platform runs, fresh."""
     return [DispatchOwner(settings.dispatch_policy()), LedgerOwner(settings.points_policy()),
             StockOwner(), AccountsOwner(settings.account_policy()), AuditOwner(),
-            ResidentsOwner(), FlagsOwner(), CertificatesOwner()]
+            ResidentsOwner(), FlagsOwner(), CertificatesOwner(),
+            ActivitiesOwner(settings.activity_policy())]
 
 
 def message_of(record: Record) -> Any:

@@ -28,6 +28,7 @@ from pydantic import ValidationError
 from redis.asyncio import Redis
 
 from accounts.owner import AccountsOwner
+from activities.owner import ActivitiesOwner
 from audit.owner import AuditOwner
 from certificates.owner import CertificatesOwner
 from consumers.ledger.handlers import credits_for
@@ -49,7 +50,6 @@ from schemas.base import CommandOutcome, Event, LogMessage
 from schemas.topics import (
     ACCOUNT_EVENTS,
     CATALOGUE,
-    COUNTY,
     DEAD_LETTERS,
     DISPATCH_EVENTS,
     LEDGER_EVENTS,
@@ -60,7 +60,7 @@ from schemas.topics import (
 )
 
 log = logging.getLogger("vdispatch.workers")
-ROLES = ("dispatcher", "ledger", "live")
+ROLES = ("dispatcher", "activities", "ledger", "live")
 # An agent takes what has arrived, up to BATCH_MAX messages, waiting at most BATCH_WAIT_S
 # for more: the Redis and Kafka round trips are paid per batch, not per message, and a
 # message waits at most this long under light load. Offsets are acknowledged only after
@@ -256,9 +256,19 @@ class Workers:
     # -- the three roles ---------------------------------------------------------------
 
     def _bind_dispatcher(self) -> None:
-        host = self._host(DispatchOwner(self.settings.dispatch_policy()))
-        self._agent(COUNTY.command_topic, host)
-        partitions = COUNTY.command_topic.partitions
+        self._bind_timed(DispatchOwner(self.settings.dispatch_policy()))
+
+    def _bind_activities(self) -> None:
+        self._bind_timed(ActivitiesOwner(self.settings.activity_policy()))
+
+    def _bind_timed(self, owner: Owner) -> None:
+        """An owner of a listed family with deadlines (a county's requests, its
+        activities): the aggregates of its partitions are loaded as soon as they are
+        assigned, so their timers fire without a command, after a restart too."""
+        host = self._host(owner)
+        family = owner.family
+        self._agent(family.command_topic, host)
+        partitions = family.command_topic.partitions
 
         async def fire_deadlines() -> None:
             if not self._connected.is_set():
@@ -273,24 +283,23 @@ class Workers:
         self.app.timer(interval=self.settings.timer_tick_s)(fire_deadlines)
 
         async def on_assigned(app: Any, assigned: Any, **kwargs: Any) -> None:
-            """Own counties are loaded at once, so their deadlines fire without a command."""
             await self._ready_store()
             host.reset()
-            name = self.settings.topic_name(COUNTY.command_topic.name)
+            name = self.settings.topic_name(family.command_topic.name)
             mine = {tp.partition for tp in assigned if tp.topic == name}
             backoff = Backoff()
             while True:
                 try:
-                    counties = await host.store.registered(COUNTY.name)
-                    await host.ensure([c for c in counties
-                                       if (murmur2(c.encode()) & 0x7FFFFFFF) % partitions
+                    keys = await host.store.registered(family.name)
+                    await host.ensure([k for k in keys
+                                       if (murmur2(k.encode()) & 0x7FFFFFFF) % partitions
                                        in mine])
                     break
                 except Exception as e:
                     self._trouble("assignment", e)
                     await backoff.wait()
             self.board.clear("assignment")
-            log.info("dispatcher owns partitions %s", sorted(mine))
+            log.info("%s owns partitions %s", host.name, sorted(mine))
 
         self.app.on_partitions_assigned.connect(on_assigned)
 

@@ -29,7 +29,7 @@ from schemas.base import Command, CommandOutcome
 from schemas.topics import COMMAND_OUTCOMES, PERSON_KEYS, encode, topic_of
 
 log = logging.getLogger("vdispatch.kafka_bus")
-WORKER_ROLES = ("dispatcher", "ledger", "live")
+WORKER_ROLES = ("dispatcher", "activities", "ledger", "live")
 HEARTBEAT_REFRESH_S = 2.0
 
 

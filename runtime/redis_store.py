@@ -26,6 +26,7 @@ from redis.typing import EncodableT, FieldT
 
 from runtime.ports import Step, Unavailable
 from schemas.accounts import PersonAccount
+from schemas.activities import ActivityView
 from schemas.audit import AuditRecord
 from schemas.base import CommandOutcome, LogMessage
 from schemas.certificates import CertificateView
@@ -66,6 +67,7 @@ ROWS: dict[str, TypeAdapter[Any]] = {
     "held": TypeAdapter(HeldCredit),
     "flags": TypeAdapter(FlagView),
     "certificates": TypeAdapter(CertificateView),
+    "activities": TypeAdapter(ActivityView),
 }
 LIVE_POLL_S = 0.2
 LIVE_AT = "at"

@@ -10,6 +10,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from accounts.rules import AccountPolicy
+from activities.rules import ActivityPolicy
 from consumers.ledger.rules import PointsPolicy
 from dispatcher.policy import DispatchPolicy
 from flags.rules import FlagLimits
@@ -106,8 +107,15 @@ class Settings(BaseModel):
     points_per_hour: float = Field(1.0, gt=0)
     points_rounding: Literal["half_up", "floor", "ceil"] = "half_up"
     redeem_code_ttl_s: int = 10 * 60
-    hours_step: float = Field(0.5, gt=0, le=1, description="Hours: checked time and activity "
-                              "hours are rounded down to a multiple of this")
+    hours_step: float = Field(0.5, gt=0, le=24, description="Credited hours are rounded "
+                              "down to a multiple of this many hours")
+    activity_min_share: float = Field(0.6, ge=0, le=1, description="Below this share of an "
+                                      "activity's scheduled length a volunteer gets no hours")
+    activity_autoclose_s: int = Field(7200, ge=0, description="An activity still open this "
+                                      "long after its end closes by itself")
+    activity_late_checkout_grace_s: int = Field(30 * 60, ge=0, description="A check-out "
+                                                "later than an activity's end by more than "
+                                                "this is flagged late_checkout")
     hours_caps: dict[str, float] = Field(default_factory=dict, description="Hours per "
                                          "volunteer per service, by service type: "
                                          "VD_HOURS_CAP_<TYPE> (e.g. VD_HOURS_CAP_GROCERIES=2);"
@@ -173,6 +181,11 @@ class Settings(BaseModel):
             flags=FlagLimits(hours_per_day_max=self.hours_per_day_max,
                              same_pair_per_month_max=self.same_pair_per_month_max),
         )
+
+    def activity_policy(self) -> ActivityPolicy:
+        return ActivityPolicy(hours_step=self.hours_step, min_share=self.activity_min_share,
+                              late_checkout_grace_s=self.activity_late_checkout_grace_s,
+                              autoclose_s=self.activity_autoclose_s)
 
     def account_policy(self) -> AccountPolicy:
         return AccountPolicy(code_failures_max=self.code_failures_max,

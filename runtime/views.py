@@ -15,18 +15,21 @@ from datetime import datetime
 from typing import Any
 
 from accounts.state import ACCOUNTS, CONTACTS
+from activities.state import ACTIVITIES, activities_in, activities_of
 from certificates.owner import CERTIFICATES, certificates_of
 from dispatcher.state import VOLUNTEERS, members_of, request_index, volunteers_in
 from flags.owner import FLAGS, flags_in
 from residents.owner import PROFILES, residents_in
 from runtime.ports import Store
 from schemas.accounts import PersonAccount, contact_key
+from schemas.activities import ActivityView
 from schemas.audit import AuditRecord
 from schemas.certificates import CertificateView
 from schemas.common import Role, county_of, within
 from schemas.flags import FlagView, county_of_flag
 from schemas.residents import ResidentProfile
 from schemas.topics import (
+    ACTIVITY,
     AUDIT,
     CERTIFICATE,
     COUNTY,
@@ -306,6 +309,32 @@ class StoreViews:
                     else await self.store.registered(RESIDENT.name))
         found: list[ResidentProfile] = await self._ranked_rows(
             [RESIDENT.tag(c) for c in counties], residents_in(area), PROFILES, limit, after)
+        return found
+
+    async def activity(self, activity_id: str) -> ActivityView | None:
+        """An activity, wherever it is held (an id does not name its county)."""
+        tags = [ACTIVITY.tag(c) for c in await self.store.registered(ACTIVITY.name)]
+        for row in await self.store.row_across(tags, ACTIVITIES, activity_id):
+            if row is not None:
+                found: ActivityView = row
+                return found
+        return None
+
+    async def activities(self, area: str | None, limit: int,
+                         after: tuple[float, str] | None = None) -> list[ActivityView]:
+        """Activities held in an area (None: everywhere), the latest start first."""
+        counties = ([county_of(area)] if area is not None
+                    else await self.store.registered(ACTIVITY.name))
+        found: list[ActivityView] = await self._ranked_rows(
+            [ACTIVITY.tag(c) for c in counties], activities_in(area), ACTIVITIES, limit,
+            after)
+        return found
+
+    async def activities_of(self, volunteer_id: str, county: str, limit: int,
+                            after: tuple[float, str] | None = None) -> list[ActivityView]:
+        """The activities of a county a volunteer is signed up for, the latest start first."""
+        found: list[ActivityView] = await self._ranked_rows(
+            [ACTIVITY.tag(county)], activities_of(volunteer_id), ACTIVITIES, limit, after)
         return found
 
     async def catalog(self) -> list[CatalogItemView]:

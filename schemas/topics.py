@@ -13,6 +13,7 @@ from typing import Any, Literal
 from pydantic import TypeAdapter
 
 from schemas.accounts import AnyAccountCommand, AnyAccountEvent
+from schemas.activities import AnyActivityCommand, AnyActivityEvent
 from schemas.audit import AnyAuditCommand, AnyAuditEvent
 from schemas.base import CommandOutcome, DeadLetter, LogMessage, PersonKey
 from schemas.certificates import AnyCertificateCommand, AnyCertificateEvent
@@ -88,6 +89,15 @@ AUDIT_EVENTS = Topic(
     "audit-events", "county code", 6, FOREVER_MS, "delete",
     TypeAdapter(AnyAuditEvent), "the audit trail: who did what to which object, when",
 )
+ACTIVITY_COMMANDS = Topic(
+    "activity-commands", "county code", 12, 7 * DAY_MS, "delete",
+    TypeAdapter(AnyActivityCommand), "activities published, signed up for, attended and closed",
+)
+ACTIVITY_EVENTS = Topic(
+    "activity-events", "county code", 12, FOREVER_MS, "delete",
+    TypeAdapter(AnyActivityEvent), "activities: their sign-up books, check-ins and closes "
+    "(the hours they credited)",
+)
 FLAG_COMMANDS = Topic(
     "flag-commands", "county code", 6, 7 * DAY_MS, "delete",
     TypeAdapter(AnyFlagCommand), "flags raised on held hours, and staff's decisions",
@@ -137,6 +147,8 @@ CATALOGUE: tuple[Topic, ...] = (
     RESIDENT_EVENTS,
     AUDIT_COMMANDS,
     AUDIT_EVENTS,
+    ACTIVITY_COMMANDS,
+    ACTIVITY_EVENTS,
     FLAG_COMMANDS,
     FLAG_EVENTS,
     CERTIFICATE_COMMANDS,
@@ -176,17 +188,28 @@ PERSON = Family("person", "p", ACCOUNT_COMMANDS, ACCOUNT_EVENTS, listed=False,
 AUDIT = Family("audit", "a", AUDIT_COMMANDS, AUDIT_EVENTS, listed=True, on_board=False)
 RESIDENT = Family("resident", "r", RESIDENT_COMMANDS, RESIDENT_EVENTS, listed=True,
                   on_board=False)
+ACTIVITY = Family("activity", "e", ACTIVITY_COMMANDS, ACTIVITY_EVENTS, listed=True,
+                  on_board=False)
 FLAG = Family("flag", "f", FLAG_COMMANDS, FLAG_EVENTS, listed=True, on_board=False)
 CERTIFICATE = Family("certificate", "z", CERTIFICATE_COMMANDS, CERTIFICATE_EVENTS,
                      listed=True, on_board=False)
-FAMILIES: tuple[Family, ...] = (COUNTY, VOLUNTEER, ITEM, PERSON, AUDIT, RESIDENT, FLAG,
-                                CERTIFICATE)
+FAMILIES: tuple[Family, ...] = (COUNTY, VOLUNTEER, ITEM, PERSON, AUDIT, RESIDENT, ACTIVITY,
+                                FLAG, CERTIFICATE)
 ON_BOARD: tuple[Topic, ...] = tuple(f.event_topic for f in FAMILIES if f.on_board)
 
 
 def topic_of(message: object) -> Topic:
     """The one topic a message belongs to, by its family."""
-    from schemas import accounts, audit, certificates, commands, events, flags, residents
+    from schemas import (
+        accounts,
+        activities,
+        audit,
+        certificates,
+        commands,
+        events,
+        flags,
+        residents,
+    )
 
     families: tuple[tuple[type, Topic], ...] = (
         (commands.CountyCommand, DISPATCH_COMMANDS),
@@ -201,6 +224,8 @@ def topic_of(message: object) -> Topic:
         (residents.ResidentEvent, RESIDENT_EVENTS),
         (audit.RecordAudit, AUDIT_COMMANDS),
         (audit.AuditRecorded, AUDIT_EVENTS),
+        (activities.ActivityCommand, ACTIVITY_COMMANDS),
+        (activities.ActivityEvent, ACTIVITY_EVENTS),
         (flags.FlagCommand, FLAG_COMMANDS),
         (flags.FlagEvent, FLAG_EVENTS),
         (certificates.CertificateCommand, CERTIFICATE_COMMANDS),

@@ -20,7 +20,7 @@ from harness import REPO, VDISPATCH, Platform, ServerProcess
 
 from schemas.common import Role
 
-WORKERS = ("dispatcher", "ledger", "live")
+WORKERS = ("dispatcher", "activities", "ledger", "live")
 DUMP_PLATFORM = """
 import sys, redis
 from kafka import KafkaConsumer, TopicPartition

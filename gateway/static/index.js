@@ -1,4 +1,4 @@
-// The index of the four pages: only the language switch runs here.
+// The index of the pages: only the language switch runs here.
 import { addStrings, applyLang, lang, setLang } from "./vd.js";
 
 addStrings({
@@ -11,6 +11,8 @@ addStrings({
   "index.leader.d": ["接收派给本队的任务，接单、拒单，完成后登记志愿者时长。", "Accept or decline your team's tasks; record volunteers and hours when done."],
   "index.staff": ["实时调度看板", "Office staff: live board"],
   "index.staff.d": ["中心工作人员查看实时流转，处理超时和转中心的需求。", "Watch the live flow; handle overdue and escalated requests."],
+  "index.volunteer": ["志愿活动", "Volunteers: activities"],
+  "index.volunteer.d": ["志愿者报名活动，在现场用签到码签到、签退。", "Sign up for activities; check in and out at the venue with its code."],
   "index.kiosk": ["积分兑换机", "Points-exchange kiosk"],
   "index.kiosk.d": ["志愿者凭兑换码用积分兑换礼品。", "Volunteers redeem points for gifts with their code."],
   "index.login": ["用手机号登录", "Sign in with your phone"],

@@ -6,6 +6,7 @@
 import {
   $, clear, connectionNotice, announce, api, explain, fmtNumber, fmtTime, frame, h, lang, newKey, onLang, serverNow, shortId, t,
 } from "./vd.js";
+import { startActivities } from "./organiser.js";
 
 const STRINGS = {
   "leader.title": ["任务收件箱 · 志愿服务派单平台", "Task inbox · Volunteer dispatch"],
@@ -400,6 +401,7 @@ frame("leader", STRINGS, async () => {
     state.cards.clear();
     render();
   });
+  startActivities($("#activities"));
   await poll();
   setInterval(poll, POLL_MS);
   setInterval(tickClocks, 1000);

@@ -1,5 +1,6 @@
 // /login: sign in once and go to the page of the role signed in as; a volunteer (who has
-// no page of their own) sees their points here and can make a redeem code for a kiosk.
+// no page of their own) sees their points here and can make a redeem code for a kiosk; their
+// activities are on /volunteer.
 import { api, explain, fmtNumber, frame, subject, t } from "./vd.js";
 
 const PAGES = { resident: "/resident", leader: "/leader", staff: "/staff" };
@@ -13,6 +14,7 @@ const STRINGS = {
   "vol.balance": ["积分", "Points"],
   "vol.hours": ["累计服务时长", "Lifetime hours"],
   "vol.code": ["生成兑换码", "Make a redeem code"],
+  "vol.activities": ["志愿活动：报名、签到和签退", "Activities: sign up, check in and out"],
   "vol.code_out": ["兑换码 {code}（{time} 前有效，只能用一次）", "Code {code} (good until {time}, once)"],
 };
 

@@ -10,6 +10,7 @@ import {
   $, ApiError, announce, api, clear, currentToken, explain, fmtDuration, fmtNumber, fmtTime,
   frame, h, has, lang, onLang, shortId, t,
 } from "./vd.js";
+import { startActivities } from "./organiser.js";
 import { startAdmin } from "./staff-admin.js";
 import { startHours } from "./staff-hours.js";
 import { startPeople } from "./staff-people.js";
@@ -704,7 +705,9 @@ frame("staff", STRINGS, () => {
   setInterval(() => state.snapshot && state.snapshot.overdue.length && scheduleRender(), 5000);
   refreshDirectory(true);
   readStream();
-  for (const [panelId, sectionId, start] of [["#hours-panel", "#hours", startHours], ["#people-panel", "#people", startPeople], ["#admin-panel", "#admin", startAdmin]]) {
+  const panels = [["#hours-panel", "#hours", startHours], ["#people-panel", "#people", startPeople],
+    ["#admin-panel", "#admin", startAdmin], ["#activities-panel", "#activities", startActivities]];
+  for (const [panelId, sectionId, start] of panels) {
     const panel = $(panelId);
     panel.addEventListener("toggle", () => {
       if (panel.open && !panel.dataset.started) {

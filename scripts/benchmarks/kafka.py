@@ -143,7 +143,7 @@ async def throughput(config: BenchConfig, report: Report, bootstrap: str, scaled
     # The dispatcher alone against the pipe alone: the workers that follow its events would
     # share the two cores with it, which is the machine's limit, not the dispatcher's.
     dispatcher = scaled.workers["dispatcher"]
-    for role in ("dispatcher", "ledger", "live"):
+    for role in ("dispatcher", "activities", "ledger", "live"):
         await asyncio.to_thread(scaled.workers[role].stop)
     source, target = f"{scaled.namespace}.bench-pipe-in", f"{scaled.namespace}.bench-pipe-out"
     partitions = DISPATCH_COMMANDS.partitions

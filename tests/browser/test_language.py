@@ -22,6 +22,7 @@ HEADINGS = {
     "/leader": ("任务收件箱", "Task inbox"),
     "/resident": ("志愿服务点单", "Volunteer services"),
     "/kiosk": ("积分兑换", "Points exchange"),
+    "/volunteer": ("志愿活动", "Volunteer activities"),
     "/pages": ("志愿服务派单平台", "Volunteer dispatch platform"),
 }
 HAN = re.compile(r"[\u4e00-\u9fff]")
@@ -49,6 +50,7 @@ async def test_every_page_switches_to_english_and_remembers_it(
         "/leader": platform.token(Role.LEADER, district.teams["hamlet"].leader_id),
         "/resident": platform.token(Role.RESIDENT, "R-lang"),
         "/kiosk": platform.token(Role.KIOSK, "K-lang"),
+        "/volunteer": platform.token(Role.VOLUNTEER, district.teams["hamlet"].volunteers[0]),
         "/pages": None,
     }
     for path, (zh, en) in HEADINGS.items():

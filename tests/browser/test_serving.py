@@ -13,7 +13,7 @@ import gzip
 import aiohttp
 from harness import Platform
 
-PAGES = ("/staff", "/leader", "/resident", "/kiosk", "/login", "/pages")
+PAGES = ("/staff", "/leader", "/resident", "/kiosk", "/volunteer", "/login", "/pages")
 VENDORED = "/static/vendor/uplot-1.6.32/uPlot.iife.min.js"
 
 

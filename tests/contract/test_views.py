@@ -5,9 +5,10 @@ Proves, for each backend: after the same commands, decided by the real owners in
 every view answers the same — the area tree, teams and their leaders, volunteers by team, a
 request with its history, a resident's requests, the office's pages of requests by status and
 within an area (a scope), teams and areas within an area, a team's tasks, a volunteer's ledger
-newest first, the catalog and its stock. How: a `Rig` (the hosts of every owner on the store,
-follow-ups and credits relayed in memory) takes a small district through an order's whole life
-and a redemption, then each view is asked, with expected answers written out once for both
+newest first, the catalog and its stock, a county's activities by area and by volunteer.
+How: a `Rig` (the hosts of every owner on the store, follow-ups and credits relayed in
+memory) takes a small district through an order's whole life, a redemption and two
+activities' sign-ups, then each view is asked, with expected answers written out once for both
 backends. Then the rig's log is folded into a fresh store by the replay of start-up and rebuild,
 and every view must answer exactly as before.
 """
@@ -16,7 +17,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -53,7 +54,9 @@ from runtime.ports import Store
 from runtime.redis_store import RedisStore
 from runtime.replay import Replay
 from runtime.views import StoreViews
-from schemas.common import RequestStatus, ServiceType
+from schemas import activities as act
+from schemas.base import Actor
+from schemas.common import RequestStatus, Role, ServiceType
 from schemas.topics import Topic, topic_of
 
 NOW = datetime.now(UTC)
@@ -78,6 +81,31 @@ async def district(rig: Rig) -> None:
     outcome = await rig.send(redeem("V1", "towel", 2, plain="55555555", at=NOW))
     assert outcome is not None and outcome.ok, outcome
     await roster(rig)
+    await activities(rig)
+
+
+def activity_command(kind: type[act.ActivityCommand], actor: Actor, **fields: Any
+                     ) -> act.ActivityCommand:
+    command_id = uuid.uuid4()
+    return kind(command_id=command_id, occurred_at=NOW, correlation_id=command_id,
+                actor=actor, county=COUNTY, **fields)
+
+
+async def activities(rig: Rig) -> None:
+    """Two activities, one in the village with a slot taken and one on the waiting list,
+    one in the other town starting later."""
+    staff = Actor(role=Role.STAFF, subject="S1")
+    for activity_id, area, hours in (("A1", VILLAGE_A1, 1), ("A2", TOWN_B, 3)):
+        outcome = await rig.send(activity_command(
+            act.PublishActivity, staff, activity_id=activity_id, title="文明劝导",
+            service_type=ServiceType.CIVILITY, area=area, starts_at=NOW + timedelta(hours=hours),
+            ends_at=NOW + timedelta(hours=hours + 2), slots=1))
+        assert outcome is not None and outcome.ok, outcome
+    for v in ("V1", "V2"):
+        volunteer = Actor(role=Role.VOLUNTEER, subject=v)
+        outcome = await rig.send(activity_command(act.SignUp, volunteer, activity_id="A1",
+                                                  volunteer_id=v))
+        assert outcome is not None and outcome.ok, outcome
 
 
 async def roster(rig: Rig) -> None:
@@ -128,7 +156,9 @@ async def answers(views: StoreViews) -> list[Any]:
             await views.tasks("T1"), await views.account("V1"), await views.entries("V1", 10),
             await views.catalog(), await views.team_history(one_team, 10),
             await views.volunteers(10), await views.volunteers(10, scope=VILLAGE_A1),
-            await views.volunteers(10, team=one_team)]
+            await views.volunteers(10, team=one_team), await views.activity("A1"),
+            await views.activities(None, 10), await views.activities(VILLAGE_A1, 10),
+            await views.activities_of("V2", COUNTY, 10)]
 
 
 class ViewsContract:
@@ -231,6 +261,25 @@ class ViewsContract:
         assert [e.seq for e in await views.entries("V1", 10, before_seq=2)] == [1]
         assert (await views.account("V2")).balance == 2  # type: ignore[union-attr]
         assert await views.account("V9") is None
+
+    async def test_activities_by_area_and_by_volunteer(self, views: StoreViews) -> None:
+        one = await views.activity("A1")
+        assert one is not None and (one.confirmed, one.waiting) == (("V1",), ("V2",))
+        assert await views.activity("A9") is None
+
+        def ids(found: Sequence[Any]) -> list[str]:
+            return [a.activity_id for a in found]
+
+        assert ids(await views.activities(None, 10)) == ["A2", "A1"], "the latest start first"
+        assert ids(await views.activities(COUNTY, 10)) == ["A2", "A1"]
+        assert ids(await views.activities(TOWN_A, 10)) == ["A1"]
+        assert ids(await views.activities(TOWN_B, 10)) == ["A2"]
+        assert await views.activities(VILLAGE_B1, 10) == []
+        [first] = await views.activities(COUNTY, 1)
+        after = (first.starts_at.timestamp(), first.activity_id)
+        assert ids(await views.activities(COUNTY, 1, after)) == ["A1"]
+        assert ids(await views.activities_of("V2", COUNTY, 10)) == ["A1"]
+        assert await views.activities_of("V3", COUNTY, 10) == []
 
     async def test_the_catalog(self, views: StoreViews) -> None:
         [towel] = await views.catalog()

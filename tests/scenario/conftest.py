@@ -82,3 +82,14 @@ async def windowed_platform(request: pytest.FixtureRequest,
     env = {"VD_COMPLETE_WINDOW_S": "3", "VD_COMPLETE_WINDOW_URGENT_S": "3"}
     async for p in start(request, tmp_path_factory.mktemp("windowed"), http, env, "windowed"):
         yield p
+
+
+@pytest.fixture(scope="session", params=MODES)
+async def brisk_platform(request: pytest.FixtureRequest,
+                         tmp_path_factory: pytest.TempPathFactory,
+                         http: aiohttp.ClientSession) -> AsyncIterator[Platform]:
+    """Activities of seconds: hours counted in steps of 0.36 s, closed by themselves a
+    second after their end."""
+    env = {"VD_HOURS_STEP": "0.0001", "VD_ACTIVITY_AUTOCLOSE_S": "1", "VD_TIMER_TICK_S": "0.1"}
+    async for p in start(request, tmp_path_factory.mktemp("brisk"), http, env, "brisk"):
+        yield p

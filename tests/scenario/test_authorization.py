@@ -61,7 +61,8 @@ def concrete(path: str, request_id: str, volunteer_id: str, team_id: str = "T-no
             .replace("{kiosk_id}", "K-none")
             .replace("{resident_id}", "R-nobody-here")
             .replace("{flag_id}", "FL-999999-0123456789abcdef0123")
-            .replace("{serial}", "999999-2026-22222222"))
+            .replace("{serial}", "999999-2026-22222222")
+            .replace("{activity_id}", "A-none"))
 
 
 async def call(client: Client, route: Route, path: str) -> Reply:
@@ -468,7 +469,52 @@ async def probe_revoke(s: Scene, kind: str) -> Reply:
         f"/api/v1/certificates/{serial}/revoke", {"reason": "错发"})
 
 
+def _activity_body(s: Scene, activity_id: str) -> dict[str, Any]:
+    """An activity in the scene's area, under way since a minute (so it may be closed)."""
+    now = datetime.now(UTC)
+    return {"activity_id": activity_id, "title": "文明劝导", "service_type": "civility",
+            "area": s.area, "starts_at": (now - timedelta(minutes=1)).isoformat(),
+            "ends_at": (now + timedelta(hours=1)).isoformat(), "slots": 2}
+
+
+async def _new_activity(s: Scene) -> str:
+    activity_id = f"A{s.district.county}-scope{next(s.made)}"
+    made = await s.district.staff.post("/api/v1/activities", _activity_body(s, activity_id))
+    assert made.status == 201, made.body
+    return activity_id
+
+
+async def probe_new_activity(s: Scene, kind: str) -> Reply:
+    return await s.staff(scope_for(kind, s.area, s.elsewhere)).post(
+        "/api/v1/activities", _activity_body(s, f"A{s.district.county}-scope{next(s.made)}"))
+
+
+def on_activity(method: str, suffix: str = "") -> Probe:
+    async def probe(s: Scene, kind: str) -> Reply:
+        path = f"/api/v1/activities/{await _new_activity(s)}{suffix}"
+        return await s.staff(scope_for(kind, s.area, s.elsewhere)).request(
+            method, path, {} if method == "POST" else None)
+    return probe
+
+
+async def probe_activities(s: Scene, kind: str) -> Reply:
+    activity_id = await _new_activity(s)
+    reply = await s.staff(scope_for(kind, s.area, s.elsewhere)).get(
+        "/api/v1/activities?limit=200")
+    assert reply.status == 200, reply.body
+    listed = activity_id in {a["activity_id"] for a in reply.body["activities"]}
+    return Reply(200 if listed else 404, reply.body, reply.headers)
+
+
 PROBES: dict[str, tuple[str, Probe]] = {
+    "POST /api/v1/activities": ("create", probe_new_activity),
+    "GET /api/v1/activities": ("list", probe_activities),
+    "GET /api/v1/activities/{activity_id}": ("read", on_activity("GET")),
+    "GET /api/v1/activities/{activity_id}/code": ("read", on_activity("GET", "/code")),
+    "GET /api/v1/activities/{activity_id}/code.svg": ("read", on_activity("GET", "/code.svg")),
+    "POST /api/v1/activities/{activity_id}/close": ("act", on_activity("POST", "/close")),
+    "POST /api/v1/activities/{activity_id}/signups/{volunteer_id}/approve": (
+        "act", on_activity("POST", "/signups/V-none/approve")),
     "POST /api/v1/requests": ("create", probe_order_for),
     "POST /api/v1/residents": ("create", probe_new_resident),
     "GET /api/v1/residents": ("list", lister("/api/v1/residents?limit=200", resident_listed)),

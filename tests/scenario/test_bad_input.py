@@ -55,7 +55,8 @@ def concrete(path: str, request_id: str, district: District) -> str:
     return (path.replace("{request_id}", request_id).replace("{team_id}", hamlet.team_id)
             .replace("{volunteer_id}", hamlet.volunteers[0]).replace("{kiosk_id}", "K-none")
             .replace("{resident_id}", "R-bad").replace("{flag_id}", UNKNOWN_FLAG)
-            .replace("{serial}", "999999-2026-22222222"))
+            .replace("{serial}", "999999-2026-22222222")
+            .replace("{activity_id}", "A-none"))
 
 
 async def test_malformed_bodies_are_400_and_write_nothing(
@@ -76,7 +77,22 @@ async def test_malformed_bodies_are_400_and_write_nothing(
     assert await events_folded(platform) == before
 
 
+ACTIVITY = {"activity_id": "A1", "title": "文明劝导", "service_type": "civility",
+            "area": "430511001", "starts_at": "2026-12-05T09:00:00+08:00",
+            "ends_at": "2026-12-05T11:00:00+08:00", "slots": 10}
 INVALID: dict[str, list[tuple[dict[str, Any], str]]] = {
+    "/api/v1/activities": [({**ACTIVITY, "slots": 0}, "slots"),
+                           ({**ACTIVITY, "slots": 201}, "slots"),
+                           ({**ACTIVITY, "title": ""}, "title"),
+                           ({**ACTIVITY, "service_type": "flying"}, "service_type"),
+                           ({**ACTIVITY, "starts_at": "2026-12-05T09:00:00"}, "starts_at"),
+                           ({**ACTIVITY, "ends_at": "2026-12-05T08:00:00+08:00"}, "ends_at"),
+                           ({**ACTIVITY, "ends_at": "2026-12-06T10:00:00+08:00"}, "ends_at"),
+                           ({**ACTIVITY, "activity_id": "bad id!"}, "activity_id"),
+                           ({**ACTIVITY, "organiser": "me"}, "organiser")],
+    "/api/v1/activities/{activity_id}/check-in": [({"code": "12345"}, "code"), ({}, "code"),
+                                                  ({"code": "12345a"}, "code")],
+    "/api/v1/activities/{activity_id}/check-out": [({"code": "1234567"}, "code")],
     "/api/v1/areas": [({"code": "12345", "name": "x"}, "code"),
                       ({"code": "123456"}, "name"),
                       ({"code": "123456", "name": "x", "lat": 91}, "lat"),

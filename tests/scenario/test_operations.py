@@ -32,7 +32,7 @@ async def test_health_metrics_and_openapi(platform: Platform) -> None:
                                              "projections", "live-board"}
     else:
         assert {w.split("/")[0] for w in health.body["workers"]} == {
-            "dispatcher", "ledger", "live"}
+            "dispatcher", "activities", "ledger", "live"}
 
         async def beating() -> bool:
             body = (await anyone.get("/metrics")).body

@@ -21,7 +21,7 @@ from runtime.topics_tool import durability
 
 COMPOSE = Path(__file__).resolve().parents[2] / "docker-compose.yml"
 CLUSTER = COMPOSE.with_name("docker-compose.cluster.yml")
-PLATFORM = ("topics", "gateway", "dispatcher", "ledger", "live")
+PLATFORM = ("topics", "gateway", "dispatcher", "activities", "ledger", "live")
 BROKERS = ("kafka", "kafka-2", "kafka-3")
 
 
@@ -65,8 +65,8 @@ def variant(request: pytest.FixtureRequest) -> dict[str, Any]:
 
 def test_every_part_of_the_scaled_mode_is_a_service() -> None:
     services = compose()["services"]
-    assert set(services) == {"kafka", "redis", "topics", "gateway", "dispatcher", "ledger",
-                             "live"}
+    assert set(services) == {"kafka", "redis", "topics", "gateway", "dispatcher",
+                             "activities", "ledger", "live"}
     assert services["kafka"]["image"].startswith("apache/kafka:3.9")
     assert "--appendonly" in services["redis"]["command"]
     for name in ("kafka", "redis", "gateway"):
@@ -76,7 +76,7 @@ def test_every_part_of_the_scaled_mode_is_a_service() -> None:
 def test_parts_start_in_order(variant: dict[str, Any]) -> None:
     services = variant["services"]
     assert services["topics"]["depends_on"]["kafka"]["condition"] == "service_healthy"
-    for name in ("gateway", "dispatcher", "ledger", "live"):
+    for name in ("gateway", "dispatcher", "activities", "ledger", "live"):
         deps = services[name]["depends_on"]
         assert deps["topics"]["condition"] == "service_completed_successfully", name
         assert deps["redis"]["condition"] == "service_healthy", name
@@ -84,7 +84,7 @@ def test_parts_start_in_order(variant: dict[str, Any]) -> None:
 
 def test_commands_are_vdispatch_commands(variant: dict[str, Any], capsys: Any) -> None:
     services = variant["services"]
-    for name in ("topics", "gateway", "dispatcher", "ledger", "live"):
+    for name in ("topics", "gateway", "dispatcher", "activities", "ledger", "live"):
         command = services[name]["command"]
         try:
             main([*command, "--help"])
@@ -96,7 +96,7 @@ def test_commands_are_vdispatch_commands(variant: dict[str, Any], capsys: Any) -
 def test_the_environment_names_real_settings(variant: dict[str, Any]) -> None:
     services = variant["services"]
     fields = {ENV_PREFIX + f.upper() for f in Settings.model_fields}
-    for name in ("gateway", "dispatcher", "ledger", "live", "topics"):
+    for name in ("gateway", "dispatcher", "activities", "ledger", "live", "topics"):
         env = services[name]["environment"]
         assert set(env) <= fields, name
         assert env["VD_MODE"] == "kafka"

@@ -1,0 +1,217 @@
+// A volunteer's phone page: their hours, the activities they signed up for, and the open
+// activities of their county. They sign up or cancel, and at the venue check in and out by
+// typing the six digits the organiser shows. The organiser's QR code opens this page with the
+// activity and the code in the address (#activity=…&code=…): the check-in is then one tap.
+
+import { $, announce, api, clear, connectionNotice, explain, fmtNumber, fmtTime, frame, h, newKey, onLang, subject, t } from "./vd.js";
+
+const STRINGS = {
+  "volunteer.title": ["志愿活动 · 志愿服务派单平台", "Activities · Volunteer dispatch"],
+  "volunteer.heading": ["志愿活动", "Volunteer activities"],
+  "points.title": ["我的志愿时长", "My service hours"],
+  "points.hours": ["累计服务时长（小时）", "Lifetime service hours"],
+  "points.balance": ["积分", "Points"],
+  "points.redeem": ["兑换礼品：生成兑换码", "Redeem a gift: make a redeem code"],
+  "mine.title": ["我报名的活动", "My activities"],
+  "mine.empty": ["您还没有报名活动。在下面选一个报名吧。", "You have not signed up for an activity yet. Pick one below."],
+  "near.title": ["本县可报名的活动", "Open activities in your county"],
+  "near.empty": ["现在没有可报名的活动。", "No activity is open for sign-up now."],
+  "a.when": ["时间", "When"],
+  "a.where": ["地点", "Where"],
+  "a.organiser": ["组织方", "Organiser"],
+  "a.places": ["名额", "Places"],
+  "a.places.n": ["已确认 {c}/{s}，候补 {w}", "{c} of {s} confirmed, {w} waiting"],
+  "a.checked": ["签到", "Checked"],
+  "a.checked.in": ["{in} 签到", "in at {in}"],
+  "a.checked.both": ["{in} 签到，{out} 签退", "in at {in}, out at {out}"],
+  "a.closed": ["活动已结束", "The activity is closed"],
+  "s.confirmed": ["已确认", "Confirmed"],
+  "s.waiting": ["候补中", "On the waiting list"],
+  "s.pending": ["待组织方审核", "Awaiting approval"],
+  "s.in": ["已签到", "Checked in"],
+  "s.out": ["已签退", "Checked out"],
+  "do.sign_up": ["报名", "Sign up"],
+  "do.cancel": ["取消报名", "Cancel my sign-up"],
+  "do.check_in": ["签到", "Check in"],
+  "do.check_out": ["签退", "Check out"],
+  "code.label": ["现场签到码（6 位数字）", "The code shown at the venue (6 digits)"],
+  "code.bad_format": ["签到码是 6 位数字。", "The code has 6 digits."],
+  "code.submit_in": ["确认签到", "Confirm check-in"],
+  "code.submit_out": ["确认签退", "Confirm check-out"],
+  "done.signed_up.confirmed": ["报名成功，已确认。", "Signed up: you are confirmed."],
+  "done.signed_up.waiting": ["名额已满，您在候补名单上，有人取消时会自动补上。", "The places are taken: you are on the waiting list and move up when someone cancels."],
+  "done.signed_up.pending": ["已报名，等待组织方审核。", "Signed up; the organiser will approve it."],
+  "done.cancelled": ["已取消报名。", "Your sign-up is cancelled."],
+  "done.checked_in": ["签到成功，{time}。", "Checked in at {time}."],
+  "done.checked_out": ["签退成功，{time}。活动结束后时长自动记入。", "Checked out at {time}. Your hours are credited when the activity closes."],
+  "err.bad_code": ["签到码不对或已过期，请看现场最新的签到码再输入。", "That code is wrong or expired; type the one shown now."],
+  "err.not_signed_up": ["只有已确认报名的志愿者才能签到。", "Only confirmed sign-ups can check in."],
+  "err.not_checked_in": ["请先签到。", "Check in first."],
+  "err.check_in_closed": ["现在不在签到时间（开始前 30 分钟到结束）。", "Check-in is open from 30 minutes before the start until the end."],
+  "err.full": ["名额和候补名单都满了。", "The places and the waiting list are full."],
+  "err.already_signed_up": ["您已经报名了。", "You are already signed up."],
+  "err.signup_closed": ["活动已结束，不能报名了。", "The activity is over; sign-up is closed."],
+  "err.closed": ["活动已结束。", "The activity is closed."],
+  "err.checked_in": ["已签到，不能取消报名，请签退。", "You are checked in; check out instead of cancelling."],
+  "err.volunteer_not_found": ["找不到您的志愿者登记，请联系所在服务队。", "Your volunteer registration was not found; ask your team."],
+};
+
+const REFRESH_MS = 15000;
+const CODE = /^[0-9]{6}$/;
+const state = { mine: [], near: [], open: null, arrived: readArrival() };
+
+/** What the organiser's QR code carried: #activity=…&code=…, read once and taken out of
+ * the address (a token beside them is left for the sign-in to take). */
+function readArrival() {
+  const params = new URLSearchParams(location.hash.replace(/^#/, ""));
+  const activity = params.get("activity");
+  const code = params.get("code");
+  if (!activity) return null;
+  params.delete("activity");
+  params.delete("code");
+  const rest = params.toString();
+  history.replaceState(history.state, "", location.pathname + location.search + (rest ? "#" + rest : ""));
+  return { activity, code: code && CODE.test(code) ? code : "" };
+}
+
+function path(activity, action = "") {
+  return `/api/v1/activities/${encodeURIComponent(activity.activity_id)}${action}`;
+}
+
+function notice(text) {
+  const box = $("#done-notice");
+  box.textContent = text;
+  box.hidden = !text;
+  if (text) announce(text);
+}
+
+async function act(activity, method, action, body, done) {
+  try {
+    const out = await api(method, path(activity, action), body, { key: newKey() });
+    state.open = null;
+    notice(done(out));
+  } catch (e) {
+    notice("");
+    const problem = $(`li[data-activity="${CSS.escape(activity.activity_id)}"] .error-text`);
+    if (problem) problem.textContent = explain(e);
+    return;
+  }
+  await refresh();
+}
+
+function codeForm(activity, mode, prefill) {
+  const id = `code-${activity.activity_id}`;
+  const input = h("input", { id, inputmode: "numeric", autocomplete: "one-time-code", maxlength: "6", value: prefill || "" });
+  input.addEventListener("input", () => { if (state.open) state.open.code = input.value; });
+  const error = h("p", { class: "error-text", role: "alert" });
+  const form = h("form", { class: "code-form", novalidate: "" },
+    h("div", { class: "field" }, h("label", { for: id }, t("code.label")), input), error,
+    h("button", { class: "primary", type: "submit" }, t(mode === "in" ? "code.submit_in" : "code.submit_out")));
+  form.addEventListener("submit", (e) => {
+    e.preventDefault();
+    const code = input.value.trim();
+    if (!CODE.test(code)) {
+      error.textContent = t("code.bad_format");
+      input.focus();
+      return;
+    }
+    act(activity, "POST", mode === "in" ? "/check-in" : "/check-out", { code },
+      (out) => t(mode === "in" ? "done.checked_in" : "done.checked_out",
+        { time: fmtTime(mode === "in" ? out.checked_in_at : out.checked_out_at) }));
+  });
+  setTimeout(() => (prefill ? form.querySelector("button") : input).focus(), 0);
+  return form;
+}
+
+function card(activity) {
+  const mine = activity.mine;
+  const inAt = mine && mine.checked_in_at;
+  const outAt = mine && mine.checked_out_at;
+  const closed = activity.status === "closed";
+  const badge = !mine ? null : h("span", { class: "badge " + (inAt ? "in" : mine.status) },
+    t(outAt ? "s.out" : inAt ? "s.in" : "s." + mine.status));
+  const actions = h("div", { class: "actions" });
+  const button = (key, onclick, primary = false) =>
+    actions.append(h("button", { type: "button", class: primary ? "primary" : null, dataset: { action: key }, onclick }, t("do." + key)));
+  const toggle = (mode) => () => {
+    state.open = state.open && state.open.id === activity.activity_id && state.open.mode === mode ? null
+      : { id: activity.activity_id, mode, code: "" };
+    render();
+  };
+  if (!closed) {
+    if (!mine) {
+      button("sign_up", () => act(activity, "POST", "/signups", undefined,
+        (out) => t("done.signed_up." + out.status)), true);
+    } else if (!inAt) {
+      if (mine.status === "confirmed") button("check_in", toggle("in"), true);
+      button("cancel", () => act(activity, "DELETE", "/signups", undefined, () => t("done.cancelled")));
+    } else if (!outAt) {
+      button("check_out", toggle("out"), true);
+    }
+  }
+  const open = state.open && state.open.id === activity.activity_id ? state.open : null;
+  const checked = inAt ? t(outAt ? "a.checked.both" : "a.checked.in", { in: fmtTime(inAt), out: fmtTime(outAt) }) : null;
+  return h("li", { class: "card activity" + (open ? " focus" : ""), dataset: { activity: activity.activity_id } },
+    h("h3", {}, activity.title, " ", badge),
+    h("dl", { class: "facts" },
+      h("dt", {}, t("a.when")), h("dd", {}, fmtTime(activity.starts_at, true), " – ", fmtTime(activity.ends_at)),
+      h("dt", {}, t("a.where")), h("dd", {}, activity.area_name || activity.area),
+      h("dt", {}, t("a.organiser")), h("dd", {}, activity.organiser),
+      h("dt", {}, t("a.places")), h("dd", {}, t("a.places.n", { c: activity.confirmed, s: activity.slots, w: activity.waiting })),
+      checked ? [h("dt", {}, t("a.checked")), h("dd", {}, checked)] : null),
+    closed ? h("p", { class: "muted" }, t("a.closed")) : null,
+    actions,
+    open ? codeForm(activity, open.mode, open.code) : null,
+    h("p", { class: "error-text", role: "alert" }));
+}
+
+function fill(listId, activities) {
+  const list = clear($("#" + listId));
+  for (const activity of activities) list.append(card(activity));
+  $(`#${listId}-empty`).hidden = activities.length > 0;
+  $(`#${listId}-count`).textContent = activities.length ? `(${activities.length})` : "";
+}
+
+function render() {
+  fill("mine", state.mine);
+  const mineIds = new Set(state.mine.map((a) => a.activity_id));
+  fill("near", state.near.filter((a) => !mineIds.has(a.activity_id)));
+}
+
+/** The QR code's activity, once: open its check-in (or check-out) with the code filled in. */
+function arrive() {
+  const arrival = state.arrived;
+  if (!arrival) return;
+  state.arrived = null;
+  const activity = [...state.mine, ...state.near].find((a) => a.activity_id === arrival.activity);
+  if (!activity || !activity.mine) return;
+  const mode = activity.mine.checked_in_at ? "out" : "in";
+  if (mode === "out" && activity.mine.checked_out_at) return;
+  state.open = { id: activity.activity_id, mode, code: arrival.code };
+}
+
+async function refresh() {
+  try {
+    const [mine, near, points] = await Promise.all([
+      api("GET", "/api/v1/activities?mine=true&limit=50"),
+      api("GET", "/api/v1/activities?status=open&limit=50"),
+      api("GET", `/api/v1/volunteers/${encodeURIComponent(subject())}/points?limit=1`),
+    ]);
+    state.mine = mine.activities;
+    state.near = near.activities;
+    $("#points-hours").textContent = fmtNumber(points.lifetime_hours, 1);
+    $("#points-balance").textContent = fmtNumber(points.balance);
+    connectionNotice(null);
+  } catch (e) {
+    connectionNotice(e);
+    return;
+  }
+  arrive();
+  if (!document.querySelector(".code-form input:focus")) render();
+}
+
+frame("volunteer", STRINGS, () => {
+  onLang(render);
+  refresh();
+  setInterval(refresh, REFRESH_MS);
+});
