@@ -20,6 +20,7 @@ QUICK = {
     "VD_ACCEPT_WINDOW_S": "2", "VD_ACCEPT_WINDOW_URGENT_S": "1", "VD_WAIT_WINDOW_S": "2",
     "VD_WAIT_WINDOW_URGENT_S": "1", "VD_CONFIRM_WINDOW_S": "2", "VD_TIMER_TICK_S": "0.1",
     "VD_MAX_REFUSALS": "3", "VD_REDEEM_CODE_TTL_S": "1",
+    "VD_HOURS_STEP": "0.0001",  # checked time counts in steps of 0.36 s
 }
 
 

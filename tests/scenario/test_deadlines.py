@@ -5,6 +5,7 @@ nobody reviews is confirmed when its window passes, and the volunteers are credi
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from harness import Platform, eventually, make_district
@@ -98,19 +99,49 @@ async def test_a_queued_order_is_dispatched_as_soon_as_a_team_frees_up(
 async def test_an_unreviewed_service_is_confirmed_when_its_window_passes(
     quick_platform: Platform,
 ) -> None:
+    """Only a service whose volunteers were all checked in: the window confirms it, its
+    hours verified; one done without a check-in waits for the resident or staff."""
     platform = quick_platform
     district = await make_district(platform)
     volunteer = district.teams["hamlet"].volunteers[0]
-    request_id = await served(platform, district, "R-quiet", [(volunteer, 2.5)], review=False)
-    account = await balance_reaches(platform, volunteer, 3)
-    assert account["entries"][0]["request_id"] == request_id
-    history = (await district.staff.get(f"/api/v1/requests/{request_id}")).body["history"]
+    request_id = await accepted(platform, district, "R-quiet")
+    path = f"/api/v1/requests/{request_id}"
+    code = (await platform.as_(Role.RESIDENT, "R-quiet").get(path)).body["service_code"]
+    leader = platform.as_(Role.LEADER, district.teams["hamlet"].leader_id)
+    r = await leader.post(path + "/check-in", {"code": code, "volunteer_ids": [volunteer]})
+    assert r.status == 200, r.body
+    await asyncio.sleep(1.2)  # three steps of 0.36 s
+    r = await leader.post(path + "/complete",
+                          {"volunteers": [{"volunteer_id": volunteer, "hours": 0.0003}]})
+    assert r.status == 200, r.body
+    me = platform.as_(Role.VOLUNTEER, volunteer)
+
+    async def credited() -> dict[str, Any] | None:
+        body: dict[str, Any] = (await me.get(f"/api/v1/volunteers/{volunteer}/points")).body
+        return body if body["entries"] else None
+
+    account = await eventually(credited)
+    entry = account["entries"][0]
+    assert (entry["request_id"], entry["hours"], entry["verified"]) == (request_id, 0.0003,
+                                                                       True)
+    history = (await district.staff.get(path)).body["history"]
     assert history[-1]["event"] == "ServiceConfirmed"
     resident = platform.as_(Role.RESIDENT, "R-quiet")
-    late_review = await resident.post(f"/api/v1/requests/{request_id}/review", {"rating": 4})
+    late_review = await resident.post(path + "/review", {"rating": 4})
     assert late_review.status == 200
-    again = await balance_reaches(platform, volunteer, 3)
+    await asyncio.sleep(0.5)
+    again = (await me.get(f"/api/v1/volunteers/{volunteer}/points")).body
     assert len(again["entries"]) == 1, "a review after the window credits nothing more"
+
+    other = district.teams["hamlet"].volunteers[1]
+    unchecked = await served(platform, district, "R-quiet2", [(other, 2)], review=False)
+    await asyncio.sleep(3)  # past the confirmation window
+    seen = (await district.staff.get(f"/api/v1/requests/{unchecked}")).body
+    assert seen["history"][-1]["event"] == "RequestCompleted", "never by the window alone"
+    r = await district.staff.post(f"/api/v1/requests/{unchecked}/confirm")
+    assert r.status == 200, r.body
+    account = await balance_reaches(platform, other, 2)
+    assert account["entries"][0]["verified"] is False
 
 
 async def test_staff_can_confirm_a_service_so_points_are_credited(platform: Platform) -> None:

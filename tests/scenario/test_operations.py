@@ -98,7 +98,8 @@ async def test_people_are_notified_of_what_concerns_them(platform: Platform) -> 
                  (await leader.get("/api/v1/notifications")).body["notifications"]]
         news = [n["text_en"] for n in
                 (await resident.get("/api/v1/notifications")).body["notifications"]]
-        return ("new_task", request_id) in tasks and "A team accepted your request" in news
+        return ("new_task", request_id) in tasks and any(
+            n.startswith("A team accepted your request. Service code ") for n in news)
 
     assert await eventually(told)
     me = platform.as_(Role.VOLUNTEER, volunteer)
