@@ -3,7 +3,7 @@
 // typing the six digits the organiser shows. The organiser's QR code opens this page with the
 // activity and the code in the address (#activity=…&code=…): the check-in is then one tap.
 
-import { $, announce, api, clear, connectionNotice, explain, fmtNumber, fmtTime, frame, h, newKey, onLang, subject, t } from "./vd.js";
+import { $, announce, api, clear, connectionNotice, download, explain, fmtNumber, fmtTime, frame, h, newKey, onLang, subject, t } from "./vd.js";
 
 const STRINGS = {
   "volunteer.title": ["志愿活动 · 志愿服务派单平台", "Activities · Volunteer dispatch"],
@@ -11,6 +11,20 @@ const STRINGS = {
   "points.title": ["我的志愿时长", "My service hours"],
   "points.hours": ["累计服务时长（小时）", "Lifetime service hours"],
   "points.balance": ["积分", "Points"],
+  "points.verified": ["其中已核验（小时）", "Of which verified (hours)"],
+  "points.stars": ["星级", "Star level"],
+  "stars.none": ["暂无（已核验满 100 小时为一星）", "None yet (100 verified hours for one star)"],
+  "stars.n": ["{n} 星志愿者", "{n}-star volunteer"],
+  "record.title": ["我的服务记录与证明", "My service record and certificates"],
+  "record.empty": ["还没有服务记录。", "No service recorded yet."],
+  "record.held": ["待核验", "held for a check"],
+  "record.unverified": ["未签到核验", "not checked in"],
+  "record.correction": ["更正", "correction"],
+  "certs.title": ["志愿服务证明", "Certificates"],
+  "certs.empty": ["还没有出具证明。需要时请向所在的文明实践中心（所、站）申请。", "No certificate yet: ask your civilization-practice office for one."],
+  "certs.line": ["{serial} · {hours} 小时 · {issuer}", "{serial} · {hours} h · {issuer}"],
+  "certs.pdf": ["下载 PDF", "Download PDF"],
+  "certs.revoked": ["已撤销", "revoked"],
   "points.redeem": ["兑换礼品：生成兑换码", "Redeem a gift: make a redeem code"],
   "mine.title": ["我报名的活动", "My activities"],
   "mine.empty": ["您还没有报名活动。在下面选一个报名吧。", "You have not signed up for an activity yet. Pick one below."],
@@ -200,6 +214,8 @@ async function refresh() {
     state.mine = mine.activities;
     state.near = near.activities;
     $("#points-hours").textContent = fmtNumber(points.lifetime_hours, 1);
+    $("#points-verified").textContent = fmtNumber(points.verified_hours, 1);
+    $("#points-stars").textContent = points.star_level ? t("stars.n", { n: points.star_level }) : t("stars.none");
     $("#points-balance").textContent = fmtNumber(points.balance);
     connectionNotice(null);
   } catch (e) {
@@ -210,8 +226,47 @@ async function refresh() {
   if (!document.querySelector(".code-form input:focus")) render();
 }
 
+function hoursText(n) {
+  return fmtNumber(n, Number.isInteger(n) ? 0 : 1);
+}
+
+/** The record (each service and activity, held and unverified ones marked) and the
+ * certificates, read when the volunteer opens them. */
+async function loadRecord() {
+  const me = encodeURIComponent(subject());
+  $("#record-error").textContent = "";
+  try {
+    const [record, certs] = await Promise.all([
+      api("GET", `/api/v1/volunteers/${me}/record`), api("GET", `/api/v1/volunteers/${me}/certificates`)]);
+    const list = clear($("#record"));
+    for (const e of [...record.entries].reverse()) {
+      const marks = [e.status === "held" ? t("record.held") : "", e.verified ? "" : t("record.unverified"),
+        e.kind === "correction" ? t("record.correction") + (e.reason ? "：" + e.reason : "") : ""].filter(Boolean);
+      list.append(h("li", { class: "record-line" },
+        h("strong", {}, (e.hours > 0 ? "+" : "") + hoursText(e.hours) + " h"), " ",
+        [e.day, e.title || "", e.place || "", e.organiser || ""].filter(Boolean).join(" · "),
+        marks.length ? h("div", { class: "muted small" }, marks.join(" · ")) : null));
+    }
+    if (!record.entries.length) list.append(h("li", { class: "muted", i18n: "record.empty" }));
+    const certList = clear($("#certs"));
+    $("#certs-empty").hidden = certs.certificates.length > 0;
+    for (const c of certs.certificates) {
+      const button = h("button", { type: "button", class: "quiet", i18n: "certs.pdf" });
+      button.addEventListener("click", async () => {
+        try { await download(c.pdf_url, c.serial + ".pdf"); } catch (err) { $("#record-error").textContent = explain(err); }
+      });
+      certList.append(h("li", { class: "row" },
+        t("certs.line", { serial: c.serial, hours: hoursText(c.hours), issuer: c.issuer }),
+        c.revoked_at ? h("span", { class: "badge" }, t("certs.revoked")) : null, button));
+    }
+  } catch (e) {
+    $("#record-error").textContent = explain(e);
+  }
+}
+
 frame("volunteer", STRINGS, () => {
   onLang(render);
+  $("#record-panel").addEventListener("toggle", () => { if ($("#record-panel").open) loadRecord(); });
   refresh();
   setInterval(refresh, REFRESH_MS);
 });

@@ -2,7 +2,8 @@
 the service code once a request is accepted, and the leader checks the crew in with it; at
 review the resident sees each volunteer's hours and disputes them; on the staff page the
 flag waits in the hours panel and is credited with a reason; staff open a volunteer's
-record, correct an entry, issue a certificate and download its PDF, and run the report."""
+record, correct an entry, issue a certificate and download its PDF, and run the report; the
+volunteer reads the record and the certificate on their phone page."""
 
 from __future__ import annotations
 
@@ -124,6 +125,17 @@ async def test_staff_correct_an_entry_issue_a_certificate_and_run_the_report(
     data = await asyncio.to_thread(Path(await download.path()).read_bytes)
     text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(data)).pages)
     assert "志愿服务证明" in text and district.county in text
+
+    phone = await pages.open(platform.base_url, "/volunteer",
+                             platform.token(Role.VOLUNTEER, volunteer), viewport=PHONE)
+    await expect(phone.locator("#points-stars")).to_contain_text("暂无")
+    await phone.click("#record-panel > summary")
+    await expect(phone.locator("#record li.record-line")).to_have_count(3)
+    await expect(phone.locator("#record")).to_contain_text("未签到核验")
+    await expect(phone.locator("#certs li")).to_have_count(1)
+    async with phone.expect_download() as mine:
+        await phone.get_by_role("button", name="下载 PDF").click()
+    assert (await mine.value).suggested_filename.endswith(".pdf")
 
     await staff.get_by_role("button", name="统计").click()
     table = staff.locator("#report-table")
