@@ -101,6 +101,26 @@ async def test_a_sign_up_book_a_check_in_and_a_close_that_flags_a_missing_check_
     late = await volunteer(two).post(path + "/check-out", {"code": code})
     assert (late.status, late.error_code) == (409, "closed")
 
+    async def flagged() -> dict[str, Any] | None:
+        flags = (await staff.get("/api/v1/flags?status=open")).body["flags"]
+        return next((f for f in flags if f["activity_id"] == activity_id), None)
+
+    flag = await eventually(flagged)
+    assert (flag["kind"], flag["volunteer_id"], flag["hours"]) == ("no_checkout", two, 0.5)
+    held = (await volunteer(two).get(f"/api/v1/volunteers/{two}/record")).body
+    assert [(e["status"], e["source"]) for e in held["entries"]] == [("held", "activity")]
+    r = await staff.post(f"/api/v1/flags/{flag['flag_id']}/resolve",
+                         {"decision": "credit", "reason": "组织方确认全程在场"})
+    assert r.status == 200, r.body
+
+    async def posted() -> dict[str, Any] | None:
+        body = (await volunteer(two).get(f"/api/v1/volunteers/{two}/record")).body
+        return body if body["totals"]["activities"] == 1 else None
+
+    record = await eventually(posted)
+    [entry] = record["entries"]
+    assert (entry["title"], entry["verified"], entry["hours"]) == ("文明劝导", True, 0.5)
+
 
 async def test_a_leader_publishes_for_their_team_and_approves_sign_ups(
         platform: Platform) -> None:
