@@ -18,16 +18,7 @@ from schemas import commands as cmd
 from schemas.activities import LENGTH_MAX, ActivityCredit, ActivityView
 from schemas.base import SYSTEM, Command, Event, RejectionKind
 from schemas.common import county_of
-from schemas.decision import Decision, Stamp
-
-
-class Refused(Exception):
-    def __init__(self, kind: RejectionKind, code: str, message: str, **details: Any) -> None:
-        super().__init__(message)
-        self.kind: RejectionKind = kind
-        self.code = code
-        self.message = message
-        self.details = details
+from schemas.decision import Decision, Refused, Stamp
 
 
 def entry_id_for(activity_id: str, volunteer_id: str) -> UUID:

@@ -27,31 +27,18 @@ from dispatcher.roster import (
 from dispatcher.state import DispatchState
 from schemas import commands as cmd
 from schemas import events as ev
-from schemas.base import SYSTEM, Command, Event, RejectionKind
+from schemas.base import SYSTEM, Command, Event
 from schemas.commands import ServiceCheck, VolunteerHours
 from schemas.common import Channel, RequestStatus, Role, ancestors, area_level, within
-from schemas.decision import Decision, Stamp
+from schemas.decision import Decision, Refused, Stamp
 from schemas.views import RequestView, TeamView
 
 E = TypeVar("E", bound=Event)
 
 
-class Refused(Exception):
-    def __init__(self, kind: RejectionKind, code: str, message: str, **details: Any) -> None:
-        super().__init__(message)
-        self.kind: RejectionKind = kind
-        self.code = code
-        self.message = message
-        self.details = details
-
-    @classmethod
-    def of(cls, problem: Problem) -> Refused:
-        return cls(problem.kind, problem.code, problem.message, **problem.details)
-
-
 def _check(problem: Problem | None) -> None:
     if problem is not None:
-        raise Refused.of(problem)
+        raise Refused(problem.kind, problem.code, problem.message, **problem.details)
 
 
 class _Decider:

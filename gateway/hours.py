@@ -110,7 +110,8 @@ async def correct_entry(call: Call) -> web.StreamResponse:
                                 "unrecovered_points", "balance")}), 201)
 
 
-def _day(call: Call, name: str) -> date | None:
+def query_day(call: Call, name: str) -> date | None:
+    """A day of the query (`from`, `to`): YYYY-MM-DD, or 400 naming it."""
     raw = call.request.query.get(name)
     if raw is None:
         return None
@@ -158,7 +159,7 @@ async def get_record(call: Call) -> web.StreamResponse:
     volunteer_id = call.match("volunteer_id")
     if call.who.role is Role.VOLUNTEER and call.who.subject != volunteer_id:
         raise ApiError(403, "forbidden", "volunteers may see only their own record")
-    start, end = _day(call, "from"), _day(call, "to")
+    start, end = query_day(call, "from"), query_day(call, "to")
     if start is not None and end is not None and start > end:
         raise ApiError(400, "bad_period", "from must not be after to")
     record, _ = await volunteer_record(call, volunteer_id, start, end)

@@ -5,12 +5,12 @@ JSON, CSV or XLSX."""
 from __future__ import annotations
 
 import asyncio
-from datetime import date
 
 from aiohttp import web
 
 from certificates.record import day_of, in_period
 from gateway.errors import ApiError
+from gateway.hours import query_day
 from gateway.http import Call, answer
 from gateway.routes import SERVICE_TYPES, STAFF, route
 from reports.tables import KeyOf, by_area, by_month, by_service_type, by_team, tabulate, to_csv
@@ -26,16 +26,6 @@ REPORT_VOLUNTEERS_MAX = 20_000
 """Volunteers one report reads the ledgers of at most; beyond it the answer says
 `truncated: true` (narrow the area)."""
 ENTRIES_PER_VOLUNTEER_MAX = 5000
-
-
-def _day(call: Call, name: str) -> date | None:
-    raw = call.request.query.get(name)
-    if raw is None:
-        return None
-    try:
-        return date.fromisoformat(raw)
-    except ValueError as e:
-        raise ApiError(400, f"bad_{name}", f"{name} must be a date (YYYY-MM-DD)") from e
 
 
 async def _entries(call: Call, root: str | None) -> tuple[list[LedgerEntry], bool]:
@@ -98,7 +88,7 @@ async def hours_report(call: Call) -> web.StreamResponse:
     fmt = query.get("format", "json")
     if fmt not in FORMATS:
         raise ApiError(400, "bad_format", "format must be json, csv or xlsx")
-    start, end = _day(call, "from"), _day(call, "to")
+    start, end = query_day(call, "from"), query_day(call, "to")
     if start is not None and end is not None and start > end:
         raise ApiError(400, "bad_period", "from must not be after to")
     root = call.listed_area()

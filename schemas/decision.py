@@ -18,6 +18,17 @@ from schemas.base import Command, CommandOutcome, Event, Rejection, RejectionKin
 E = TypeVar("E", bound=Event)
 
 
+class Refused(Exception):
+    """A handler's refusal, raised before its first event and answered as a rejection."""
+
+    def __init__(self, kind: RejectionKind, code: str, message: str, **details: Any) -> None:
+        super().__init__(message)
+        self.kind: RejectionKind = kind
+        self.code = code
+        self.message = message
+        self.details = details
+
+
 @dataclass(frozen=True)
 class Decision:
     events: tuple[Event, ...] = ()
