@@ -1,1 +1,0 @@
-"""The micro-wish pool (微心愿): residents post, volunteers claim and fulfil."""
