@@ -177,3 +177,16 @@ def test_the_platform_bootstraps_from_every_broker() -> None:
         for broker in BROKERS:
             assert services[name]["depends_on"][broker]["condition"] == "service_healthy", (
                 name, broker)
+
+
+def test_the_image_holds_every_package_of_the_platform() -> None:
+    """The Dockerfile copies each package pyproject.toml installs (a missing one builds an
+    image that fails at its first import), and the font certificates embed."""
+    pyproject = (COMPOSE.with_name("pyproject.toml")).read_text()
+    included = re.search(r"include = \[(.*?)\]", pyproject)
+    assert included is not None
+    packages = {name.strip().strip('"').rstrip("*") for name in included.group(1).split(",")}
+    dockerfile = COMPOSE.with_name("Dockerfile").read_text()
+    copied = set(re.findall(r"^COPY (\w+) \./\1$", dockerfile, re.M))
+    assert copied == packages
+    assert "fonts-wqy-microhei" in dockerfile
