@@ -57,6 +57,7 @@ async def test_every_page_in_both_languages_at_phone_and_desktop_width(
         "leader": platform.token(Role.LEADER, team.leader_id),
         "resident": platform.token(Role.RESIDENT, resident),
         "kiosk": platform.token(Role.KIOSK, "K-shots"),
+        "volunteer": platform.token(Role.VOLUNTEER, volunteer),
     }
     for name, token in tokens.items():
         for width_name, viewport in WIDTHS.items():
@@ -71,6 +72,10 @@ async def test_every_page_in_both_languages_at_phone_and_desktop_width(
                     await expect(page.locator("#waiting li.task")).to_have_count(1)
                 elif name == "resident":
                     await expect(page.locator("#mine li.request")).to_have_count(3)
+                elif name == "volunteer":
+                    await expect(page.locator("#points-hours")).to_have_text("3.0")
+                    await page.click("#record-panel > summary")
+                    await expect(page.locator("#record li.record-line")).to_have_count(1)
                 else:
                     await page.fill("#volunteer-id", volunteer)
                     await page.fill("#code", issued.body["code"])
@@ -81,5 +86,5 @@ async def test_every_page_in_both_languages_at_phone_and_desktop_width(
                                       full_page=True)
                 await page.context.close()
     index = await pages.open(platform.base_url, "/", viewport=PHONE)
-    await expect(index.locator(".page-link")).to_have_count(4)
+    await expect(index.locator(".page-link")).to_have_count(5)
     await index.screenshot(path=artifact("index-phone-zh.png"), full_page=True)
