@@ -15,6 +15,7 @@ COPY accounts ./accounts
 COPY audit ./audit
 COPY residents ./residents
 COPY activities ./activities
+COPY wishes ./wishes
 COPY flags ./flags
 COPY certificates ./certificates
 COPY reports ./reports

@@ -35,6 +35,7 @@ from schemas.views import (
     TeamView,
     VolunteerView,
 )
+from schemas.wishes import WishView
 
 FAILED_SENDS = "#outbox-failed"
 """The inbox of the texts the outbox set aside, which staff read (no subject holds a `#`)."""
@@ -154,6 +155,17 @@ class Views(Protocol):
     async def activities_of(self, volunteer_id: str, county: str, limit: int,
                             after: tuple[float, str] | None = None) -> list[ActivityView]:
         """The activities of a county a volunteer is signed up for, as `activities`."""
+
+    async def wish(self, wish_id: str) -> WishView | None: ...
+
+    async def wishes(self, area: str | None, limit: int,
+                     after: tuple[float, str] | None = None) -> list[WishView]:
+        """Wishes posted in an area (None: everywhere), the newest first, strictly after
+        the cursor (posting time as a timestamp, id)."""
+
+    async def wishes_of(self, resident_id: str, county: str, limit: int,
+                        after: tuple[float, str] | None = None) -> list[WishView]:
+        """One resident's wishes, as `wishes`."""
 
     async def catalog(self) -> list[CatalogItemView]: ...
 

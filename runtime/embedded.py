@@ -55,6 +55,7 @@ from schemas.topics import (
     ON_BOARD,
     decode,
 )
+from wishes.owner import WishesOwner
 
 log = logging.getLogger("vdispatch.embedded")
 
@@ -75,7 +76,7 @@ def owners_of(settings: Settings) -> list[Owner]:
     return [DispatchOwner(settings.dispatch_policy()), LedgerOwner(settings.points_policy()),
             StockOwner(), AccountsOwner(settings.account_policy()), AuditOwner(),
             ResidentsOwner(), FlagsOwner(), CertificatesOwner(),
-            ActivitiesOwner(settings.activity_policy())]
+            ActivitiesOwner(settings.activity_policy()), WishesOwner(settings.wish_policy())]
 
 
 def message_of(record: Record) -> Any:

@@ -58,6 +58,7 @@ from schemas.topics import (
     encode,
     topic_of,
 )
+from wishes.owner import WishesOwner
 
 log = logging.getLogger("vdispatch.workers")
 ROLES = ("dispatcher", "activities", "ledger", "live")
@@ -316,6 +317,9 @@ class Workers:
         hosts = (ledger, stock, accounts, audit, residents, flags, certificates)
         for host in hosts:
             self._agent(host.owner.family.command_topic, host)
+        # Wishes ride with this role rather than a role of their own; their owner is bound
+        # as the timed owners are, so a lapsed claim is released after a restart too.
+        self._bind_timed(WishesOwner(self.settings.wish_policy()))
 
         async def reset(app: Any, assigned: Any, **kwargs: Any) -> None:
             for host in hosts:

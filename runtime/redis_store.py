@@ -47,6 +47,7 @@ from schemas.views import (
     TeamView,
     VolunteerView,
 )
+from schemas.wishes import WishView
 
 ROWS: dict[str, TypeAdapter[Any]] = {
     "areas": TypeAdapter(AreaView),
@@ -68,6 +69,7 @@ ROWS: dict[str, TypeAdapter[Any]] = {
     "flags": TypeAdapter(FlagView),
     "certificates": TypeAdapter(CertificateView),
     "activities": TypeAdapter(ActivityView),
+    "wishes": TypeAdapter(WishView),
 }
 LIVE_POLL_S = 0.2
 LIVE_AT = "at"

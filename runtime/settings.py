@@ -15,6 +15,7 @@ from consumers.ledger.rules import PointsPolicy
 from dispatcher.policy import DispatchPolicy
 from flags.rules import FlagLimits
 from gateway.auth import KeyRing
+from wishes.rules import WishPolicy
 
 ENV_PREFIX = "VD_"
 CAP_PREFIX = "VD_HOURS_CAP_"
@@ -116,6 +117,10 @@ class Settings(BaseModel):
     activity_late_checkout_grace_s: int = Field(30 * 60, ge=0, description="A check-out "
                                                 "later than an activity's end by more than "
                                                 "this is flagged late_checkout")
+    wish_claims_max: int = Field(3, ge=1, description="Open claims of micro-wishes one "
+                                 "volunteer holds at most")
+    wish_claim_window_s: int = Field(14 * 86400, ge=1, description="A claim of a wish not "
+                                     "marked done within this is released by itself")
     hours_caps: dict[str, float] = Field(default_factory=dict, description="Hours per "
                                          "volunteer per service, by service type: "
                                          "VD_HOURS_CAP_<TYPE> (e.g. VD_HOURS_CAP_GROCERIES=2);"
@@ -186,6 +191,10 @@ class Settings(BaseModel):
         return ActivityPolicy(hours_step=self.hours_step, min_share=self.activity_min_share,
                               late_checkout_grace_s=self.activity_late_checkout_grace_s,
                               autoclose_s=self.activity_autoclose_s)
+
+    def wish_policy(self) -> WishPolicy:
+        return WishPolicy(claims_max=self.wish_claims_max,
+                          claim_window_s=self.wish_claim_window_s)
 
     def account_policy(self) -> AccountPolicy:
         return AccountPolicy(code_failures_max=self.code_failures_max,

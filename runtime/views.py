@@ -38,6 +38,7 @@ from schemas.topics import (
     PERSON,
     RESIDENT,
     VOLUNTEER,
+    WISH,
 )
 from schemas.views import (
     AccountView,
@@ -54,6 +55,8 @@ from schemas.views import (
     TeamView,
     VolunteerView,
 )
+from schemas.wishes import WishView
+from wishes.state import WISHES, wishes_in, wishes_of
 
 
 def empty_snapshot(now: datetime) -> LiveSnapshot:
@@ -335,6 +338,31 @@ class StoreViews:
         """The activities of a county a volunteer is signed up for, the latest start first."""
         found: list[ActivityView] = await self._ranked_rows(
             [ACTIVITY.tag(county)], activities_of(volunteer_id), ACTIVITIES, limit, after)
+        return found
+
+    async def wish(self, wish_id: str) -> WishView | None:
+        """A wish, wherever it is held (an id does not name its county)."""
+        tags = [WISH.tag(c) for c in await self.store.registered(WISH.name)]
+        for row in await self.store.row_across(tags, WISHES, wish_id):
+            if row is not None:
+                found: WishView = row
+                return found
+        return None
+
+    async def wishes(self, area: str | None, limit: int,
+                     after: tuple[float, str] | None = None) -> list[WishView]:
+        """Wishes posted in an area (None: everywhere), the newest first."""
+        counties = ([county_of(area)] if area is not None
+                    else await self.store.registered(WISH.name))
+        found: list[WishView] = await self._ranked_rows(
+            [WISH.tag(c) for c in counties], wishes_in(area), WISHES, limit, after)
+        return found
+
+    async def wishes_of(self, resident_id: str, county: str, limit: int,
+                        after: tuple[float, str] | None = None) -> list[WishView]:
+        """One resident's wishes (held in their county), the newest first."""
+        found: list[WishView] = await self._ranked_rows(
+            [WISH.tag(county)], wishes_of(resident_id), WISHES, limit, after)
         return found
 
     async def catalog(self) -> list[CatalogItemView]:

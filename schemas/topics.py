@@ -21,6 +21,7 @@ from schemas.commands import DispatchCommand, LedgerCommand, StockCommand
 from schemas.events import DispatchEvent, LedgerEvent, StockEvent
 from schemas.flags import AnyFlagCommand, AnyFlagEvent
 from schemas.residents import AnyResidentCommand, AnyResidentEvent
+from schemas.wishes import AnyWishCommand, AnyWishEvent
 
 FOREVER_MS = -1
 DAY_MS = 24 * 3600 * 1000
@@ -114,6 +115,16 @@ CERTIFICATE_EVENTS = Topic(
     "certificate-events", "county code", 6, FOREVER_MS, "delete",
     TypeAdapter(AnyCertificateEvent), "each county's certificates of service, by serial",
 )
+WISH_COMMANDS = Topic(
+    "wish-commands", "county code", 12, 7 * DAY_MS, "delete",
+    TypeAdapter(AnyWishCommand), "micro-wishes posted, claimed, released, done, confirmed "
+    "and withdrawn",
+)
+WISH_EVENTS = Topic(
+    "wish-events", "county code", 12, FOREVER_MS, "delete",
+    TypeAdapter(AnyWishEvent), "each county's micro-wishes and their claims (title and "
+    "details sealed under the resident's key)",
+)
 COMMAND_OUTCOMES = Topic(
     "command-outcomes", "command id", 6, 7 * DAY_MS, "delete",
     TypeAdapter(CommandOutcome), "each owner's answer to a command, for waiting gateways",
@@ -153,6 +164,8 @@ CATALOGUE: tuple[Topic, ...] = (
     FLAG_EVENTS,
     CERTIFICATE_COMMANDS,
     CERTIFICATE_EVENTS,
+    WISH_COMMANDS,
+    WISH_EVENTS,
     COMMAND_OUTCOMES,
     DEAD_LETTERS,
     PERSON_KEYS,
@@ -193,8 +206,9 @@ ACTIVITY = Family("activity", "e", ACTIVITY_COMMANDS, ACTIVITY_EVENTS, listed=Tr
 FLAG = Family("flag", "f", FLAG_COMMANDS, FLAG_EVENTS, listed=True, on_board=False)
 CERTIFICATE = Family("certificate", "z", CERTIFICATE_COMMANDS, CERTIFICATE_EVENTS,
                      listed=True, on_board=False)
+WISH = Family("wish", "w", WISH_COMMANDS, WISH_EVENTS, listed=True, on_board=False)
 FAMILIES: tuple[Family, ...] = (COUNTY, VOLUNTEER, ITEM, PERSON, AUDIT, RESIDENT, ACTIVITY,
-                                FLAG, CERTIFICATE)
+                                FLAG, CERTIFICATE, WISH)
 ON_BOARD: tuple[Topic, ...] = tuple(f.event_topic for f in FAMILIES if f.on_board)
 
 
@@ -209,6 +223,7 @@ def topic_of(message: object) -> Topic:
         events,
         flags,
         residents,
+        wishes,
     )
 
     families: tuple[tuple[type, Topic], ...] = (
@@ -230,6 +245,8 @@ def topic_of(message: object) -> Topic:
         (flags.FlagEvent, FLAG_EVENTS),
         (certificates.CertificateCommand, CERTIFICATE_COMMANDS),
         (certificates.CertificateEvent, CERTIFICATE_EVENTS),
+        (wishes.WishCommand, WISH_COMMANDS),
+        (wishes.WishEvent, WISH_EVENTS),
         (CommandOutcome, COMMAND_OUTCOMES),
         (DeadLetter, DEAD_LETTERS),
     )
