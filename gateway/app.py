@@ -16,6 +16,7 @@ from gateway import (  # noqa: F401  (their routes join ROUTES as they are impor
     reports,
     residents,
     roster,
+    wishes,
 )
 from gateway.config import GatewayConfig
 from gateway.errors import errors_middleware

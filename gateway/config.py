@@ -45,6 +45,9 @@ class GatewayConfig:
     a certificate's verification page; empty: the address the call came to."""
     verify_per_address_max: int = 60
     """Verifications of certificates per client address per minute (0: no limit)."""
+    wish_claim_window_s: int = 14 * 86400
+    """How long a wish's claim lasts unless marked done (`VD_WISH_CLAIM_WINDOW_S`): the
+    owner releases it then; the gateway shows when."""
     service_code_tries_per_hour: int = 30
     """Check-ins and check-outs of one request in an hour (0: no limit): a six-digit code
     is not guessed by trying."""

@@ -46,6 +46,7 @@ def gateway_config(settings: Settings, clock: Clock = utcnow) -> GatewayConfig:
         signin_failures_max=settings.signin_failures_max,
         signin_per_address_max=settings.signin_per_address_max,
         service_code_tries_per_hour=settings.service_code_tries_per_hour,
+        wish_claim_window_s=settings.wish_claim_window_s,
         cjk_font=settings.cjk_font, public_url=settings.public_url,
         verify_per_address_max=settings.verify_per_address_max,
         codes_per_hour_max=settings.codes_per_hour_max,

@@ -62,7 +62,8 @@ def concrete(path: str, request_id: str, volunteer_id: str, team_id: str = "T-no
             .replace("{resident_id}", "R-nobody-here")
             .replace("{flag_id}", "FL-999999-0123456789abcdef0123")
             .replace("{serial}", "999999-2026-22222222")
-            .replace("{activity_id}", "A-none"))
+            .replace("{activity_id}", "A-none")
+            .replace("{wish_id}", "W-none"))
 
 
 async def call(client: Client, route: Route, path: str) -> Reply:
@@ -506,7 +507,41 @@ async def probe_activities(s: Scene, kind: str) -> Reply:
     return Reply(200 if listed else 404, reply.body, reply.headers)
 
 
+async def _new_wish(s: Scene) -> str:
+    made = await s.district.staff.post("/api/v1/wishes", {
+        "title": "理疗仪", "area": s.area, "resident_id": await _resident_in_area(s)})
+    assert made.status == 201, made.body
+    return str(made.body["wish_id"])
+
+
+async def probe_new_wish(s: Scene, kind: str) -> Reply:
+    resident_id = await _resident_in_area(s)
+    return await s.staff(scope_for(kind, s.area, s.elsewhere)).post("/api/v1/wishes", {
+        "title": "理疗仪", "area": s.area, "resident_id": resident_id})
+
+
+def on_wish(method: str, suffix: str = "") -> Probe:
+    async def probe(s: Scene, kind: str) -> Reply:
+        path = f"/api/v1/wishes/{await _new_wish(s)}{suffix}"
+        return await s.staff(scope_for(kind, s.area, s.elsewhere)).request(
+            method, path, {} if method == "POST" else None)
+    return probe
+
+
+async def probe_wishes(s: Scene, kind: str) -> Reply:
+    wish_id = await _new_wish(s)
+    reply = await s.staff(scope_for(kind, s.area, s.elsewhere)).get("/api/v1/wishes?limit=200")
+    assert reply.status == 200, reply.body
+    listed = wish_id in {x["wish_id"] for x in reply.body["wishes"]}
+    return Reply(200 if listed else 404, reply.body, reply.headers)
+
+
 PROBES: dict[str, tuple[str, Probe]] = {
+    "POST /api/v1/wishes": ("create", probe_new_wish),
+    "GET /api/v1/wishes": ("list", probe_wishes),
+    "GET /api/v1/wishes/{wish_id}": ("read", on_wish("GET")),
+    "POST /api/v1/wishes/{wish_id}/confirm": ("act", on_wish("POST", "/confirm")),
+    "POST /api/v1/wishes/{wish_id}/withdraw": ("act", on_wish("POST", "/withdraw")),
     "POST /api/v1/activities": ("create", probe_new_activity),
     "GET /api/v1/activities": ("list", probe_activities),
     "GET /api/v1/activities/{activity_id}": ("read", on_activity("GET")),

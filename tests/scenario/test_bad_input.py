@@ -56,7 +56,7 @@ def concrete(path: str, request_id: str, district: District) -> str:
             .replace("{volunteer_id}", hamlet.volunteers[0]).replace("{kiosk_id}", "K-none")
             .replace("{resident_id}", "R-bad").replace("{flag_id}", UNKNOWN_FLAG)
             .replace("{serial}", "999999-2026-22222222")
-            .replace("{activity_id}", "A-none"))
+            .replace("{activity_id}", "A-none").replace("{wish_id}", "W-none"))
 
 
 async def test_malformed_bodies_are_400_and_write_nothing(
@@ -93,6 +93,19 @@ INVALID: dict[str, list[tuple[dict[str, Any], str]]] = {
     "/api/v1/activities/{activity_id}/check-in": [({"code": "12345"}, "code"), ({}, "code"),
                                                   ({"code": "12345a"}, "code")],
     "/api/v1/activities/{activity_id}/check-out": [({"code": "1234567"}, "code")],
+    "/api/v1/wishes": [({"title": "", "area": "430511"}, "title"),
+                       ({"title": "x" * 101, "area": "430511"}, "title"),
+                       ({"title": "理疗仪"}, "area"),
+                       ({"title": "理疗仪", "area": "4305"}, "area"),
+                       ({"title": "理疗仪", "area": "430511", "details": "x" * 2001},
+                        "details"),
+                       ({"title": "理疗仪", "area": "430511", "resident_id": "bad id!"},
+                        "resident_id"),
+                       ({"title": "理疗仪", "area": "430511", "status": "fulfilled"},
+                        "status")],
+    "/api/v1/wishes/{wish_id}/fulfil": [({}, "note"), ({"note": "x" * 501}, "note"),
+                                        ({"note": "x", "hours": 0}, "hours"),
+                                        ({"note": "x", "hours": 25}, "hours")],
     "/api/v1/areas": [({"code": "12345", "name": "x"}, "code"),
                       ({"code": "123456"}, "name"),
                       ({"code": "123456", "name": "x", "lat": 91}, "lat"),

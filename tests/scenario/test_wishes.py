@@ -1,0 +1,139 @@
+"""Micro-wishes through HTTP (DESIGN §11): post, claim, the claim limit, release, claim
+again, fulfil, confirm, and the hours credited to the ledger; a claim that lapses by itself.
+
+How: a district per test on a platform started as real processes. A resident posts a wish
+and staff post three more for them; a volunteer of the county sees them with the resident's
+name masked, claims three, is refused a fourth (409 claim_limit) and another volunteer's
+claim of a claimed one (409 already_claimed); a released wish is claimed again by someone
+else; the claimer marks one done with hours, nothing is credited until the resident
+confirms, then the volunteer's points and hours rise and the record shows a verified `wish`
+entry. A volunteer of another county does not see the wishes. On a brisk platform (claims
+last a second) a claim nobody marks done returns the wish to the pool by itself.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from harness import Client, District, Platform, eventually, make_district
+
+from schemas.common import Role
+
+
+async def resident_of(district: District, n: int = 1) -> str:
+    resident_id = f"R{district.county}-w{n}"
+    made = await district.staff.post("/api/v1/residents", {
+        "resident_id": resident_id, "name": "王桂英", "area": district.hamlet,
+        "address": "3栋2单元"})
+    assert made.status == 201, made.body
+    return resident_id
+
+
+async def posted(client: Client, district: District, title: str, **extra: Any
+                 ) -> dict[str, Any]:
+    reply = await client.post("/api/v1/wishes", {"title": title, "details": "腿脚不便",
+                                                 "area": district.hamlet, **extra})
+    assert reply.status == 201, reply.body
+    body: dict[str, Any] = reply.body
+    return body
+
+
+async def test_a_wish_is_claimed_within_the_limit_fulfilled_confirmed_and_credited(
+        platform: Platform) -> None:
+    district = await make_district(platform)
+    staff = district.staff
+    resident_id = await resident_of(district)
+    resident = platform.as_(Role.RESIDENT, resident_id)
+    first = await posted(resident, district, "理疗仪")
+    assert (first["status"], first["resident_name"], first["title"]) == (
+        "open", "王桂英", "理疗仪")
+    assert first["wish_id"].startswith(f"W{district.county}-")
+    no_resident = await staff.post("/api/v1/wishes", {"title": "x", "area": district.hamlet})
+    assert (no_resident.status, no_resident.body["error"]["details"][0]["field"]) == (
+        422, "resident_id")
+    others = [await posted(staff, district, title, resident_id=resident_id)
+              for title in ("买药", "修收音机", "读报")]
+    ids = [first["wish_id"], *(o["wish_id"] for o in others)]
+
+    one, two = district.teams["hamlet"].volunteers[:2]
+    me, them = platform.as_(Role.VOLUNTEER, one), platform.as_(Role.VOLUNTEER, two)
+    listed = await me.get("/api/v1/wishes?status=open")
+    assert listed.status == 200, listed.body
+    seen = {x["wish_id"]: x for x in listed.body["wishes"]}
+    assert set(ids) <= set(seen)
+    assert (seen[ids[0]]["resident_name"], seen[ids[0]]["resident_id"]) == ("王**", None)
+
+    def claim(client: Client, wish_id: str, action: str = "claim") -> Any:
+        return client.post(f"/api/v1/wishes/{wish_id}/{action}")
+
+    for wish_id in ids[:3]:
+        claimed = await claim(me, wish_id)
+        assert (claimed.status, claimed.body["status"], claimed.body["mine"]) == (
+            200, "claimed", True), claimed.body
+        assert claimed.body["lapses_at"] is not None
+    over = await claim(me, ids[3])
+    assert (over.status, over.error_code) == (409, "claim_limit")
+    taken = await claim(them, ids[0])
+    assert (taken.status, taken.error_code) == (409, "already_claimed")
+    not_mine = await claim(them, ids[2], "release")
+    assert (not_mine.status, not_mine.error_code) == (403, "not_claimer")
+    released = await claim(me, ids[2], "release")
+    assert (released.status, released.body["status"]) == (200, "open")
+    assert (await claim(them, ids[2])).body["status"] == "claimed", "claimed again"
+    assert (await claim(me, ids[3])).status == 200, "a place freed up"
+
+    path = f"/api/v1/wishes/{ids[0]}"
+    early = await resident.post(path + "/confirm")
+    assert (early.status, early.error_code) == (409, "not_done")
+    done = await me.post(path + "/fulfil", {"note": "已送到家并教会使用", "hours": 2})
+    assert (done.status, done.body["status"], done.body["hours"]) == (200, "done", 2.0)
+    points = (await me.get(f"/api/v1/volunteers/{one}/points")).body
+    assert points["lifetime_hours"] == 0, "nothing is credited before the confirmation"
+    mine = await resident.get("/api/v1/wishes")
+    assert {x["wish_id"] for x in mine.body["wishes"]} == set(ids)
+    assert next(x for x in mine.body["wishes"] if x["wish_id"] == ids[0])["claimer"] == one
+    confirmed = await resident.post(path + "/confirm")
+    assert (confirmed.status, confirmed.body["status"]) == (200, "fulfilled"), confirmed.body
+    again = await resident.post(path + "/confirm")
+    assert (again.status, again.error_code) == (409, "not_done")
+
+    async def credited() -> dict[str, Any] | None:
+        body: dict[str, Any] = (await me.get(f"/api/v1/volunteers/{one}/points")).body
+        return body if body["lifetime_hours"] == 2 else None
+
+    points = await eventually(credited)
+    assert points["balance"] == 2
+    record = (await me.get(f"/api/v1/volunteers/{one}/record")).body
+    [entry] = record["entries"]
+    assert (entry["source"], entry["wish_id"], entry["verified"], entry["hours"],
+            entry["area"], entry["title"]) == (
+        "wish", ids[0], True, 2.0, district.hamlet, "微心愿")
+
+    elsewhere = await make_district(platform)
+    far = platform.as_(Role.VOLUNTEER, elsewhere.teams["hamlet"].volunteers[0])
+    assert ((await far.get(path)).status, (await claim(far, ids[3])).status) == (404, 404)
+    assert ids[0] not in {x["wish_id"] for x in (await far.get("/api/v1/wishes")).body["wishes"]}
+    outsider = platform.as_(Role.STAFF, "S-far", scope=district.far_village)
+    assert (await outsider.get(path)).status == 404
+    assert (await staff.get(path)).body["resident_id"] == resident_id
+    withdrawn = await resident.post(f"/api/v1/wishes/{ids[1]}/withdraw")
+    assert (withdrawn.status, withdrawn.body["status"], withdrawn.body["claimer"]) == (
+        200, "withdrawn", None)
+    assert (await claim(me, ids[1])).error_code == "not_open"
+
+
+async def test_a_claim_not_marked_done_returns_the_wish_to_the_pool_by_itself(
+        brisk_platform: Platform) -> None:
+    platform = brisk_platform
+    district = await make_district(platform)
+    resident_id = await resident_of(district)
+    wish = await posted(platform.as_(Role.RESIDENT, resident_id), district, "理发")
+    volunteer = platform.as_(Role.VOLUNTEER, district.teams["hamlet"].volunteers[0])
+    path = f"/api/v1/wishes/{wish['wish_id']}"
+    assert (await volunteer.post(path + "/claim")).body["status"] == "claimed"
+
+    async def lapsed() -> bool:
+        return bool((await volunteer.get(path)).body["status"] == "open")
+
+    await eventually(lapsed)
+    assert (await volunteer.post(path + "/claim")).body["status"] == "claimed"
