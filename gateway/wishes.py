@@ -74,7 +74,8 @@ def _out(call: Call, wish: WishView, opened: Opened, profile: ResidentProfile | 
     full = who.role is Role.STAFF or (who.role is Role.RESIDENT
                                       and who.subject == wish.resident_id)
     person = wish.resident_id
-    name = opened.open(person, "name", profile.name) if profile is not None else ""
+    name = ("" if profile is None else ERASED if profile.erased
+            else opened.open(person, "name", profile.name))
     if not full and name and name != ERASED:
         name = mask_name(name)
     return api.WishOut(

@@ -137,3 +137,17 @@ async def test_a_claim_not_marked_done_returns_the_wish_to_the_pool_by_itself(
 
     await eventually(lapsed)
     assert (await volunteer.post(path + "/claim")).body["status"] == "claimed"
+
+
+async def test_erasing_the_resident_erases_their_wishes_words_for_every_reader(
+        platform: Platform) -> None:
+    district = await make_district(platform)
+    resident_id = await resident_of(district)
+    wish = await posted(platform.as_(Role.RESIDENT, resident_id), district, "助听器")
+    erased = await district.staff.request("DELETE", f"/api/v1/residents/{resident_id}")
+    assert erased.status == 204, erased.body
+    volunteer = platform.as_(Role.VOLUNTEER, district.teams["hamlet"].volunteers[0])
+    for reader in (district.staff, volunteer):
+        seen = (await reader.get(f"/api/v1/wishes/{wish['wish_id']}")).body
+        assert (seen["title"], seen["details"], seen["resident_name"], seen["status"]) == (
+            "[已删除]", "[已删除]", "[已删除]", "open")
