@@ -5,12 +5,13 @@ Proves, for each backend: after the same commands, decided by the real owners in
 every view answers the same — the area tree, teams and their leaders, volunteers by team, a
 request with its history, a resident's requests, the office's pages of requests by status and
 within an area (a scope), teams and areas within an area, a team's tasks, a volunteer's ledger
-newest first, the catalog and its stock, a county's activities by area and by volunteer.
+newest first, the catalog and its stock, a county's activities by area and by volunteer, its
+wishes by area and by resident.
 How: a `Rig` (the hosts of every owner on the store, follow-ups and credits relayed in
-memory) takes a small district through an order's whole life, a redemption and two
-activities' sign-ups, then each view is asked, with expected answers written out once for both
-backends. Then the rig's log is folded into a fresh store by the replay of start-up and rebuild,
-and every view must answer exactly as before.
+memory) takes a small district through an order's whole life, a redemption, two
+activities' sign-ups and three wishes (one claimed), then each view is asked, with expected
+answers written out once for both backends. Then the rig's log is folded into a fresh store
+by the replay of start-up and rebuild, and every view must answer exactly as before.
 """
 
 from __future__ import annotations
@@ -55,6 +56,7 @@ from runtime.redis_store import RedisStore
 from runtime.replay import Replay
 from runtime.views import StoreViews
 from schemas import activities as act
+from schemas import wishes as w
 from schemas.base import Actor
 from schemas.common import RequestStatus, Role, ServiceType
 from schemas.topics import Topic, topic_of
@@ -82,6 +84,7 @@ async def district(rig: Rig) -> None:
     assert outcome is not None and outcome.ok, outcome
     await roster(rig)
     await activities(rig)
+    await wishes(rig)
 
 
 def activity_command(kind: type[act.ActivityCommand], actor: Actor, **fields: Any
@@ -106,6 +109,25 @@ async def activities(rig: Rig) -> None:
         outcome = await rig.send(activity_command(act.SignUp, volunteer, activity_id="A1",
                                                   volunteer_id=v))
         assert outcome is not None and outcome.ok, outcome
+
+
+async def wishes(rig: Rig) -> None:
+    """Three wishes, posted one after the other: two of R001 (in the village and its
+    hamlet), one of R002 in the other town; V1 claims the first."""
+    for wish_id, area, person in (("W1", VILLAGE_A1, "R001"), ("W2", TOWN_B, "R002"),
+                                  ("W3", HAMLET_A1A, "R001")):
+        command_id = uuid.uuid4()
+        outcome = await rig.send(w.PostWish(
+            command_id=command_id, occurred_at=NOW, correlation_id=command_id,
+            actor=resident(person), county=COUNTY, wish_id=wish_id, area=area,
+            resident_id=person, title="pd1.sealed"))
+        assert outcome is not None and outcome.ok, outcome
+    command_id = uuid.uuid4()
+    outcome = await rig.send(w.ClaimWish(
+        command_id=command_id, occurred_at=NOW, correlation_id=command_id,
+        actor=Actor(role=Role.VOLUNTEER, subject="V1"), county=COUNTY, wish_id="W1",
+        volunteer_id="V1"))
+    assert outcome is not None and outcome.ok, outcome
 
 
 async def roster(rig: Rig) -> None:
@@ -158,7 +180,9 @@ async def answers(views: StoreViews) -> list[Any]:
             await views.volunteers(10), await views.volunteers(10, scope=VILLAGE_A1),
             await views.volunteers(10, team=one_team), await views.activity("A1"),
             await views.activities(None, 10), await views.activities(VILLAGE_A1, 10),
-            await views.activities_of("V2", COUNTY, 10)]
+            await views.activities_of("V2", COUNTY, 10), await views.wish("W1"),
+            await views.wishes(None, 10), await views.wishes(TOWN_A, 10),
+            await views.wishes_of("R001", COUNTY, 10)]
 
 
 class ViewsContract:
@@ -280,6 +304,25 @@ class ViewsContract:
         assert ids(await views.activities(COUNTY, 1, after)) == ["A1"]
         assert ids(await views.activities_of("V2", COUNTY, 10)) == ["A1"]
         assert await views.activities_of("V3", COUNTY, 10) == []
+
+    async def test_wishes_by_area_and_by_resident(self, views: StoreViews) -> None:
+        one = await views.wish("W1")
+        assert one is not None and (one.status, one.claimer, one.claims) == ("claimed", "V1", 1)
+        assert await views.wish("W9") is None
+
+        def ids(found: Sequence[Any]) -> list[str]:
+            return [x.wish_id for x in found]
+
+        assert ids(await views.wishes(None, 10)) == ["W3", "W2", "W1"], "the newest first"
+        assert ids(await views.wishes(COUNTY, 10)) == ["W3", "W2", "W1"]
+        assert ids(await views.wishes(TOWN_A, 10)) == ["W3", "W1"]
+        assert ids(await views.wishes(HAMLET_A1A, 10)) == ["W3"]
+        assert await views.wishes(VILLAGE_B1, 10) == []
+        [first] = await views.wishes(COUNTY, 1)
+        after = (first.created_at.timestamp(), first.wish_id)
+        assert ids(await views.wishes(COUNTY, 2, after)) == ["W2", "W1"]
+        assert ids(await views.wishes_of("R001", COUNTY, 10)) == ["W3", "W1"]
+        assert await views.wishes_of("R003", COUNTY, 10) == []
 
     async def test_the_catalog(self, views: StoreViews) -> None:
         [towel] = await views.catalog()
