@@ -167,6 +167,10 @@ class Views(Protocol):
                         after: tuple[float, str] | None = None) -> list[WishView]:
         """One resident's wishes, as `wishes`."""
 
+    async def claims_of(self, volunteer_id: str, county: str, limit: int,
+                        after: tuple[float, str] | None = None) -> list[WishView]:
+        """The wishes a volunteer holds (claimed or done) or fulfilled, as `wishes`."""
+
     async def catalog(self) -> list[CatalogItemView]: ...
 
     async def catalog_item(self, item_id: str) -> CatalogItemView | None: ...

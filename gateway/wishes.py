@@ -185,17 +185,20 @@ async def _listed(call: Call) -> tuple[str | None, str | None]:
        "(`area` narrows it, 403 out_of_scope outside), a volunteer's in their team's county "
        "(another county's area is 403 out_of_scope) with the residents' names masked, a "
        "resident's own (none without a profile). `status` keeps one status (open, claimed, "
-       "done, fulfilled, withdrawn; 400 bad_status otherwise). A filtered page reads at most "
-       "2000 wishes and may come back short with a `next_cursor`",
+       "done, fulfilled, withdrawn; 400 bad_status otherwise); `mine=true` (volunteers) "
+       "those they hold or fulfilled. A filtered page reads at most 2000 wishes and may come "
+       "back short with a `next_cursor`",
        roles=READERS, answer=api.WishListOut, errors=(400, 401, 403, 404), tag=TAG,
        query=(("area", "an area code"), ("status", "one of the wish statuses"),
-              ("limit", "1-200"), ("cursor", "from the previous page's next_cursor")))
+              ("mine", "true: the calling volunteer's claims"), ("limit", "1-200"),
+              ("cursor", "from the previous page's next_cursor")))
 async def list_wishes(call: Call) -> web.StreamResponse:
     query = call.request.query
     limit = _limit(call)
     status = query.get("status")
     if status is not None and status not in WISH_STATUSES:
         raise ApiError(400, "bad_status", f"status must be one of {', '.join(WISH_STATUSES)}")
+    mine = query.get("mine") == "true" and call.who.role is Role.VOLUNTEER
     area, resident_county = await _listed(call)
     if call.who.role is Role.RESIDENT and resident_county is None:
         return answer(api.WishListOut(wishes=[]))
@@ -205,6 +208,9 @@ async def list_wishes(call: Call) -> web.StreamResponse:
     while more and len(found) < limit and scanned < WISH_SCAN_MAX:
         if resident_county is not None:
             page = await call.views.wishes_of(call.who.subject, resident_county, limit, after)
+        elif mine:
+            assert area is not None
+            page = await call.views.claims_of(call.who.subject, county_of(area), limit, after)
         else:
             page = await call.views.wishes(area, limit, after)
         more = len(page) == limit

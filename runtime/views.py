@@ -56,7 +56,7 @@ from schemas.views import (
     VolunteerView,
 )
 from schemas.wishes import WishView
-from wishes.state import WISHES, wishes_in, wishes_of
+from wishes.state import WISHES, claims_of, wishes_in, wishes_of
 
 
 def empty_snapshot(now: datetime) -> LiveSnapshot:
@@ -363,6 +363,14 @@ class StoreViews:
         """One resident's wishes (held in their county), the newest first."""
         found: list[WishView] = await self._ranked_rows(
             [WISH.tag(county)], wishes_of(resident_id), WISHES, limit, after)
+        return found
+
+    async def claims_of(self, volunteer_id: str, county: str, limit: int,
+                        after: tuple[float, str] | None = None) -> list[WishView]:
+        """The wishes of a county a volunteer holds (claimed or done) or fulfilled, the
+        newest first."""
+        found: list[WishView] = await self._ranked_rows(
+            [WISH.tag(county)], claims_of(volunteer_id), WISHES, limit, after)
         return found
 
     async def catalog(self) -> list[CatalogItemView]:

@@ -1,7 +1,7 @@
-"""A county's wishes: one row each, ranked by posting time under every level of its area
-and under its resident, so the lists an office, a village or a resident reads are pages of
-one ranking. The claimed wishes are kept aside by claimer: what the claim limit counts and
-the lapse timer looks at."""
+"""A county's wishes: one row each, ranked by posting time under every level of its area,
+under its resident and under its claimer, so the lists an office, a village, a resident or a
+volunteer reads are pages of one ranking. The claimed wishes are kept aside by claimer:
+what the claim limit counts and the lapse timer looks at."""
 
 from __future__ import annotations
 
@@ -27,6 +27,12 @@ def wishes_in(area: str | None) -> str:
 def wishes_of(resident_id: str) -> str:
     """The ranking of one resident's wishes."""
     return f"wishes-of:{resident_id}"
+
+
+def claims_of(volunteer_id: str) -> str:
+    """The ranking of the wishes a volunteer holds or held to the end: claimed, done or
+    fulfilled (a released or withdrawn claim leaves it)."""
+    return f"claims-of:{volunteer_id}"
 
 
 class WishesState:
@@ -82,9 +88,20 @@ class WishesState:
                 self.ranks.rank(wishes_in(place), wish.wish_id, score)
             self.ranks.rank(wishes_of(wish.resident_id), wish.wish_id, score)
         else:
-            wish = self._changed(self.wishes[event.wish_id], event)
+            before = self.wishes[event.wish_id]
+            wish = self._changed(before, event)
+            self._rank_claim(before, wish)
         self.wishes.put(wish.wish_id, wish)
         self._track(wish)
+
+    def _rank_claim(self, before: WishView, after: WishView) -> None:
+        if before.claimer == after.claimer:
+            return
+        if before.claimer is not None:
+            self.ranks.unrank(claims_of(before.claimer), before.wish_id)
+        if after.claimer is not None:
+            self.ranks.rank(claims_of(after.claimer), after.wish_id,
+                            after.created_at.timestamp())
 
     @staticmethod
     def _changed(before: WishView, event: w.WishEvent) -> WishView:

@@ -6,7 +6,7 @@ every view answers the same — the area tree, teams and their leaders, voluntee
 request with its history, a resident's requests, the office's pages of requests by status and
 within an area (a scope), teams and areas within an area, a team's tasks, a volunteer's ledger
 newest first, the catalog and its stock, a county's activities by area and by volunteer, its
-wishes by area and by resident.
+wishes by area, by resident and by claimer.
 How: a `Rig` (the hosts of every owner on the store, follow-ups and credits relayed in
 memory) takes a small district through an order's whole life, a redemption, two
 activities' sign-ups and three wishes (one claimed), then each view is asked, with expected
@@ -182,7 +182,7 @@ async def answers(views: StoreViews) -> list[Any]:
             await views.activities(None, 10), await views.activities(VILLAGE_A1, 10),
             await views.activities_of("V2", COUNTY, 10), await views.wish("W1"),
             await views.wishes(None, 10), await views.wishes(TOWN_A, 10),
-            await views.wishes_of("R001", COUNTY, 10)]
+            await views.wishes_of("R001", COUNTY, 10), await views.claims_of("V1", COUNTY, 10)]
 
 
 class ViewsContract:
@@ -323,6 +323,8 @@ class ViewsContract:
         assert ids(await views.wishes(COUNTY, 2, after)) == ["W2", "W1"]
         assert ids(await views.wishes_of("R001", COUNTY, 10)) == ["W3", "W1"]
         assert await views.wishes_of("R003", COUNTY, 10) == []
+        assert ids(await views.claims_of("V1", COUNTY, 10)) == ["W1"]
+        assert await views.claims_of("V2", COUNTY, 10) == []
 
     async def test_the_catalog(self, views: StoreViews) -> None:
         [towel] = await views.catalog()

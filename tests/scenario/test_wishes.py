@@ -81,6 +81,8 @@ async def test_a_wish_is_claimed_within_the_limit_fulfilled_confirmed_and_credit
     assert (released.status, released.body["status"]) == (200, "open")
     assert (await claim(them, ids[2])).body["status"] == "claimed", "claimed again"
     assert (await claim(me, ids[3])).status == 200, "a place freed up"
+    held = (await me.get("/api/v1/wishes?mine=true")).body["wishes"]
+    assert [x["wish_id"] for x in held] == [ids[3], ids[1], ids[0]], "the newest first"
 
     path = f"/api/v1/wishes/{ids[0]}"
     early = await resident.post(path + "/confirm")
