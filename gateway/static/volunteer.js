@@ -2,6 +2,8 @@
 // activities of their county. They sign up or cancel, and at the venue check in and out by
 // typing the six digits the organiser shows. The organiser's QR code opens this page with the
 // activity and the code in the address (#activity=…&code=…): the check-in is then one tap.
+// Below, the county's micro-wishes (微心愿): the volunteer claims one, gives it back, or marks
+// it done with a note and the hours it took; the resident or the office confirms it.
 
 import { $, announce, api, clear, connectionNotice, download, explain, fmtNumber, fmtTime, frame, h, newKey, onLang, subject, t } from "./vd.js";
 
@@ -67,12 +69,40 @@ const STRINGS = {
   "err.signup_closed": ["活动已结束，不能报名了。", "The activity is over; sign-up is closed."],
   "err.closed": ["活动已结束。", "The activity is closed."],
   "err.checked_in": ["已签到，不能取消报名，请签退。", "You are checked in; check out instead of cancelling."],
+  "wishes.title": ["微心愿", "Micro-wishes"],
+  "wishes.hint": ["居民的小心愿：认领一个，在期限前完成；居民或工作人员确认后，服务时长记入您的记录。", "Residents' small wishes: claim one and fulfil it before its deadline; once the resident or the office confirms it, your hours enter your record."],
+  "wishes.empty": ["现在没有待认领的微心愿。", "No wish is waiting to be claimed now."],
+  "w.resident": ["居民", "Resident"],
+  "w.details": ["心愿", "The wish"],
+  "w.lapses": ["完成期限", "Fulfil by"],
+  "w.note": ["完成情况", "What was done"],
+  "w.awaiting": ["已标记完成，等待居民或工作人员确认。", "Marked done: waiting for the resident or the office to confirm."],
+  "w.s.claimed": ["我已认领", "Claimed by me"],
+  "w.s.done": ["待确认", "Awaiting confirmation"],
+  "w.s.fulfilled": ["已实现", "Fulfilled"],
+  "do.claim": ["认领", "Claim"],
+  "do.release": ["放弃认领", "Give it back"],
+  "do.fulfil": ["完成心愿", "Mark it done"],
+  "fulfil.note": ["做了什么（居民和工作人员会看到）", "What you did (the resident and the office see it)"],
+  "fulfil.hours": ["服务时长（小时，可不填）", "Hours of service (optional)"],
+  "fulfil.submit": ["确认完成", "Confirm it is done"],
+  "fulfil.need_note": ["请写一句完成情况。", "Write a line about what you did."],
+  "fulfil.bad_hours": ["时长是 0.5 到 24 之间的数字。", "Hours are a number from 0.5 to 24."],
+  "done.claimed": ["认领成功，请在 {time} 前完成。", "Claimed: fulfil it by {time}."],
+  "done.released": ["已放弃认领，心愿回到了待认领列表。", "Given back: the wish is open to others again."],
+  "done.fulfilled": ["已标记完成，等待居民或工作人员确认。", "Marked done: waiting for the resident or the office to confirm."],
+  "err.claim_limit": ["您已有 3 个未完成的认领，请先完成或放弃一个。", "You hold the most open claims allowed: fulfil or give one back first."],
+  "err.already_claimed": ["这个心愿已经有人认领了。", "Someone has already claimed this wish."],
+  "err.not_open": ["这个心愿已实现或已撤回。", "This wish is fulfilled or withdrawn."],
+  "err.not_claimed": ["这个心愿现在不在认领中。", "This wish is not claimed now."],
+  "err.not_claimer": ["只有认领人才能这样做。", "Only the volunteer who claimed it may do this."],
   "err.volunteer_not_found": ["找不到您的志愿者登记，请联系所在服务队。", "Your volunteer registration was not found; ask your team."],
 };
 
 const REFRESH_MS = 15000;
 const CODE = /^[0-9]{6}$/;
-const state = { mine: [], near: [], open: null, arrived: readArrival() };
+const HELD = new Set(["claimed", "done"]);
+const state = { mine: [], near: [], open: null, arrived: readArrival(), wishes: [], fulfilling: null };
 
 /** What the organiser's QR code carried: #activity=…&code=…, read once and taken out of
  * the address (a token beside them is left for the sign-in to take). */
@@ -179,6 +209,88 @@ function card(activity) {
     h("p", { class: "error-text", role: "alert" }));
 }
 
+function wishPath(wish, action) {
+  return `/api/v1/wishes/${encodeURIComponent(wish.wish_id)}/${action}`;
+}
+
+async function wishAct(wish, action, body, done) {
+  try {
+    const out = await api("POST", wishPath(wish, action), body, { key: newKey() });
+    state.fulfilling = null;
+    notice(done(out));
+  } catch (e) {
+    notice("");
+    const problem = $(`li[data-wish="${CSS.escape(wish.wish_id)}"] .error-text`);
+    if (problem) problem.textContent = explain(e);
+    return;
+  }
+  await refresh();
+}
+
+/** The note and the hours of a wish done; what is typed survives the page's refresh. */
+function fulfilForm(wish) {
+  const typed = state.fulfilling;
+  const noteId = `note-${wish.wish_id}`;
+  const hoursId = `hours-${wish.wish_id}`;
+  const note = h("textarea", { id: noteId, maxlength: "500", required: true }, typed.note);
+  const hours = h("input", { id: hoursId, type: "number", inputmode: "decimal", min: "0.5", max: "24", step: "0.5", value: typed.hours });
+  note.addEventListener("input", () => { typed.note = note.value; });
+  hours.addEventListener("input", () => { typed.hours = hours.value; });
+  const error = h("p", { class: "error-text", role: "alert" });
+  const form = h("form", { class: "wish-form", novalidate: "" },
+    h("div", { class: "field" }, h("label", { for: noteId }, t("fulfil.note")), note),
+    h("div", { class: "field" }, h("label", { for: hoursId }, t("fulfil.hours")), hours), error,
+    h("button", { class: "primary", type: "submit" }, t("fulfil.submit")));
+  form.addEventListener("submit", (e) => {
+    e.preventDefault();
+    const text = note.value.trim();
+    const raw = hours.value.trim();
+    const n = raw === "" ? null : Number(raw);
+    if (!text) {
+      error.textContent = t("fulfil.need_note");
+      note.focus();
+      return;
+    }
+    if (n !== null && !(n >= 0.5 && n <= 24)) {
+      error.textContent = t("fulfil.bad_hours");
+      hours.focus();
+      return;
+    }
+    wishAct(wish, "fulfil", n === null ? { note: text } : { note: text, hours: n }, () => t("done.fulfilled"));
+  });
+  setTimeout(() => note.focus(), 0);
+  return form;
+}
+
+function wishCard(wish) {
+  const held = wish.mine && HELD.has(wish.status);
+  const actions = h("div", { class: "actions" });
+  const button = (key, onclick, primary = false) =>
+    actions.append(h("button", { type: "button", class: primary ? "primary" : null, dataset: { action: key }, onclick }, t("do." + key)));
+  if (wish.status === "open") {
+    button("claim", () => wishAct(wish, "claim", undefined, (out) => t("done.claimed", { time: fmtTime(out.lapses_at, true) })), true);
+  } else if (held && wish.status === "claimed") {
+    button("fulfil", () => {
+      state.fulfilling = state.fulfilling && state.fulfilling.id === wish.wish_id ? null : { id: wish.wish_id, note: "", hours: "" };
+      render();
+    }, true);
+    button("release", () => wishAct(wish, "release", undefined, () => t("done.released")));
+  }
+  const open = state.fulfilling && state.fulfilling.id === wish.wish_id;
+  return h("li", { class: "card activity" + (open ? " focus" : ""), dataset: { wish: wish.wish_id } },
+    h("h3", {}, wish.title, " ", wish.mine ? h("span", { class: "badge " + wish.status }, t("w.s." + wish.status)) : null),
+    h("dl", { class: "facts" },
+      h("dt", {}, t("w.resident")), h("dd", {}, wish.resident_name || t("none")),
+      h("dt", {}, t("a.where")), h("dd", {}, wish.area_name || wish.area),
+      wish.details ? [h("dt", {}, t("w.details")), h("dd", {}, wish.details)] : null,
+      wish.lapses_at ? [h("dt", {}, t("w.lapses")), h("dd", {}, fmtTime(wish.lapses_at, true))] : null,
+      wish.note ? [h("dt", {}, t("w.note")), h("dd", {}, wish.note)] : null),
+    held && wish.status === "done" ? h("p", { class: "muted" }, t("w.awaiting")) : null,
+    actions,
+    open ? fulfilForm(wish) : null,
+    h("p", { class: "error-text", role: "alert" }));
+}
+
 function fill(listId, activities) {
   const list = clear($("#" + listId));
   for (const activity of activities) list.append(card(activity));
@@ -190,6 +302,10 @@ function render() {
   fill("mine", state.mine);
   const mineIds = new Set(state.mine.map((a) => a.activity_id));
   fill("near", state.near.filter((a) => !mineIds.has(a.activity_id)));
+  const wishes = clear($("#wishes"));
+  for (const wish of state.wishes) wishes.append(wishCard(wish));
+  $("#wishes-empty").hidden = state.wishes.length > 0;
+  $("#wishes-count").textContent = state.wishes.length ? `(${state.wishes.length})` : "";
 }
 
 /** The QR code's activity, once: open its check-in (or check-out) with the code filled in. */
@@ -206,13 +322,16 @@ function arrive() {
 
 async function refresh() {
   try {
-    const [mine, near, points] = await Promise.all([
+    const [mine, near, points, claims, wishes] = await Promise.all([
       api("GET", "/api/v1/activities?mine=true&limit=50"),
       api("GET", "/api/v1/activities?status=open&limit=50"),
       api("GET", `/api/v1/volunteers/${encodeURIComponent(subject())}/points?limit=1`),
+      api("GET", "/api/v1/wishes?mine=true&limit=20"),
+      api("GET", "/api/v1/wishes?status=open&limit=50"),
     ]);
     state.mine = mine.activities;
     state.near = near.activities;
+    state.wishes = [...claims.wishes.filter((w) => HELD.has(w.status)), ...wishes.wishes];
     $("#points-hours").textContent = fmtNumber(points.lifetime_hours, 1);
     $("#points-verified").textContent = fmtNumber(points.verified_hours, 1);
     $("#points-stars").textContent = points.star_level ? t("stars.n", { n: points.star_level }) : t("stars.none");
@@ -223,7 +342,7 @@ async function refresh() {
     return;
   }
   arrive();
-  if (!document.querySelector(".code-form input:focus")) render();
+  if (!document.querySelector(".code-form input:focus, .wish-form textarea:focus, .wish-form input:focus")) render();
 }
 
 function hoursText(n) {
