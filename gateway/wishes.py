@@ -2,9 +2,10 @@
 wish, a volunteer of the county claims it, marks it done, and the resident or staff confirm
 it; hours, if any, are then credited as service hours.
 
-The wish's title and details are sealed under the resident's key before they enter the log
-and opened here for each reader; the resident's name is read from their profile, whole for
-staff and the resident, masked (first character kept) for volunteers. Volunteers see the
+The wish's title and details, and the claimer's note, are sealed under the resident's key
+before they enter the log and opened here for each reader; the resident's name is read from
+their profile, whole for staff and the resident, masked (first character kept) for
+volunteers. Volunteers see the
 wishes of their own team's county, residents their own, staff those of their scope.
 """
 
@@ -89,7 +90,7 @@ def _out(call: Call, wish: WishView, opened: Opened, profile: ResidentProfile | 
         claimed_at=wish.claimed_at,
         lapses_at=(wish.claimed_at + window if wish.status == "claimed" and wish.claimed_at
                    else None),
-        note=wish.note, hours=wish.hours, done_at=wish.done_at,
+        note=opened.open(person, "note", wish.note) or "", hours=wish.hours, done_at=wish.done_at,
         fulfilled_at=wish.fulfilled_at, withdrawn_at=wish.withdrawn_at,
         created_at=wish.created_at)
 
@@ -237,8 +238,9 @@ async def get_wish(call: Call) -> web.StreamResponse:
     return answer(out)
 
 
-async def _act(call: Call, command: type[w.WishCommand], **fields: object) -> web.StreamResponse:
-    wish = await _wish(call)
+async def _act(call: Call, command: type[w.WishCommand], wish: WishView | None = None,
+               **fields: object) -> web.StreamResponse:
+    wish = wish or await _wish(call)
     out = _result(await execute(call, command(
         **call.envelope(), county=wish.county, wish_id=wish.wish_id, **fields)))
     if isinstance(out, web.Response):
@@ -267,13 +269,16 @@ async def release_wish(call: Call) -> web.StreamResponse:
 @route("POST", "/api/v1/wishes/{wish_id}/fulfil", "Mark the wish done (the claimer, 403 "
        "not_claimer otherwise; 409 not_claimed unless claimed) with a note and, if the "
        "service took time, its `hours` (at most 24): it then awaits the resident's or "
-       "staff's confirmation; nothing is credited before",
+       "staff's confirmation; nothing is credited before. The note is sealed under the "
+       "resident's key, as the wish's title and details are",
        roles=VOLUNTEER, body=api.FulfilIn, answer=api.WishOut, errors=COMMAND_ERRORS,
        tag=TAG)
 async def fulfil_wish(call: Call) -> web.StreamResponse:
     body: api.FulfilIn = call.body
-    return await _act(call, w.FulfilWish, volunteer_id=call.who.subject, note=body.note,
-                      hours=body.hours)
+    wish = await _wish(call)
+    sealed = await call.sealer.seal(wish.resident_id, {"note": body.note})
+    return await _act(call, w.FulfilWish, wish, volunteer_id=call.who.subject,
+                      note=sealed["note"] or "", hours=body.hours)
 
 
 @route("POST", "/api/v1/wishes/{wish_id}/confirm", "Confirm a wish done (its resident, or "

@@ -8,11 +8,12 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from schemas.common import AreaCode, Hours, Identifier
-from schemas.wishes import Note, WishStatus
+from schemas.wishes import WishStatus
 
 WishTitle = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
                                              max_length=100)]
 WishDetails = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
+Note = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)]
 
 
 class WishIn(BaseModel):

@@ -5,20 +5,20 @@ A wish is owned by its county, as activities are: a county's wishes are one aggr
 office's list is a page of one ranking, a volunteer's open claims are counted where they are
 decided, and the lapse timer (a claim released by itself after its window) runs where the
 county is held. The wish's title and details are free text about a resident: they enter the
-log sealed under the resident's key (DESIGN §9), and read `[已删除]` once it is destroyed.
+log sealed under the resident's key (DESIGN §9), and so does the claimer's note of what was
+done for them; they read `[已删除]` once the key is destroyed.
 """
 
 from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, Field, StringConstraints
+from pydantic import AwareDatetime, Field
 
 from schemas.base import Actor, Command, Event, Frozen
 from schemas.common import AreaCode, Hours, Identifier, Sealed
 
 County = Annotated[str, Field(pattern=r"^[0-9]{6}$")]
-Note = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)]
 WishStatus = Literal["open", "claimed", "done", "fulfilled", "withdrawn"]
 WISH_STATUSES: tuple[WishStatus, ...] = ("open", "claimed", "done", "fulfilled", "withdrawn")
 
@@ -39,7 +39,7 @@ class WishView(Frozen):
     claimed_at: AwareDatetime | None = None
     claims: int = Field(0, description="How often it was claimed: names each claim, so a "
                         "lapse fires once per claim")
-    note: Note = ""
+    note: Sealed = ""
     hours: Hours | None = None
     done_at: AwareDatetime | None = None
     fulfilled_at: AwareDatetime | None = None
@@ -81,7 +81,7 @@ class ReleaseClaim(WishCommand):
 class FulfilWish(WishCommand):
     type: Literal["FulfilWish"] = "FulfilWish"
     volunteer_id: Identifier
-    note: Note = ""
+    note: Sealed = ""
     hours: Hours | None = None
 
 
@@ -124,7 +124,7 @@ class ClaimReleased(WishEvent):
 class WishDone(WishEvent):
     type: Literal["WishDone"] = "WishDone"
     volunteer_id: Identifier
-    note: Note = ""
+    note: Sealed = ""
     hours: Hours | None = None
 
 
