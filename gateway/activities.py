@@ -341,8 +341,7 @@ def _code_out(call: Call, activity: ActivityView) -> api.CodeOut:
     minute = minute_of(now)
     code = code_at(code_secret(call.config.secret, activity.activity_id), minute)
     rotates_at = datetime.fromtimestamp((minute + 1) * CODE_PERIOD_S, now.tzinfo)
-    base = call.config.public_url.rstrip("/") or str(call.request.url.origin())
-    url = f"{base}/volunteer#activity={quote(activity.activity_id)}&code={code}"
+    url = f"{call.public_base}/volunteer#activity={quote(activity.activity_id)}&code={code}"
     return api.CodeOut(code=code, rotates_at=rotates_at, check_in_url=url,
                        valid_until=rotates_at + timedelta(seconds=CODE_PERIOD_S))
 

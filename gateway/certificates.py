@@ -46,8 +46,7 @@ def _font(configured: str) -> Path:
 
 
 def _verify_url(call: Call, serial: str) -> str:
-    base = call.config.public_url.rstrip("/") or str(call.request.url.origin())
-    return f"{base}/verify/{serial}"
+    return f"{call.public_base}/verify/{serial}"
 
 
 async def _issuer(call: Call, volunteer_area: str) -> str:

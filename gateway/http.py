@@ -133,6 +133,12 @@ class Call:
         return area
 
     @property
+    def public_base(self) -> str:
+        """The platform's address as people reach it, for links a phone opens (a QR code):
+        `VD_PUBLIC_URL`, else the address this call came to."""
+        return self.config.public_url.rstrip("/") or str(self.request.url.origin())
+
+    @property
     def actor(self) -> Actor:
         return Actor(role=self.who.role, subject=self.who.subject, scope=self.who.scope)
 

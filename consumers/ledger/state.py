@@ -8,6 +8,7 @@ ledger again, and a ranking by place in the ledger lets readers page it newest f
 from __future__ import annotations
 
 from typing import Any
+from uuid import UUID
 
 from flags.rules import HourLine
 from schemas import events as ev
@@ -67,20 +68,28 @@ class LedgerState:
         return sorted((e for e in self.entries.values() if e.volunteer_id == volunteer_id),
                       key=lambda e: e.seq)
 
+    def _taken_back(self) -> dict[UUID, tuple[int, float]]:
+        """Per corrected credit, what its corrections reversed: (points, hours), negative."""
+        taken: dict[UUID, tuple[int, float]] = {}
+        for other in self.entries.values():
+            if other.corrects is not None:
+                points, hours = taken.get(other.corrects, (0, 0.0))
+                taken[other.corrects] = (points + other.points - other.unrecovered_points,
+                                         hours + other.hours)
+        return taken
+
     def remaining(self, entry: LedgerEntry) -> tuple[int, float]:
         """What is left of a credit after the corrections of it: (points, hours)."""
-        points, hours = entry.points, entry.hours
-        for other in self.entries.values():
-            if other.corrects == entry.entry_id:
-                points += other.points - other.unrecovered_points
-                hours += other.hours
-        return points, round(hours, 4)
+        points, hours = self._taken_back().get(entry.entry_id, (0, 0.0))
+        return entry.points + points, round(entry.hours + hours, 4)
 
     def hour_lines(self) -> list[HourLine]:
         """Every hour the volunteer has served or claims, net of corrections: posted credits
-        and credits still held (what the flag rules weigh a new credit against)."""
-        lines = [self._line(e, self.remaining(e)[1]) for e in self.entries.values()
-                 if e.kind == "credit"]
+        and credits still held (what the flag rules weigh a new credit against). The
+        corrections are summed once, not once per credit."""
+        taken = self._taken_back()
+        lines = [self._line(e, round(e.hours + taken.get(e.entry_id, (0, 0.0))[1], 4))
+                 for e in self.entries.values() if e.kind == "credit"]
         lines += [self._line(h.entry, h.entry.hours) for h in self.held.values()
                   if h.status == "held"]
         return lines

@@ -4,7 +4,7 @@
 // cancelled. Large text and one column: many residents are elderly.
 
 import {
-  $, connectionNotice, ApiError, announce, api, clear, explain, fmtNumber, fmtTime, frame, h, has, lang, newKey, onLang, shortId, t,
+  $, connectionNotice, ApiError, announce, api, clear, explain, fmtHours, fmtTime, frame, h, has, lang, newKey, onLang, shortId, t,
 } from "./vd.js";
 
 const STRINGS = {
@@ -377,7 +377,7 @@ function hoursShown(request) {
   const checked = new Set((request.checks || []).filter((c) => c.checked_out_at).map((c) => c.volunteer_id));
   return h("div", { class: "hours-shown" }, h("h4", {}, t("hours.title")),
     h("ul", {}, ...(request.volunteers || []).map((v) => h("li", {}, t("hours.line", {
-      id: v.volunteer_id, hours: fmtNumber(v.hours, Number.isInteger(v.hours) ? 0 : 1),
+      id: v.volunteer_id, hours: fmtHours(v.hours),
       checked: checked.has(v.volunteer_id) ? t("hours.checked") : t("hours.unchecked") })))));
 }
 

@@ -1,7 +1,7 @@
 // The staff page's hours (DESIGN §10): the flags that hold credits (credit or reject, with a
 // reason), a volunteer's record with corrections and certificates, and the hours report by
 // area, service type, team or month with a bar chart and CSV / XLSX downloads.
-import { ApiError, addStrings, api, clear, download, explain, fmtNumber, h, lang, newKey, t } from "./vd.js";
+import { ApiError, addStrings, api, clear, download, explain, fmtHours, h, lang, newKey, t } from "./vd.js";
 
 addStrings({
   "hours.title": ["时长核验与证明", "Hours, flags and certificates"],
@@ -67,11 +67,6 @@ addStrings({
 const GROUPS = ["area", "service_type", "team", "month"];
 const typeNames = {};
 
-/** Hours as people write them: 3, 1.5. */
-function hrs(n) {
-  return fmtNumber(n, Number.isInteger(n) ? 0 : 1);
-}
-
 function field(id, key, input) {
   return h("div", { class: "field" }, h("label", { for: id, i18n: key }), input);
 }
@@ -104,7 +99,7 @@ function flagItem(flag) {
   credit.addEventListener("click", decide("credit"));
   reject.addEventListener("click", decide("reject"));
   const item = h("li", { class: "flag", "data-flag": flag.flag_id },
-    h("div", {}, t("hours.flag.line", { volunteer: flag.volunteer_id, hours: hrs(flag.hours), kind: t("hours.flag.kind." + flag.kind) })),
+    h("div", {}, t("hours.flag.line", { volunteer: flag.volunteer_id, hours: fmtHours(flag.hours), kind: t("hours.flag.kind." + flag.kind) })),
     flag.detail ? h("div", { class: "muted small" }, flag.detail) : null,
     h("div", { class: "row" }, reason, credit, reject, out));
   return item;
@@ -157,7 +152,7 @@ function entryRow(volunteerId, entry, reload) {
   const what = [entry.day, entry.place || entry.area || "", entry.title || typeNames[entry.service_type] || entry.service_type || "", entry.organiser || ""].filter(Boolean).join(" · ");
   const marks = [entry.status === "held" ? t("hours.held") : "", entry.verified ? "" : t("hours.unverified"), entry.reason || ""].filter(Boolean).join(" · ");
   return h("li", { class: "entry " + entry.kind },
-    h("div", {}, h("strong", {}, (entry.hours > 0 ? "+" : "") + hrs(entry.hours) + " h"), " ", what),
+    h("div", {}, h("strong", {}, (entry.hours > 0 ? "+" : "") + fmtHours(entry.hours) + " h"), " ", what),
     marks ? h("div", { class: "muted small" }, marks) : null,
     entry.kind === "credit" && entry.status === "posted" ? correctForm(volunteerId, entry, reload) : null);
 }
@@ -168,7 +163,7 @@ function certificateItem(c, reload) {
   pdf.addEventListener("click", async () => {
     try { await download(c.pdf_url, c.serial + ".pdf"); } catch (e) { out.textContent = explain(e); }
   });
-  const parts = [h("span", {}, t("hours.certificate", { serial: c.serial, hours: hrs(c.hours), issuer: c.issuer })), pdf];
+  const parts = [h("span", {}, t("hours.certificate", { serial: c.serial, hours: fmtHours(c.hours), issuer: c.issuer })), pdf];
   if (c.revoked_at) {
     parts.push(h("span", { class: "badge" }, t("hours.revoked")));
   } else {
@@ -213,7 +208,7 @@ async function openRecord(volunteerId) {
       } catch (err) { out.textContent = explain(err); }
     });
     box.append(
-      h("h4", {}, t("hours.record", { name: record.name || volunteerId, hours: hrs(record.totals.hours), verified: hrs(record.totals.verified_hours), stars: stars(record.star_level) })),
+      h("h4", {}, t("hours.record", { name: record.name || volunteerId, hours: fmtHours(record.totals.hours), verified: fmtHours(record.totals.verified_hours), stars: stars(record.star_level) })),
       h("ul", { class: "items", id: "record-entries" }, ...record.entries.map((e) => entryRow(volunteerId, e, reload))),
       h("h4", { i18n: "hours.certificates" }), issue, out,
       h("ul", { class: "items", id: "certificates-list" }, ...certificates.certificates.map((c) => certificateItem(c, reload))));
@@ -240,7 +235,7 @@ function chart(rows) {
       const bar = h("span", { class: "bar" });
       bar.style.width = `${Math.max(0, (100 * r.hours) / most).toFixed(1)}%`;
       return h("div", { class: "bar-row" }, h("span", { class: "bar-label" }, r.label), bar,
-        h("span", { class: "num" }, hrs(r.hours)));
+        h("span", { class: "num" }, fmtHours(r.hours)));
     }));
 }
 
@@ -251,7 +246,7 @@ async function runReport() {
   try {
     const report = await api("GET", "/api/v1/reports/hours?" + reportQuery().toString());
     clear(box);
-    const cells = (r) => [r.label, hrs(r.hours), hrs(r.verified_hours), r.services, r.activities, r.volunteers];
+    const cells = (r) => [r.label, fmtHours(r.hours), fmtHours(r.verified_hours), r.services, r.activities, r.volunteers];
     if (report.truncated) box.append(h("p", { class: "error-text", i18n: "hours.truncated" }));
     box.append(
       chart(report.rows),

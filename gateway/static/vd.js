@@ -234,6 +234,11 @@ export function fmtNumber(n, digits = 0) {
   });
 }
 
+/** Hours as people write them: 3, 1.5. */
+export function fmtHours(n) {
+  return fmtNumber(n, Number.isInteger(n) ? 0 : 1);
+}
+
 /** The short form of a request id shown to people: the last 6 hex digits. */
 export function shortId(requestId) {
   return requestId ? "#" + requestId.slice(-6) : "";

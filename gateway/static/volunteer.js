@@ -5,7 +5,7 @@
 // Below, the county's micro-wishes (微心愿): the volunteer claims one, gives it back, or marks
 // it done with a note and the hours it took; the resident or the office confirms it.
 
-import { $, announce, api, clear, connectionNotice, download, explain, fmtNumber, fmtTime, frame, h, newKey, onLang, subject, t } from "./vd.js";
+import { $, announce, api, clear, connectionNotice, download, explain, fmtHours, fmtNumber, fmtTime, frame, h, newKey, onLang, subject, t } from "./vd.js";
 
 const STRINGS = {
   "volunteer.title": ["志愿活动 · 志愿服务派单平台", "Activities · Volunteer dispatch"],
@@ -345,10 +345,6 @@ async function refresh() {
   if (!document.querySelector(".code-form input:focus, .wish-form textarea:focus, .wish-form input:focus")) render();
 }
 
-function hoursText(n) {
-  return fmtNumber(n, Number.isInteger(n) ? 0 : 1);
-}
-
 /** The record (each service and activity, held and unverified ones marked) and the
  * certificates, read when the volunteer opens them. */
 async function loadRecord() {
@@ -362,7 +358,7 @@ async function loadRecord() {
       const marks = [e.status === "held" ? t("record.held") : "", e.verified ? "" : t("record.unverified"),
         e.kind === "correction" ? t("record.correction") + (e.reason ? "：" + e.reason : "") : ""].filter(Boolean);
       list.append(h("li", { class: "record-line" },
-        h("strong", {}, (e.hours > 0 ? "+" : "") + hoursText(e.hours) + " h"), " ",
+        h("strong", {}, (e.hours > 0 ? "+" : "") + fmtHours(e.hours) + " h"), " ",
         [e.day, e.title || "", e.place || "", e.organiser || ""].filter(Boolean).join(" · "),
         marks.length ? h("div", { class: "muted small" }, marks.join(" · ")) : null));
     }
@@ -375,7 +371,7 @@ async function loadRecord() {
         try { await download(c.pdf_url, c.serial + ".pdf"); } catch (err) { $("#record-error").textContent = explain(err); }
       });
       certList.append(h("li", { class: "row" },
-        t("certs.line", { serial: c.serial, hours: hoursText(c.hours), issuer: c.issuer }),
+        t("certs.line", { serial: c.serial, hours: fmtHours(c.hours), issuer: c.issuer }),
         c.revoked_at ? h("span", { class: "badge" }, t("certs.revoked")) : null, button));
     }
   } catch (e) {
