@@ -32,6 +32,7 @@ from consumers.ledger.handlers import credits_for
 from consumers.ledger.owner import LedgerOwner, StockOwner
 from dispatcher.owner import DispatchOwner
 from flags.owner import FlagsOwner
+from households.owner import HouseholdsOwner
 from residents.owner import ResidentsOwner
 from runtime.health import Backoff, HealthBoard, Supervisor
 from runtime.host import Host, dead_letter
@@ -76,7 +77,8 @@ def owners_of(settings: Settings) -> list[Owner]:
     return [DispatchOwner(settings.dispatch_policy()), LedgerOwner(settings.points_policy()),
             StockOwner(), AccountsOwner(settings.account_policy()), AuditOwner(),
             ResidentsOwner(), FlagsOwner(), CertificatesOwner(),
-            ActivitiesOwner(settings.activity_policy()), WishesOwner(settings.wish_policy())]
+            ActivitiesOwner(settings.activity_policy()), WishesOwner(settings.wish_policy()),
+            HouseholdsOwner()]
 
 
 def message_of(record: Record) -> Any:

@@ -35,6 +35,7 @@ from consumers.ledger.handlers import credits_for
 from consumers.ledger.owner import LedgerOwner, StockOwner
 from dispatcher.owner import DispatchOwner
 from flags.owner import FlagsOwner
+from households.owner import HouseholdsOwner
 from residents.owner import ResidentsOwner
 from runtime.embedded import utcnow
 from runtime.health import Backoff, HealthBoard, Supervisor
@@ -314,7 +315,8 @@ class Workers:
         residents = self._host(ResidentsOwner())
         flags = self._host(FlagsOwner())
         certificates = self._host(CertificatesOwner())
-        hosts = (ledger, stock, accounts, audit, residents, flags, certificates)
+        households = self._host(HouseholdsOwner())
+        hosts = (ledger, stock, accounts, audit, residents, flags, certificates, households)
         for host in hosts:
             self._agent(host.owner.family.command_topic, host)
         # Wishes ride with this role rather than a role of their own; their owner is bound

@@ -31,6 +31,7 @@ from schemas.audit import AuditRecord
 from schemas.base import CommandOutcome, LogMessage
 from schemas.certificates import CertificateView
 from schemas.flags import FlagView
+from schemas.households import CivicEntry, CivicItemView, CivicRuleView, HouseholdView
 from schemas.residents import ResidentProfile
 from schemas.topics import BY_NAME, COMMAND_OUTCOMES, encode, topic_of
 from schemas.views import (
@@ -70,6 +71,9 @@ ROWS: dict[str, TypeAdapter[Any]] = {
     "certificates": TypeAdapter(CertificateView),
     "activities": TypeAdapter(ActivityView),
     "wishes": TypeAdapter(WishView),
+    "households": TypeAdapter(HouseholdView),
+    "civic_rules": TypeAdapter(CivicRuleView),
+    "civic_items": TypeAdapter(CivicItemView),
 }
 LIVE_POLL_S = 0.2
 LIVE_AT = "at"
@@ -79,6 +83,7 @@ HEARTBEAT_TTL_S = 10
 JOURNALS: dict[str, TypeAdapter[Any]] = {
     "history": TypeAdapter(HistoryItem),
     "team_history": TypeAdapter(TeamChange),
+    "civic_entries": TypeAdapter(CivicEntry),
 }
 
 # One aggregate's step, atomically: its changed rows (HSET), what it appended to its lists

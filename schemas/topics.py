@@ -20,6 +20,7 @@ from schemas.certificates import AnyCertificateCommand, AnyCertificateEvent
 from schemas.commands import DispatchCommand, LedgerCommand, StockCommand
 from schemas.events import DispatchEvent, LedgerEvent, StockEvent
 from schemas.flags import AnyFlagCommand, AnyFlagEvent
+from schemas.households import AnyHouseholdCommand, AnyHouseholdEvent
 from schemas.residents import AnyResidentCommand, AnyResidentEvent
 from schemas.wishes import AnyWishCommand, AnyWishEvent
 
@@ -125,6 +126,16 @@ WISH_EVENTS = Topic(
     TypeAdapter(AnyWishEvent), "each county's micro-wishes and their claims (title and "
     "details sealed under the resident's key)",
 )
+HOUSEHOLD_COMMANDS = Topic(
+    "household-commands", "county code", 12, 7 * DAY_MS, "delete",
+    TypeAdapter(AnyHouseholdCommand), "households registered, civic rules set, monthly "
+    "scores and their corrections, redeem codes, supermarket goods and exchanges",
+)
+HOUSEHOLD_EVENTS = Topic(
+    "household-events", "county code", 12, FOREVER_MS, "delete",
+    TypeAdapter(AnyHouseholdEvent), "each county's households and their civic points "
+    "(names and reasons sealed under the household's key), rules and supermarket stock",
+)
 COMMAND_OUTCOMES = Topic(
     "command-outcomes", "command id", 6, 7 * DAY_MS, "delete",
     TypeAdapter(CommandOutcome), "each owner's answer to a command, for waiting gateways",
@@ -166,6 +177,8 @@ CATALOGUE: tuple[Topic, ...] = (
     CERTIFICATE_EVENTS,
     WISH_COMMANDS,
     WISH_EVENTS,
+    HOUSEHOLD_COMMANDS,
+    HOUSEHOLD_EVENTS,
     COMMAND_OUTCOMES,
     DEAD_LETTERS,
     PERSON_KEYS,
@@ -207,8 +220,10 @@ FLAG = Family("flag", "f", FLAG_COMMANDS, FLAG_EVENTS, listed=True, on_board=Fal
 CERTIFICATE = Family("certificate", "z", CERTIFICATE_COMMANDS, CERTIFICATE_EVENTS,
                      listed=True, on_board=False)
 WISH = Family("wish", "w", WISH_COMMANDS, WISH_EVENTS, listed=True, on_board=False)
+HOUSEHOLD = Family("household", "h", HOUSEHOLD_COMMANDS, HOUSEHOLD_EVENTS, listed=True,
+                   on_board=False)
 FAMILIES: tuple[Family, ...] = (COUNTY, VOLUNTEER, ITEM, PERSON, AUDIT, RESIDENT, ACTIVITY,
-                                FLAG, CERTIFICATE, WISH)
+                                FLAG, CERTIFICATE, WISH, HOUSEHOLD)
 ON_BOARD: tuple[Topic, ...] = tuple(f.event_topic for f in FAMILIES if f.on_board)
 
 
@@ -222,6 +237,7 @@ def topic_of(message: object) -> Topic:
         commands,
         events,
         flags,
+        households,
         residents,
         wishes,
     )
@@ -247,6 +263,8 @@ def topic_of(message: object) -> Topic:
         (certificates.CertificateEvent, CERTIFICATE_EVENTS),
         (wishes.WishCommand, WISH_COMMANDS),
         (wishes.WishEvent, WISH_EVENTS),
+        (households.HouseholdCommand, HOUSEHOLD_COMMANDS),
+        (households.HouseholdEvent, HOUSEHOLD_EVENTS),
         (CommandOutcome, COMMAND_OUTCOMES),
         (DeadLetter, DEAD_LETTERS),
     )

@@ -1,0 +1,1 @@
+"""Civic points and the village points supermarket (积分超市)."""
