@@ -10,8 +10,10 @@ from aiohttp import web
 from gateway import (  # noqa: F401  (their routes join ROUTES as they are imported)
     activities,
     audit_trail,
+    catalog,
     certificates,
     hours,
+    households,
     people,
     reports,
     residents,

@@ -48,6 +48,10 @@ class GatewayConfig:
     wish_claim_window_s: int = 14 * 86400
     """How long a wish's claim lasts unless marked done (`VD_WISH_CLAIM_WINDOW_S`): the
     owner releases it then; the gateway shows when."""
+    household_code_ttl_s: int = 90 * 86400
+    """How long a household's printed redeem code is valid (`VD_HOUSEHOLD_CODE_TTL_S`)."""
+    civic_sheet_max: int = 500
+    """Households one scoring sheet shows at most (`VD_CIVIC_SHEET_MAX`)."""
     service_code_tries_per_hour: int = 30
     """Check-ins and check-outs of one request in an hour (0: no limit): a six-digit code
     is not guessed by trying."""

@@ -177,6 +177,12 @@ class Call:
         raw = json.dumps([self.request.path, body], sort_keys=True, ensure_ascii=False)
         return hashlib.sha256(raw.encode()).hexdigest()
 
+    def redeem_code(self, command_id: UUID) -> str:
+        """An 8-digit redeem code derived from the command that issues it (a retried
+        command gives the same code), keyed by the secret so no one can foresee it."""
+        seed = hmac.new(self.config.secret.encode(), command_id.bytes, hashlib.sha256).digest()
+        return f"{int.from_bytes(seed[:8], 'big') % 10**8:08d}"
+
     def code_hash(self, volunteer_id: str, code: str) -> str:
         """Redeem codes travel and rest only as keyed hashes."""
         message = f"redeem|{volunteer_id}|{code}".encode()

@@ -289,14 +289,16 @@ async def create_staff(call: Call) -> web.StreamResponse:
 # -- kiosks ------------------------------------------------------------------------------
 
 
-async def _kiosk_in_scope(call: Call, kiosk_id: str) -> tuple[str, PersonAccount]:
+async def kiosk_in_scope(call: Call, kiosk_id: str) -> tuple[str, PersonAccount, str]:
+    """A kiosk of the caller's scope: its account's id, its account and its area (404
+    not_found for a kiosk out of sight or never registered)."""
     account_id = kiosk_account_id(call.config.secret, kiosk_id)
     account = await call.views.person_account(account_id)
     grant = next((g for g in account.grants if g.role is Role.KIOSK), None) if account else None
     if account is None or grant is None or grant.scope is None:
         raise ApiError(404, "not_found", "no such kiosk")
     call.visible(grant.scope, "kiosk")
-    return account_id, account
+    return account_id, account, grant.scope
 
 
 @route("POST", "/api/v1/kiosks", "Register a kiosk in an area within the caller's scope; "
@@ -324,7 +326,7 @@ async def register_kiosk(call: Call) -> web.StreamResponse:
        "once and its device key no longer signs in",
        roles=STAFF, status=204, errors=COMMAND_ERRORS, tag="kiosks")
 async def revoke_kiosk(call: Call) -> web.StreamResponse:
-    _, account = await _kiosk_in_scope(call, call.match("kiosk_id"))
+    _, account, _ = await kiosk_in_scope(call, call.match("kiosk_id"))
     await close_account(call, account, "revoked")
     return web.Response(status=204)
 

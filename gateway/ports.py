@@ -20,6 +20,7 @@ from schemas.base import Command, CommandOutcome
 from schemas.certificates import CertificateView
 from schemas.common import Role
 from schemas.flags import FlagView
+from schemas.households import CivicEntry, CivicItemView, CivicRuleView, HouseholdView
 from schemas.residents import ResidentProfile
 from schemas.views import (
     AccountView,
@@ -170,6 +171,23 @@ class Views(Protocol):
     async def claims_of(self, volunteer_id: str, county: str, limit: int,
                         after: tuple[float, str] | None = None) -> list[WishView]:
         """The wishes a volunteer holds (claimed or done) or fulfilled, as `wishes`."""
+
+    async def household(self, household_id: str) -> HouseholdView | None: ...
+
+    async def households(self, area: str | None, limit: int,
+                         after: tuple[float, str] | None = None) -> list[HouseholdView]:
+        """Households registered in an area (None: everywhere), the latest first, strictly
+        after the cursor (place of registration, id)."""
+
+    async def civic_rules(self, county: str) -> list[CivicRuleView]:
+        """Every civic rule set in a county, by id."""
+
+    async def civic_items(self, counties: Sequence[str] | None = None) -> list[CivicItemView]:
+        """The village supermarkets' goods, by kiosk and id."""
+
+    async def civic_entries(self, household: HouseholdView, limit: int
+                            ) -> tuple[list[CivicEntry], int]:
+        """A household's entries, the oldest first (at most `limit`), and their count."""
 
     async def catalog(self) -> list[CatalogItemView]: ...
 

@@ -4,7 +4,6 @@ the owner of the state it changes, or reads a derived view."""
 from __future__ import annotations
 
 import base64
-import hashlib
 import hmac
 import json
 import math
@@ -689,9 +688,7 @@ async def issue_redeem_code(call: Call) -> web.StreamResponse:
         raise ApiError(403, "forbidden", "volunteers may ask only for their own code")
     await _known_volunteer(call, volunteer_id)
     envelope = call.envelope()
-    secret = call.config.secret.encode()
-    seed = hmac.new(secret, envelope["command_id"].bytes, hashlib.sha256).digest()
-    code = f"{int.from_bytes(seed[:8], 'big') % 10**8:08d}"
+    code = call.redeem_code(envelope["command_id"])
     expires_at = envelope["occurred_at"] + timedelta(seconds=call.config.redeem_code_ttl_s)
     command = cmd.IssueRedeemCode(**envelope, volunteer_id=volunteer_id,
                                   code_hash=call.code_hash(volunteer_id, code),
@@ -700,26 +697,6 @@ async def issue_redeem_code(call: Call) -> web.StreamResponse:
     if isinstance(out, web.Response):
         return out
     return answer(api.RedeemCodeOut(code=code, expires_at=out["expires_at"]))
-
-
-@route("POST", "/api/v1/catalog", "Add a gift, or restock one (same id: more stock); the "
-       "catalog names no area, so staff of every scope keep it",
-       roles=STAFF, body=api.CatalogIn, answer=api.CatalogItemOut, status=201,
-       errors=COMMAND_ERRORS, tag="points")
-async def stock_catalog_item(call: Call) -> web.StreamResponse:
-    command = cmd.StockCatalogItem(**call.envelope(), **call.body.model_dump())
-    out = _result(await execute(call, command))
-    if isinstance(out, web.Response):
-        return out
-    return answer(api.CatalogItemOut(item_id=out["item_id"], name=out["name"],
-                                     points=out["points"], stock=out["stock"]), 201)
-
-
-@route("GET", "/api/v1/catalog", "Gifts with their point cost and stock",
-       roles=(Role.KIOSK, Role.VOLUNTEER, Role.STAFF), answer=api.CatalogOut,
-       errors=(401, 403), tag="points")
-async def list_catalog(call: Call) -> web.StreamResponse:
-    return answer(api.CatalogOut(items=await call.views.catalog()))
 
 
 @route("POST", "/api/v1/redemptions", "Redeem points for a gift (兑换)", roles=KIOSK,

@@ -47,6 +47,8 @@ def gateway_config(settings: Settings, clock: Clock = utcnow) -> GatewayConfig:
         signin_per_address_max=settings.signin_per_address_max,
         service_code_tries_per_hour=settings.service_code_tries_per_hour,
         wish_claim_window_s=settings.wish_claim_window_s,
+        household_code_ttl_s=settings.household_code_ttl_s,
+        civic_sheet_max=settings.civic_sheet_max,
         cjk_font=settings.cjk_font, public_url=settings.public_url,
         verify_per_address_max=settings.verify_per_address_max,
         codes_per_hour_max=settings.codes_per_hour_max,

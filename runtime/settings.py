@@ -121,6 +121,10 @@ class Settings(BaseModel):
                                  "volunteer holds at most")
     wish_claim_window_s: int = Field(14 * 86400, ge=1, description="A claim of a wish not "
                                      "marked done within this is released by itself")
+    household_code_ttl_s: int = Field(90 * 86400, ge=60, description="How long a "
+                                      "household's printed redeem code stays valid")
+    civic_sheet_max: int = Field(500, ge=1, le=5000, description="Households one scoring "
+                                 "sheet shows at most")
     hours_caps: dict[str, float] = Field(default_factory=dict, description="Hours per "
                                          "volunteer per service, by service type: "
                                          "VD_HOURS_CAP_<TYPE> (e.g. VD_HOURS_CAP_GROCERIES=2);"

@@ -19,6 +19,7 @@ from activities.state import ACTIVITIES, activities_in, activities_of
 from certificates.owner import CERTIFICATES, certificates_of
 from dispatcher.state import VOLUNTEERS, members_of, request_index, volunteers_in
 from flags.owner import FLAGS, flags_in
+from households.state import CIVIC_ENTRIES, CIVIC_ITEMS, CIVIC_RULES, HOUSEHOLDS, households_in
 from residents.owner import PROFILES, residents_in
 from runtime.ports import Store
 from schemas.accounts import PersonAccount, contact_key
@@ -27,6 +28,7 @@ from schemas.audit import AuditRecord
 from schemas.certificates import CertificateView
 from schemas.common import Role, county_of, within
 from schemas.flags import FlagView, county_of_flag
+from schemas.households import CivicEntry, CivicItemView, CivicRuleView, HouseholdView
 from schemas.residents import ResidentProfile
 from schemas.topics import (
     ACTIVITY,
@@ -34,6 +36,7 @@ from schemas.topics import (
     CERTIFICATE,
     COUNTY,
     FLAG,
+    HOUSEHOLD,
     ITEM,
     PERSON,
     RESIDENT,
@@ -382,6 +385,45 @@ class StoreViews:
     async def catalog_item(self, item_id: str) -> CatalogItemView | None:
         found: CatalogItemView | None = await self.store.row(ITEM.tag(item_id), "items",
                                                              item_id)
+        return found
+
+    async def household(self, household_id: str) -> HouseholdView | None:
+        """A household, wherever it is registered (an id does not name its county)."""
+        tags = [HOUSEHOLD.tag(c) for c in await self.store.registered(HOUSEHOLD.name)]
+        for row in await self.store.row_across(tags, HOUSEHOLDS, household_id):
+            if row is not None:
+                found: HouseholdView = row
+                return found
+        return None
+
+    async def households(self, area: str | None, limit: int,
+                         after: tuple[float, str] | None = None) -> list[HouseholdView]:
+        """Households registered in an area (None: everywhere), the latest first."""
+        counties = ([county_of(area)] if area is not None
+                    else await self.store.registered(HOUSEHOLD.name))
+        found: list[HouseholdView] = await self._ranked_rows(
+            [HOUSEHOLD.tag(c) for c in counties], households_in(area), HOUSEHOLDS, limit,
+            after)
+        return found
+
+    async def civic_rules(self, county: str) -> list[CivicRuleView]:
+        found: list[CivicRuleView] = await self.store.all_rows([HOUSEHOLD.tag(county)],
+                                                               CIVIC_RULES)
+        return sorted(found, key=lambda r: r.rule_id)
+
+    async def civic_items(self, counties: Sequence[str] | None = None) -> list[CivicItemView]:
+        """The supermarkets' goods of some counties (None: of every county)."""
+        chosen = (await self.store.registered(HOUSEHOLD.name) if counties is None
+                  else counties)
+        found: list[CivicItemView] = await self.store.all_rows(
+            [HOUSEHOLD.tag(c) for c in chosen], CIVIC_ITEMS)
+        return sorted(found, key=lambda i: (i.kiosk_id, i.item_id))
+
+    async def civic_entries(self, household: HouseholdView, limit: int
+                            ) -> tuple[list[CivicEntry], int]:
+        """A household's entries, the oldest first (at most `limit`), and how many it has."""
+        [found] = await self.store.journals(HOUSEHOLD.tag(household.county), CIVIC_ENTRIES,
+                                            [household.household_id], limit)
         return found
 
     async def live(self, now: datetime, scope: str | None = None) -> LiveSnapshot:

@@ -165,6 +165,12 @@ class CatalogIn(Frozen):
     name: ShortText
     points: int = Field(ge=1, le=100_000)
     stock: int = Field(ge=0, le=1_000_000)
+    kind: Literal["service", "civic"] = Field(
+        "service", description="service: a gift for volunteers' service points, shared by "
+        "every kiosk; civic: a good of one village supermarket's kiosk, for households' "
+        "civic points, with that kiosk's own stock")
+    kiosk_id: Identifier | None = Field(None, description="The supermarket's kiosk: "
+                                        "required for a civic good, refused for a gift")
 
 
 class RedemptionIn(Frozen):
@@ -352,11 +358,14 @@ class RedeemCodeOut(Frozen):
 
 
 class CatalogItemOut(CatalogItemView):
-    pass
+    kind: Literal["service", "civic"] = "service"
+    kiosk_id: str | None = Field(None, description="A civic good's kiosk")
+    area: str | None = Field(None, description="A civic good's kiosk's area: the "
+                             "households it serves")
 
 
 class CatalogOut(Frozen):
-    items: list[CatalogItemView]
+    items: list[CatalogItemOut]
 
 
 class RedemptionOut(Frozen):
