@@ -22,6 +22,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import jwt
 import pytest
@@ -41,6 +42,7 @@ from gateway.http import Route
 from schemas.common import Role
 
 PEOPLE = [r for r in Role if r is not Role.SYSTEM]
+CHINA = ZoneInfo("Asia/Shanghai")
 
 
 def subject_for(role: Role, district: District) -> str:
@@ -63,7 +65,8 @@ def concrete(path: str, request_id: str, volunteer_id: str, team_id: str = "T-no
             .replace("{flag_id}", "FL-999999-0123456789abcdef0123")
             .replace("{serial}", "999999-2026-22222222")
             .replace("{activity_id}", "A-none")
-            .replace("{wish_id}", "W-none"))
+            .replace("{wish_id}", "W-none")
+            .replace("{household_id}", "H-none"))
 
 
 async def call(client: Client, route: Route, path: str) -> Reply:
@@ -536,7 +539,95 @@ async def probe_wishes(s: Scene, kind: str) -> Reply:
     return Reply(200 if listed else 404, reply.body, reply.headers)
 
 
+def _household_body(s: Scene) -> dict[str, Any]:
+    return {"household_id": f"H{s.district.county}-scope{next(s.made)}", "area": s.area,
+            "head_name": "张建国"}
+
+
+async def _new_household(s: Scene) -> str:
+    body = _household_body(s)
+    made = await s.district.staff.post("/api/v1/households", body)
+    assert made.status == 201, made.body
+    return str(body["household_id"])
+
+
+async def _civic_rule(s: Scene) -> str:
+    if "rule" not in s.kept:
+        s.kept["rule"] = f"{s.district.county}-hygiene"
+        made = await s.district.staff.post("/api/v1/civic-rules", {
+            "rule_id": s.kept["rule"], "area": s.area, "name": "庭院整洁", "points_max": 10})
+        assert made.status == 201, made.body
+    return s.kept["rule"]
+
+
+async def probe_new_household(s: Scene, kind: str) -> Reply:
+    return await s.staff(scope_for(kind, s.area, s.elsewhere)).post(
+        "/api/v1/households", _household_body(s))
+
+
+async def probe_new_rule(s: Scene, kind: str) -> Reply:
+    return await s.staff(scope_for(kind, s.area, s.elsewhere)).post("/api/v1/civic-rules", {
+        "rule_id": f"{s.district.county}-r{next(s.made)}", "area": s.area, "name": "文明乡风",
+        "points_max": 5})
+
+
+def on_household(method: str, suffix: str, body: Callable[[Scene], Awaitable[Any]] | None
+                 = None) -> Probe:
+    async def probe(s: Scene, kind: str) -> Reply:
+        path = f"/api/v1/households/{await _new_household(s)}{suffix}"
+        return await s.staff(scope_for(kind, s.area, s.elsewhere)).request(
+            method, path, (await body(s) if body else {}) if method == "POST" else None)
+    return probe
+
+
+async def _scores(s: Scene) -> dict[str, Any]:
+    month = datetime.now(UTC).astimezone(CHINA).strftime("%Y-%m")
+    return {"month": month, "items": [{"rule_id": await _civic_rule(s), "points": 3}]}
+
+
+async def _correction(s: Scene) -> dict[str, Any]:
+    month = datetime.now(UTC).astimezone(CHINA).strftime("%Y-%m")
+    return {"month": month, "rule_id": await _civic_rule(s), "reason": "记错了"}
+
+
+async def probe_households(s: Scene, kind: str) -> Reply:
+    household_id = await _new_household(s)
+    reply = await s.staff(scope_for(kind, s.area, s.elsewhere)).get(
+        "/api/v1/households?limit=200")
+    assert reply.status == 200, reply.body
+    listed = household_id in {x["household_id"] for x in reply.body["households"]}
+    return Reply(200 if listed else 404, reply.body, reply.headers)
+
+
+async def probe_sheet(s: Scene, kind: str) -> Reply:
+    household_id = await _new_household(s)
+    reply = await s.staff(scope_for(kind, s.area, s.elsewhere)).get("/api/v1/civic-sheet")
+    assert reply.status == 200, reply.body
+    listed = household_id in {x["household_id"] for x in reply.body["households"]}
+    return Reply(200 if listed else 404, reply.body, reply.headers)
+
+
+async def probe_rules(s: Scene, kind: str) -> Reply:
+    rule_id = await _civic_rule(s)
+    reply = await s.staff(scope_for(kind, s.area, s.elsewhere)).get("/api/v1/civic-rules")
+    assert reply.status == 200, reply.body
+    listed = rule_id in {r["rule_id"] for r in reply.body["rules"]}
+    return Reply(200 if listed else 404, reply.body, reply.headers)
+
+
 PROBES: dict[str, tuple[str, Probe]] = {
+    "POST /api/v1/households": ("create", probe_new_household),
+    "GET /api/v1/households": ("list", probe_households),
+    "POST /api/v1/civic-rules": ("create", probe_new_rule),
+    "GET /api/v1/civic-rules": ("list", probe_rules),
+    "GET /api/v1/civic-sheet": ("list", probe_sheet),
+    "POST /api/v1/households/{household_id}/scores": ("act", on_household(
+        "POST", "/scores", _scores)),
+    "POST /api/v1/households/{household_id}/corrections": ("act", on_household(
+        "POST", "/corrections", _correction)),
+    "GET /api/v1/households/{household_id}/points": ("read", on_household("GET", "/points")),
+    "POST /api/v1/households/{household_id}/redeem-code": ("act", on_household(
+        "POST", "/redeem-code")),
     "POST /api/v1/wishes": ("create", probe_new_wish),
     "GET /api/v1/wishes": ("list", probe_wishes),
     "GET /api/v1/wishes/{wish_id}": ("read", on_wish("GET")),
@@ -626,7 +717,7 @@ def expected(what: str, kind: str, reply: Reply) -> bool:
         return (reply.status, reply.error_code) == (404, "not_found") or (
             what == "list" and reply.status == 404)
     if what == "act":
-        return reply.status in (200, 204, 409)
+        return reply.status in (200, 201, 204, 409)
     return reply.status == 200
 
 

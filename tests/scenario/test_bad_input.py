@@ -56,7 +56,8 @@ def concrete(path: str, request_id: str, district: District) -> str:
             .replace("{volunteer_id}", hamlet.volunteers[0]).replace("{kiosk_id}", "K-none")
             .replace("{resident_id}", "R-bad").replace("{flag_id}", UNKNOWN_FLAG)
             .replace("{serial}", "999999-2026-22222222")
-            .replace("{activity_id}", "A-none").replace("{wish_id}", "W-none"))
+            .replace("{activity_id}", "A-none").replace("{wish_id}", "W-none")
+            .replace("{household_id}", "H-none"))
 
 
 async def test_malformed_bodies_are_400_and_write_nothing(
@@ -173,7 +174,11 @@ INVALID: dict[str, list[tuple[dict[str, Any], str]]] = {
     "/api/v1/requests/{request_id}/cancel": [({"reason": "x" * 501}, "reason")],
     "/api/v1/catalog": [({"item_id": "towel", "name": "毛巾", "points": 0, "stock": 1}, "points"),
                         ({"item_id": "towel", "name": "毛巾", "points": 5, "stock": -1},
-                         "stock")],
+                         "stock"),
+                        ({"item_id": "towel", "name": "毛巾", "points": 5, "stock": 1,
+                          "kind": "barter"}, "kind"),
+                        ({"item_id": "towel", "name": "毛巾", "points": 5, "stock": 1,
+                          "kind": "civic", "kiosk_id": "bad id!"}, "kiosk_id")],
     "/api/v1/auth/codes": [({"phone": "12345"}, "phone"), ({}, "phone")],
     "/api/v1/auth/sign-up": [
         ({"phone": "13800000000", "code": "12", "name": "x", "area": "430511",
@@ -229,6 +234,38 @@ INVALID: dict[str, list[tuple[dict[str, Any], str]]] = {
                                                        ({"to": "2026-13-01"}, "to"),
                                                        ({"serial": "x"}, "serial")],
     "/api/v1/certificates/{serial}/revoke": [({}, "reason"), ({"reason": " "}, "reason")],
+    "/api/v1/households": [({"household_id": "H1", "area": "430511"}, "head_name"),
+                           ({"household_id": "H1", "area": "4305", "head_name": "张"}, "area"),
+                           ({"household_id": "bad id!", "area": "430511", "head_name": "张"},
+                            "household_id"),
+                           ({"household_id": "H1", "area": "430511", "head_name": "x" * 51},
+                            "head_name"),
+                           ({"household_id": "H1", "area": "430511", "head_name": "张",
+                             "members": ["a\nb"]}, "members.0"),
+                           ({"household_id": "H1", "area": "430511", "head_name": "张",
+                             "members": ["李"] * 31}, "members")],
+    "/api/v1/civic-rules": [({"rule_id": "r", "area": "430511", "name": "x",
+                              "points_max": -1}, "points_max"),
+                            ({"rule_id": "r", "area": "430511", "name": "x",
+                              "points_max": 1001}, "points_max"),
+                            ({"rule_id": "r", "area": "430511", "points_max": 5}, "name"),
+                            ({"rule_id": "r", "area": "430511", "name": "x", "points_max": 5,
+                              "active": "maybe"}, "active")],
+    "/api/v1/households/{household_id}/scores": [
+        ({"month": "2026-13", "items": [{"rule_id": "r", "points": 1}]}, "month"),
+        ({"month": "2026-12", "items": []}, "items"),
+        ({"month": "2026-12", "items": [{"rule_id": "r", "points": -1}]}, "items.0.points"),
+        ({"month": "2026-12", "items": [{"rule_id": "r", "points": 1, "reason": "x" * 201}]},
+         "items.0.reason"),
+        ({"items": [{"rule_id": "r", "points": 1}]}, "month")],
+    "/api/v1/households/{household_id}/corrections": [
+        ({"month": "2026-12", "rule_id": "r"}, "reason"),
+        ({"month": "2026-12", "rule_id": "r", "reason": " "}, "reason"),
+        ({"month": "12/2026", "rule_id": "r", "reason": "x"}, "month")],
+    "/api/v1/civic-redemptions": [({"household_id": "H1", "item_id": "oil", "code": "12"},
+                                   "code"),
+                                  ({"household_id": "H1", "code": "12345678"}, "item_id"),
+                                  ({"item_id": "oil", "code": "12345678"}, "household_id")],
     "/api/v1/redemptions": [({"volunteer_id": "V", "item_id": "towel", "code": "12"}, "code"),
                             ({"volunteer_id": "V", "item_id": "towel"}, "code")],
 }
@@ -280,6 +317,10 @@ async def test_unknown_ids_are_404_and_illegal_transitions_409(
     assert (await kiosk.post("/api/v1/redemptions", {
         "volunteer_id": volunteer, "item_id": "no-such-gift",
         "code": "12345678"})).status == 404
+    assert (await staff.get("/api/v1/households/H-none/points")).status == 404
+    assert (await kiosk.post("/api/v1/civic-redemptions", {
+        "household_id": "H-none", "item_id": "oil", "code": "12345678"})).error_code == (
+        "household_not_found")
     assert (await staff.get("/api/v1/commands/not-a-uuid")).status == 404
     assert (await staff.get("/api/v1/no-such-thing")).status == 404
     assert (await staff.request("DELETE", "/api/v1/catalog")).status == 405

@@ -139,7 +139,7 @@ async def test_a_village_scores_its_households_and_a_kiosk_exchanges_once_a_quar
     points = (await staff.get(path)).body
     assert (points["balance"], points["exchanged_this_quarter"], points["members"]) == (
         5, True, ["王芳", "张小明"])
-    assert [e["kind"] for e in points["entries"]][0] == "redemption"
+    assert points["entries"][0]["kind"] == "redemption"
     assert points["entries"][-1]["reason"] == "门前屋后干净整齐"
     volunteer = district.teams["village"].volunteers[0]
     untouched = (await staff.get(f"/api/v1/volunteers/{volunteer}/points")).body
