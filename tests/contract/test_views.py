@@ -49,6 +49,7 @@ from unit.builders import (
     submit,
 )
 
+from households.rules import month_of
 from runtime.embedded import owners_of
 from runtime.memory_store import MemoryStore
 from runtime.ports import Store
@@ -56,6 +57,7 @@ from runtime.redis_store import RedisStore
 from runtime.replay import Replay
 from runtime.views import StoreViews
 from schemas import activities as act
+from schemas import households as h
 from schemas import wishes as w
 from schemas.base import Actor
 from schemas.common import RequestStatus, Role, ServiceType
@@ -85,6 +87,7 @@ async def district(rig: Rig) -> None:
     await roster(rig)
     await activities(rig)
     await wishes(rig)
+    await households(rig)
 
 
 def activity_command(kind: type[act.ActivityCommand], actor: Actor, **fields: Any
@@ -128,6 +131,29 @@ async def wishes(rig: Rig) -> None:
         actor=Actor(role=Role.VOLUNTEER, subject="V1"), county=COUNTY, wish_id="W1",
         volunteer_id="V1"))
     assert outcome is not None and outcome.ok, outcome
+
+
+async def households(rig: Rig) -> None:
+    """Two households of the village and one of the other town, a rule of the village, a
+    month's scoring of the first household, and a good on a kiosk's shelf."""
+    staff = Actor(role=Role.STAFF, subject="S1")
+
+    async def sent(kind: type[h.HouseholdCommand], **fields: Any) -> None:
+        command_id = uuid.uuid4()
+        outcome = await rig.send(kind(command_id=command_id, occurred_at=NOW,
+                                      correlation_id=command_id, actor=staff, county=COUNTY,
+                                      **fields))
+        assert outcome is not None and outcome.ok, outcome
+
+    for household_id, area in (("H1", VILLAGE_A1), ("H2", HAMLET_A1A), ("H3", TOWN_B)):
+        await sent(h.RegisterHousehold, household_id=household_id, area=area,
+                   head_name="pd1.sealed")
+    await sent(h.SetCivicRule, rule_id="hygiene", area=VILLAGE_A1, name="庭院整洁",
+               points_max=10)
+    await sent(h.ScoreHousehold, household_id="H1", month=month_of(NOW),
+               items=(h.ScoreItem(rule_id="hygiene", points=7, reason="pd1.why"),))
+    await sent(h.StockCivicItem, item_id="oil", kiosk_id="K1", area=VILLAGE_A1, name="菜籽油",
+               points=5, stock=2)
 
 
 async def roster(rig: Rig) -> None:
@@ -182,7 +208,9 @@ async def answers(views: StoreViews) -> list[Any]:
             await views.activities(None, 10), await views.activities(VILLAGE_A1, 10),
             await views.activities_of("V2", COUNTY, 10), await views.wish("W1"),
             await views.wishes(None, 10), await views.wishes(TOWN_A, 10),
-            await views.wishes_of("R001", COUNTY, 10), await views.claims_of("V1", COUNTY, 10)]
+            await views.wishes_of("R001", COUNTY, 10), await views.claims_of("V1", COUNTY, 10),
+            await views.household("H1"), await views.households(TOWN_A, 10),
+            await views.civic_rules(COUNTY), await views.civic_items()]
 
 
 class ViewsContract:
@@ -325,6 +353,26 @@ class ViewsContract:
         assert await views.wishes_of("R003", COUNTY, 10) == []
         assert ids(await views.claims_of("V1", COUNTY, 10)) == ["W1"]
         assert await views.claims_of("V2", COUNTY, 10) == []
+
+    async def test_households_their_rules_entries_and_goods(self, views: StoreViews) -> None:
+        one = await views.household("H1")
+        assert one is not None and (one.balance, one.sheet) == (
+            7, {f"{month_of(NOW)}|hygiene": 7})
+        assert await views.household("H9") is None
+        assert [x.household_id for x in await views.households(None, 10)] == ["H3", "H2",
+                                                                               "H1"]
+        assert [x.household_id for x in await views.households(TOWN_A, 10)] == ["H2", "H1"]
+        [latest] = await views.households(COUNTY, 1)
+        after = (float(latest.seq), latest.household_id)
+        assert [x.household_id for x in await views.households(COUNTY, 5, after)] == [
+            "H2", "H1"]
+        assert await views.households(VILLAGE_B1, 10) == []
+        assert [r.rule_id for r in await views.civic_rules(COUNTY)] == ["hygiene"]
+        [oil] = await views.civic_items([COUNTY])
+        assert (oil.kiosk_id, oil.stock) == ("K1", 2)
+        entries, total = await views.civic_entries(one, 10)
+        assert total == 1 and [(e.kind, e.points, e.rule_id) for e in entries] == [
+            ("score", 7, "hygiene")]
 
     async def test_the_catalog(self, views: StoreViews) -> None:
         [towel] = await views.catalog()
