@@ -2,8 +2,12 @@
 // their phone, sees their balance, lifetime hours and this quarter's state, picks a gift and
 // confirms; the kiosk shows a receipt. Every refusal is a plain sentence. After a pause with
 // no touch or key the kiosk goes back to the start screen and forgets everything.
+//
+// The same kiosk is a village points supermarket (积分超市) in its civic mode: a household's
+// number and the code the village office printed for its head, the household's civic points,
+// and the goods of this kiosk's own shelf. The mode a kiosk is in is remembered on it.
 
-import { $, ApiError, announce, api, clear, explain, fmtNumber, fmtTime, frame, h, newKey, onLang, t } from "./vd.js";
+import { $, ApiError, announce, api, clear, explain, fmtNumber, fmtTime, frame, h, has, newKey, onLang, t } from "./vd.js";
 
 const STRINGS = {
   "kiosk.title": ["积分兑换 · 志愿服务派单平台", "Points exchange · Volunteer dispatch"],
@@ -61,7 +65,84 @@ const STRINGS = {
   "err.redemption_exists": ["这次兑换已经办理过了。", "This exchange was already made."],
   "err.invalid": ["输入的内容格式不对，请检查志愿者编号和兑换码。", "Please check the volunteer number and the code."],
   "err.forbidden": ["这台兑换机没有权限办理，请联系工作人员。", "This kiosk may not do that; please call the staff."],
+  "mode.label": ["兑换方式", "What to exchange"],
+  "mode.service": ["志愿者积分兑换", "Volunteer points"],
+  "mode.civic": ["积分超市（家庭）", "Village points supermarket"],
+  "civic.start.title": ["积分超市 · 家庭积分兑换", "Village points supermarket"],
+  "civic.start.hint": ["请输入户号，以及村委会打印给户主的 8 位兑换码。", "Enter the household number and the 8-digit code the village office printed for the head of the household."],
+  "civic.start.id": ["户号", "Household number"],
+  "civic.v.id": ["请输入户号。", "Enter the household number."],
+  "civic.account.title": ["{name}家（{id}）您好", "Hello, household of {name} ({id})"],
+  "civic.catalog.title": ["请选择商品", "Choose a good"],
+  "civic.catalog.empty": ["本超市现在没有可兑换的商品。", "This shop has no goods right now."],
+  "civic.quarter.open": ["本季度（{q}）您家还可以兑换一次。", "Your household can exchange once this quarter ({q})."],
+  "civic.quarter.used": ["本季度（{q}）您家已经兑换过了，每季度只能兑换一次。", "Your household has exchanged this quarter ({q}). Once a quarter."],
+  "civic.confirm.after": ["兑换后您家剩余 {left} 积分。", "Your household will have {left} points left."],
+  "civic.receipt.hint": ["请凭此页面到柜台领取商品。", "Show this screen at the counter to collect the good."],
+  "civic.err.not_found": ["找不到这个户号，请核对后重新输入。", "There is no household with this number. Please check it."],
+  "civic.err.code_required": ["兑换码不正确或已失效，请到村委会重新打印兑换码。", "The code is not right or no longer valid. Ask the village office for a new one."],
+  "civic.err.code_used": ["这个兑换码已经用过了，请到村委会重新打印。", "This code has been used. Ask the village office for a new one."],
+  "civic.err.code_expired": ["兑换码已过期，请到村委会重新打印。", "The code has expired. Ask the village office for a new one."],
+  "civic.err.out_of_scope": ["这户不属于本超市所在的村，请到本村的积分超市兑换。", "This household belongs to another village's supermarket."],
+  "civic.err.quarter_used": ["本季度您家已经兑换过了，每季度只能兑换一次。", "Your household has exchanged this quarter already."],
+  "civic.err.insufficient_points": ["积分不够兑换这件商品，请选择积分更少的商品。", "Not enough points for this good. Choose a cheaper one."],
+  "civic.err.unknown_item": ["这件商品不在本超市的货架上了，请选择其他商品。", "This good is no longer on this shelf."],
 };
+
+const MODE_KEY = "vd-kiosk-mode";
+/** What differs between the volunteers' exchange and the village supermarket. */
+const MODES = {
+  service: {
+    prefix: "",
+    points: (id, code) => `/api/v1/volunteers/${encodeURIComponent(id)}/points?limit=1&code=${encodeURIComponent(code)}`,
+    catalog: "/api/v1/catalog",
+    redeem: "/api/v1/redemptions",
+    body: (id, item, code) => ({ volunteer_id: id, item_id: item, code }),
+    balance: (a) => a.available,
+    used: (a) => a.redeemed_this_quarter,
+    title: (a) => t("account.title", { name: a.name || "", id: a.volunteer_id }),
+  },
+  civic: {
+    prefix: "civic.",
+    points: (id, code) => `/api/v1/households/${encodeURIComponent(id)}/points?limit=1&code=${encodeURIComponent(code)}`,
+    catalog: "/api/v1/catalog?kind=civic",
+    redeem: "/api/v1/civic-redemptions",
+    body: (id, item, code) => ({ household_id: id, item_id: item, code }),
+    balance: (a) => a.balance,
+    used: (a) => a.exchanged_this_quarter,
+    title: (a) => t("civic.account.title", { name: a.head_name || "", id: a.household_id }),
+  },
+};
+
+function mode() {
+  return MODES[localStorage.getItem(MODE_KEY)] || MODES.service;
+}
+
+/** A string of the current mode: its own where it has one, else the volunteers'. */
+function says(key, vars) {
+  const own = mode().prefix + key;
+  return has(own) ? t(own, vars) : t(key, vars);
+}
+
+function why(err) {
+  return explain(err, mode().prefix ? "civic.err." : "err.");
+}
+
+function setMode(name) {
+  localStorage.setItem(MODE_KEY, name);
+  for (const [id, key] of [["start-title", "start.title"], ["start-hint", "start.hint"], ["volunteer-label", "start.volunteer"],
+    ["catalog-title", "catalog.title"], ["receipt-hint", "receipt.hint"]]) {
+    const civicKey = { "start.volunteer": "civic.start.id" }[key] || "civic." + key;
+    const chosen = name === "civic" && has(civicKey) ? civicKey : key;
+    const el = $("#" + id);
+    el.dataset.i18n = chosen;
+    el.textContent = t(chosen);
+  }
+  $("#mode-service").setAttribute("aria-pressed", String(name !== "civic"));
+  $("#mode-civic").setAttribute("aria-pressed", String(name === "civic"));
+  $("#hours-figure").hidden = name === "civic";
+  document.body.dataset.mode = name;
+}
 
 const IDLE_S_DEFAULT = 20;
 const IDLE_KEY = "vd-kiosk-idle-s"; // an operator may set another pause, in seconds
@@ -158,7 +239,7 @@ async function start(e) {
   splitScan();
   const volunteerId = $("#volunteer-id").value.trim();
   const code = $("#code").value.replace(/\s/g, "");
-  const okId = setError("volunteer-id", "volunteer-error", IDENTIFIER.test(volunteerId) ? "" : t("v.volunteer"));
+  const okId = setError("volunteer-id", "volunteer-error", IDENTIFIER.test(volunteerId) ? "" : says(mode().prefix ? "v.id" : "v.volunteer"));
   const okCode = setError("code", "code-error", CODE.test(code) ? "" : t("v.code"));
   if (!okId || !okCode) {
     (okId ? $("#code") : $("#volunteer-id")).focus();
@@ -171,14 +252,14 @@ async function start(e) {
   button.textContent = t("start.loading");
   try {
     const [account, catalog] = await Promise.all([
-      api("GET", `/api/v1/volunteers/${encodeURIComponent(volunteerId)}/points?limit=1&code=${encodeURIComponent(code)}`),
-      api("GET", "/api/v1/catalog"),
+      api("GET", mode().points(volunteerId, code)),
+      api("GET", mode().catalog),
     ]);
     Object.assign(state, { volunteerId, code, account, catalog: catalog.items });
     renderAccount();
     show("account");
   } catch (err) {
-    problem.textContent = explain(err);
+    problem.textContent = why(err);
     problem.hidden = false;
     $("#volunteer-id").focus();
   } finally {
@@ -192,21 +273,24 @@ async function start(e) {
 function renderAccount() {
   const a = state.account;
   if (!a) return;
-  $("#account-title").textContent = t("account.title", { name: a.name || "", id: a.volunteer_id });
-  $("#balance").textContent = fmtNumber(a.available);
-  $("#hours").textContent = fmtNumber(a.lifetime_hours, a.lifetime_hours % 1 ? 1 : 0);
+  const m = mode();
+  const balance = m.balance(a);
+  const used = m.used(a);
+  $("#account-title").textContent = m.title(a);
+  $("#balance").textContent = fmtNumber(balance);
+  $("#hours").textContent = a.lifetime_hours === undefined ? "" : fmtNumber(a.lifetime_hours, a.lifetime_hours % 1 ? 1 : 0);
   const quarter = $("#quarter");
-  quarter.textContent = t(a.redeemed_this_quarter ? "quarter.used" : "quarter.open", { q: a.quarter });
-  quarter.className = "notice " + (a.redeemed_this_quarter ? "warn" : "ok");
+  quarter.textContent = says(used ? "quarter.used" : "quarter.open", { q: a.quarter });
+  quarter.className = "notice " + (used ? "warn" : "ok");
   const list = clear($("#catalog"));
   const items = [...state.catalog].sort((x, y) => x.points - y.points || x.name.localeCompare(y.name));
   for (const item of items) {
     const none = item.stock < 1;
-    const short = item.points > a.available;
+    const short = item.points > balance;
     const why = none ? t("gift.none") : short ? t("gift.short") : null;
     list.append(h("li", {},
       h("button", {
-        type: "button", class: "gift", disabled: none || short || a.redeemed_this_quarter,
+        type: "button", class: "gift", disabled: none || short || used,
         "aria-label": t("gift.label", { name: item.name, points: item.points, stock: item.stock }) + (why ? "，" + why : ""),
         dataset: { item: item.item_id },
         onclick: () => choose(item),
@@ -215,7 +299,7 @@ function renderAccount() {
       h("span", { class: "gift-points" }, t("gift.points", { n: fmtNumber(item.points) })),
       h("span", { class: "gift-stock" }, why || t("gift.stock", { n: fmtNumber(item.stock) })))));
   }
-  if (!items.length) list.append(h("li", { class: "muted" }, t("catalog.empty")));
+  if (!items.length) list.append(h("li", { class: "muted" }, says("catalog.empty")));
 }
 
 function choose(item) {
@@ -232,7 +316,7 @@ function renderConfirm() {
   const item = state.item;
   if (!item || !state.account) return;
   $("#confirm-text").textContent = t("confirm.text", { points: fmtNumber(item.points), name: item.name });
-  $("#confirm-after").textContent = t("confirm.after", { left: fmtNumber(state.account.available - item.points) });
+  $("#confirm-after").textContent = says("confirm.after", { left: fmtNumber(mode().balance(state.account) - item.points) });
 }
 
 async function redeem() {
@@ -242,9 +326,8 @@ async function redeem() {
   const refusal = $("#refusal");
   refusal.hidden = true;
   try {
-    const out = await api("POST", "/api/v1/redemptions", {
-      volunteer_id: state.volunteerId, item_id: state.item.item_id, code: state.code,
-    }, { key: state.key });
+    const out = await api("POST", mode().redeem, mode().body(state.volunteerId, state.item.item_id, state.code),
+      { key: state.key });
     state.receipt = { ...out, name: state.item.name, at: new Date().toISOString() };
     state.code = null; // used: never keep it
     renderReceipt();
@@ -253,7 +336,7 @@ async function redeem() {
   } catch (err) {
     const code = err instanceof ApiError ? err.code : "";
     state.refusal = err;
-    refusal.textContent = explain(err);
+    refusal.textContent = why(err);
     refusal.hidden = false;
     refusal.dataset.code = code;
     if (err instanceof ApiError && err.status > 0) state.key = newKey();
@@ -273,8 +356,8 @@ async function back() {
     // Fresh stock and balance before the next choice.
     try {
       const [account, catalog] = await Promise.all([
-        api("GET", `/api/v1/volunteers/${encodeURIComponent(state.volunteerId)}/points?limit=1&code=${encodeURIComponent(state.code || "")}`),
-        api("GET", "/api/v1/catalog"),
+        api("GET", mode().points(state.volunteerId, state.code || "")),
+        api("GET", mode().catalog),
       ]);
       Object.assign(state, { account, catalog: catalog.items });
     } catch {
@@ -294,13 +377,13 @@ function renderReceipt() {
     ["receipt.gift", r.name],
     ["receipt.points", fmtNumber(r.points)],
     ["receipt.balance", fmtNumber(r.balance)],
-    ["receipt.hours", t("hours.n", { n: fmtNumber(r.lifetime_hours, r.lifetime_hours % 1 ? 1 : 0) })],
+    r.lifetime_hours === undefined ? null : ["receipt.hours", t("hours.n", { n: fmtNumber(r.lifetime_hours, r.lifetime_hours % 1 ? 1 : 0) })],
     ["receipt.quarter", r.quarter],
     ["receipt.id", r.redemption_id],
     ["receipt.time", fmtTime(r.at, true)],
   ];
   const list = clear($("#receipt"));
-  for (const [key, value] of rows) list.append(h("dt", {}, t(key)), h("dd", { dataset: { field: key.split(".")[1] } }, value));
+  for (const [key, value] of rows.filter(Boolean)) list.append(h("dt", {}, t(key)), h("dd", { dataset: { field: key.split(".")[1] } }, value));
 }
 
 frame("kiosk", STRINGS, () => {
@@ -319,7 +402,12 @@ frame("kiosk", STRINGS, () => {
     renderAccount();
     renderConfirm();
     renderReceipt();
-    if (state.refusal) $("#refusal").textContent = explain(state.refusal);
+    if (state.refusal) $("#refusal").textContent = why(state.refusal);
   });
+  const wanted = new URLSearchParams(location.search).get("mode");
+  setMode(wanted in MODES ? wanted : localStorage.getItem(MODE_KEY) in MODES ? localStorage.getItem(MODE_KEY) : "service");
+  for (const name of Object.keys(MODES)) {
+    $("#mode-" + name).addEventListener("click", () => { setMode(name); home(); });
+  }
   home();
 });

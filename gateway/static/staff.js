@@ -12,6 +12,7 @@ import {
 } from "./vd.js";
 import { startActivities } from "./organiser.js";
 import { startAdmin } from "./staff-admin.js";
+import { startCivic } from "./staff-civic.js";
 import { startHours } from "./staff-hours.js";
 import { startPeople } from "./staff-people.js";
 
@@ -706,7 +707,8 @@ frame("staff", STRINGS, () => {
   refreshDirectory(true);
   readStream();
   const panels = [["#hours-panel", "#hours", startHours], ["#people-panel", "#people", startPeople],
-    ["#admin-panel", "#admin", startAdmin], ["#activities-panel", "#activities", startActivities]];
+    ["#admin-panel", "#admin", startAdmin], ["#activities-panel", "#activities", startActivities],
+    ["#civic-panel", "#civic", startCivic]];
   for (const [panelId, sectionId, start] of panels) {
     const panel = $(panelId);
     panel.addEventListener("toggle", () => {
