@@ -27,6 +27,7 @@ from gateway.config import GatewayConfig
 from gateway.http import BUS, CONFIG, SEALER
 from gateway.personal import Sealer
 from runtime.admin import Send, open_demo_account
+from runtime.demo_civic import seed_village
 from runtime.demo_district import DemoDistrict, build_demo_district
 from schemas.accounts import Grant
 from schemas.common import Role
@@ -147,6 +148,11 @@ async def seed(seeder: Seeder, district: DemoDistrict) -> dict[str, str]:
     subjects["volunteer"] = max(sorted(hours_of), key=lambda v: hours_of[v])
     await _certificate(seeder, subjects["volunteer"])
     await _activities(seeder, district, datetime.now(UTC))
+
+    async def staff_post(path: str, body: dict[str, Any] | None, key: str) -> Any:
+        return await _must(seeder.post(*staff, path, body, key))
+
+    await seed_village(staff_post, datetime.now(UTC))
     subjects["resident_phone"] = str(contacts[subjects["resident"]]["phone"])
     subjects["resident_name"] = str(contacts[subjects["resident"]]["name"])
     return subjects

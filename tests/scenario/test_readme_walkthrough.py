@@ -53,6 +53,11 @@ async def sign_in_as_printed(session: aiohttp.ClientSession, base_url: str,
     assert town.body["scope"] == "430511001" and town.body["role"] == "staff"
     known = await Client(session, base_url, signed["staff"]).get("/api/v1/residents?limit=50")
     assert len(known.body["residents"]) == 20, "the demo district's residents have profiles"
+    village = await Client(session, base_url, signed["staff"]).get(
+        "/api/v1/households?area=430511001201")
+    households = village.body["households"]
+    assert len(households) == 8 and all(x["balance"] > 0 for x in households), (
+        "the demo village's households are scored for last month")
     return signed
 
 
