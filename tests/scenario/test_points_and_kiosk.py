@@ -23,7 +23,8 @@ async def gift(district: District, points: int, stock: int) -> str:
                                   {"item_id": item_id, "name": "保温杯", "points": points,
                                    "stock": stock})
     assert r.status == 201, r.body
-    assert r.body == {"item_id": item_id, "name": "保温杯", "points": points, "stock": stock}
+    assert r.body == {"item_id": item_id, "name": "保温杯", "points": points, "stock": stock,
+                      "kind": "service", "kiosk_id": None, "area": None}
     return item_id
 
 
