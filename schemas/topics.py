@@ -199,7 +199,7 @@ class Family:
     """Its keys are kept in a registry (few enough to list them all: counties, gifts)."""
     on_board: bool = True
     """Its events are folded by the live board and the inboxes (not accounts' or the audit
-    trail's: they say nothing about the flow of requests)."""
+    trail's: they say nothing about the flow of requests or the programmes)."""
 
     def tag(self, key: str) -> str:
         """The aggregate's storage tag: a Redis Cluster hash tag, so one step is one slot."""
@@ -216,10 +216,10 @@ RESIDENT = Family("resident", "r", RESIDENT_COMMANDS, RESIDENT_EVENTS, listed=Tr
                   on_board=False)
 ACTIVITY = Family("activity", "e", ACTIVITY_COMMANDS, ACTIVITY_EVENTS, listed=True,
                   on_board=False)
-FLAG = Family("flag", "f", FLAG_COMMANDS, FLAG_EVENTS, listed=True, on_board=False)
+FLAG = Family("flag", "f", FLAG_COMMANDS, FLAG_EVENTS, listed=True)
 CERTIFICATE = Family("certificate", "z", CERTIFICATE_COMMANDS, CERTIFICATE_EVENTS,
                      listed=True, on_board=False)
-WISH = Family("wish", "w", WISH_COMMANDS, WISH_EVENTS, listed=True, on_board=False)
+WISH = Family("wish", "w", WISH_COMMANDS, WISH_EVENTS, listed=True)
 HOUSEHOLD = Family("household", "h", HOUSEHOLD_COMMANDS, HOUSEHOLD_EVENTS, listed=True,
                    on_board=False)
 FAMILIES: tuple[Family, ...] = (COUNTY, VOLUNTEER, ITEM, PERSON, AUDIT, RESIDENT, ACTIVITY,

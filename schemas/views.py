@@ -286,13 +286,37 @@ class TimingPoint(Frozen):
     seconds: float
 
 
+class WishCounts(Frozen):
+    """The micro-wishes of a scope: how many were ever posted, how many stand open or held
+    by a volunteer now (claimed, or marked done and awaiting confirmation), and how many
+    were fulfilled or withdrawn in all."""
+
+    collected: int = 0
+    open: int = 0
+    claimed: int = 0
+    fulfilled: int = 0
+    withdrawn: int = 0
+
+
+class FlagCounts(Frozen):
+    open: int = Field(0, description="Flags on held hours awaiting a decision")
+
+
+class Programmes(Frozen):
+    """What the office's programmes beside dispatch stand at in a scope (DESIGN §11)."""
+
+    wishes: WishCounts = WishCounts()
+    flags: FlagCounts = FlagCounts()
+
+
 class LiveSnapshot(Frozen):
     generated_at: AwareDatetime
     position: int = Field(description="How many messages the board has folded in (events and "
                           "dead letters), the same in every mode: it only grows, and the live "
                           "stream sends it as each message's id")
     events: int = Field(0, description="How many events (of every topic) were folded in; "
-                        "on a scope's board, how many of its requests and teams")
+                        "on a scope's board, how many of its requests', teams', wishes' "
+                        "and flags'")
     funnel: tuple[StageCount, ...]
     by_area: dict[str, dict[str, int]]
     by_service_type: dict[str, dict[str, int]]
@@ -306,5 +330,7 @@ class LiveSnapshot(Frozen):
     timings: dict[str, tuple[TimingPoint, ...]] = Field(
         default_factory=dict, description="Recent durations by stage, for charts"
     )
+    programmes: Programmes = Field(default_factory=Programmes, description="Micro-wishes and "
+                                   "flags of the scope")
     dead_letters: int = Field(0, description="Messages set aside, on the whole platform's "
                               "board only (they belong to no area): 0 on a scope's board")

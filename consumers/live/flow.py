@@ -30,7 +30,10 @@ from zoneinfo import ZoneInfo
 
 from sortedcontainers import SortedDict, SortedList
 
+from consumers.live.programmes import ProgrammeFold
 from schemas import events as ev
+from schemas import flags as fl
+from schemas import wishes as w
 from schemas.base import Event
 from schemas.common import COUNTY_CODE_LENGTH, RequestStatus, ServiceType, Urgency, ancestors
 from schemas.views import (
@@ -159,6 +162,7 @@ class LiveFlow:
         self.events = 0
         self.changed: set[str] = {EVERY_AREA}
         self.checked_at: datetime | None = None
+        self.programmes = ProgrammeFold(self._boards_of, self._touch)
 
     @property
     def root(self) -> _Board:
@@ -211,6 +215,8 @@ class LiveFlow:
         elif isinstance(event, ev.RequestEvent):
             self._request(event)
             self.forget_closed(event.occurred_at)
+        elif isinstance(event, w.WishEvent | fl.FlagRaised | fl.FlagDecided):
+            self.programmes.evolve(event)
 
     def forget_closed(self, now: datetime) -> None:
         """Stop tracking requests closed longer than the window ago (their counts stay)."""
@@ -283,7 +289,8 @@ class LiveFlow:
         self._remember(e, tracked)
 
     def _touch(self, boards: list[str]) -> None:
-        """A request event moved these boards: each counts it and is saved again."""
+        """An event of a request or a programme moved these boards: each counts it and is
+        saved again."""
         for key in boards[1:]:
             self.boards[key].events += 1
         self.changed.update(boards)
@@ -445,6 +452,7 @@ class LiveFlow:
                 key=lambda s: (-s.completed, -(s.rating or 0), s.team_id),
             )),
             timings={k: tuple(v)[-CHARTED_MAX:] for k, v in board.timings.items()},
+            programmes=self.programmes.of(key),
             dead_letters=self.dead_letters if scope is None else 0,
         )
 

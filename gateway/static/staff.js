@@ -36,6 +36,13 @@ const STRINGS = {
   "stage.cancelled": ["取消", "Cancelled"],
   "stage.escalated": ["转中心", "Escalated"],
   "funnel.title": ["需求漏斗", "Request funnel"],
+  "prog.title": ["文明实践项目", "Programmes"],
+  "prog.wishes.collected": ["微心愿·累计征集", "Wishes collected"],
+  "prog.wishes.open": ["待认领", "Open"],
+  "prog.wishes.claimed": ["已认领", "Claimed"],
+  "prog.wishes.fulfilled": ["已实现", "Fulfilled"],
+  "prog.wishes.rate": ["实现率", "Fulfilment rate"],
+  "prog.flags.open": ["待核实时长", "Flags to check"],
   "funnel.hint": ["到达过每个阶段的需求数：今日 / 累计；“当前”为正处于该阶段的数量。", "Requests that reached each stage: today / all time; “now” is how many are in it."],
   "funnel.today": ["今日", "Today"],
   "funnel.total": ["累计", "All time"],
@@ -348,6 +355,25 @@ function render() {
   renderTypes(s);
   renderTicker(s);
   renderTeams(s);
+  renderProgrammes(s);
+}
+
+/** The micro-wishes and flags of the scope: what stands open now, and the wishes' totals. */
+function renderProgrammes(s) {
+  const p = s.programmes || { wishes: {}, flags: {} };
+  const wishes = p.wishes || {};
+  const flags = p.flags || {};
+  const rate = wishes.collected ? Math.round((100 * (wishes.fulfilled || 0)) / wishes.collected) : null;
+  const figure = (key, n, bad) => h("div", { class: bad && n ? "bad" : "", dataset: { figure: key } },
+    h("dt", {}, t("prog." + key)), h("dd", {}, n === null ? "—" : fmtNumber(n)));
+  clear($("#programmes")).append(
+    figure("wishes.collected", wishes.collected || 0),
+    figure("wishes.open", wishes.open || 0),
+    figure("wishes.claimed", wishes.claimed || 0),
+    figure("wishes.fulfilled", wishes.fulfilled || 0),
+    h("div", { dataset: { figure: "wishes.rate" } }, h("dt", {}, t("prog.wishes.rate")),
+      h("dd", {}, rate === null ? "—" : `${rate}%`)),
+    figure("flags.open", flags.open || 0, true));
 }
 
 function renderFunnel(s) {
