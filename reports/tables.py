@@ -14,7 +14,7 @@ import io
 import re
 import unicodedata
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from zoneinfo import ZoneInfo
 
@@ -173,12 +173,22 @@ def by_area(root: str, children: Mapping[str, str], *, root_label: str = "") -> 
     name in `children`) whose code is the longest prefix of its area. Entries at the root
     itself, or under it but in no listed child, form the root's own row (本级); entries
     outside the root are left out, as they are outside the caller's scope."""
+    row_of = area_rows(root, children, root_label=root_label)
+
+    def key_of(entry: LedgerEntry) -> tuple[str, str] | None:
+        return row_of(entry.area)
+
+    return key_of
+
+
+def area_rows(root: str, children: Mapping[str, str], *, root_label: str = ""
+              ) -> Callable[[str | None], tuple[str, str] | None]:
+    """The row of an area code one step down the tree from `root`, as `by_area` has it."""
     codes = sorted((code for code in children if code.startswith(root) and code != root),
                    key=len, reverse=True)
     own_row = (root, f"{root_label}本级" if root_label else "本级")
 
-    def key_of(entry: LedgerEntry) -> tuple[str, str] | None:
-        area = entry.area
+    def row_of(area: str | None) -> tuple[str, str] | None:
         if area is None or not area.startswith(root):
             return None
         for code in codes:
@@ -186,17 +196,37 @@ def by_area(root: str, children: Mapping[str, str], *, root_label: str = "") -> 
                 return code, children[code]
         return own_row
 
-    return key_of
+    return row_of
+
+
+Cell = str | float | int
+Line = Sequence[Cell]
 
 
 def to_csv(rows: Iterable[ReportRow], totals: ReportRow) -> str:
     """RFC 4180 CSV with a header of the JSON keys and the totals as the last line."""
+    return csv_table(CSV_HEADER, [_cells(row) for row in [*rows, totals]])
+
+
+def to_xlsx(rows: Iterable[ReportRow], totals: ReportRow, title: str) -> bytes:
+    """The report as an XLSX workbook of one sheet: bold header, the rows, a bold totals row."""
+    return xlsx_table(XLSX_HEADER, [_cells(row) for row in [*rows, totals]], title,
+                      decimals=(2, 3))
+
+
+def _cells(row: ReportRow) -> Line:
+    return (row.key, row.label, row.hours, row.verified_hours, row.services, row.activities,
+            row.volunteers)
+
+
+def csv_table(header: Sequence[str], lines: Iterable[Line]) -> str:
+    """Any report's lines (the last its totals) as RFC 4180 CSV under a header; text cells
+    are made inert."""
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(CSV_HEADER)
-    for row in [*rows, totals]:
-        writer.writerow([_inert(row.key), _inert(row.label), row.hours, row.verified_hours,
-                         row.services, row.activities, row.volunteers])
+    writer.writerow(header)
+    for line in lines:
+        writer.writerow([_inert(cell) if isinstance(cell, str) else cell for cell in line])
     return out.getvalue()
 
 
@@ -205,26 +235,28 @@ def _inert(text: str) -> str:
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
-def to_xlsx(rows: Iterable[ReportRow], totals: ReportRow, title: str) -> bytes:
-    """The report as an XLSX workbook of one sheet: bold header, the rows, a bold totals row."""
+def xlsx_table(header: Sequence[str], lines: Sequence[Line], title: str,
+               decimals: Sequence[int] = ()) -> bytes:
+    """Any report's lines as an XLSX workbook of one sheet: bold header, the lines, the last
+    (its totals) bold; text cells are text, never formulas, and the `decimals` columns (by
+    index) show two decimals."""
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = title.translate(SHEET_TITLE_FORBIDDEN)[:SHEET_TITLE_MAX] or "report"
     workbook.properties.title = title
-    sheet.append(XLSX_HEADER)
-    all_rows = [*rows, totals]
-    for row in all_rows:
-        sheet.append([_printable(row.key), _printable(row.label), row.hours, row.verified_hours,
-                      row.services, row.activities, row.volunteers])
+    sheet.append(tuple(header))
+    for line in lines:
+        sheet.append([_printable(cell) if isinstance(cell, str) else cell for cell in line])
     bold = Font(bold=True)
     for cell in (*sheet[1], *sheet[sheet.max_row]):
         cell.font = bold
-    for line in sheet.iter_rows(min_row=2):
-        for cell in line[:2]:
-            # openpyxl writes a string starting with '=' as a formula; these are names
-            cell.data_type = "s"
-        for cell in line[2:4]:
-            cell.number_format = "0.00"
+    for row in sheet.iter_rows(min_row=2):
+        for cell in row:
+            if isinstance(cell.value, str):
+                # openpyxl writes a string starting with '=' as a formula; these are names
+                cell.data_type = "s"
+        for index in decimals:
+            row[index].number_format = "0.00"
     sheet.freeze_panes = "A2"
     for index, column in enumerate(sheet.iter_cols(), start=1):
         width = max(_display_width(str(cell.value)) for cell in column)

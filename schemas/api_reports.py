@@ -1,4 +1,4 @@
-"""The answer of the hours report (DESIGN §10)."""
+"""The answers of the hours report (DESIGN §10) and of the micro-wishes report (§11)."""
 
 from __future__ import annotations
 
@@ -27,3 +27,24 @@ class ReportOut(Frozen):
     totals: ReportRowOut
     truncated: bool = Field(False, description="More volunteers than one report reads: "
                             "narrow the area")
+
+
+class WishRowOut(Frozen):
+    key: str = Field(description="The area's code (the scope's own row: its code, 本级)")
+    label: str
+    collected: int = Field(description="Wishes posted in the period")
+    open: int = Field(description="Of them, waiting for a claimer now")
+    claimed: int = Field(description="Of them, ever taken up by a volunteer")
+    fulfilled: int = Field(description="Of them, confirmed fulfilled")
+    withdrawn: int
+    rate: float | None = Field(description="fulfilled / collected, three decimals; null "
+                               "without wishes")
+
+
+class WishReportOut(Frozen):
+    area: str | None = Field(description="The area reported on (None: every area)")
+    period: dict[str, date | None] = Field(description="{from, to}: days of posting")
+    rows: list[WishRowOut]
+    totals: WishRowOut
+    truncated: bool = Field(False, description="More wishes than one report reads: narrow "
+                            "the area or the period")

@@ -539,6 +539,14 @@ async def probe_wishes(s: Scene, kind: str) -> Reply:
     return Reply(200 if listed else 404, reply.body, reply.headers)
 
 
+async def probe_wish_report(s: Scene, kind: str) -> Reply:
+    await _new_wish(s)
+    reply = await s.staff(scope_for(kind, s.area, s.elsewhere)).get("/api/v1/reports/wishes")
+    assert reply.status == 200, reply.body
+    return Reply(200 if reply.body["totals"]["collected"] > 0 else 404, reply.body,
+                 reply.headers)
+
+
 def _household_body(s: Scene) -> dict[str, Any]:
     return {"household_id": f"H{s.district.county}-scope{next(s.made)}", "area": s.area,
             "head_name": "张建国"}
@@ -683,6 +691,7 @@ PROBES: dict[str, tuple[str, Probe]] = {
         lambda s: f"/api/v1/volunteers/{s.district.teams['hamlet'].volunteers[0]}/record")),
     "GET /api/v1/flags": ("list", probe_flags),
     "GET /api/v1/reports/hours": ("list", probe_report),
+    "GET /api/v1/reports/wishes": ("list", probe_wish_report),
     "POST /api/v1/volunteers/{volunteer_id}/certificates": ("act", probe_issue),
     "GET /api/v1/volunteers/{volunteer_id}/certificates": ("read", reader(
         lambda s: f"/api/v1/volunteers/{s.district.teams['hamlet'].volunteers[0]}"

@@ -163,3 +163,56 @@ async def test_a_wishs_words_are_kept_sealed_and_erased_with_the_resident(
         seen = (await reader.get(path)).body
         assert (seen["title"], seen["details"], seen["note"], seen["resident_name"],
                 seen["status"]) == ("[已删除]", "[已删除]", "[已删除]", "[已删除]", "done")
+
+
+async def test_the_board_and_the_report_count_wishes_by_area(platform: Platform) -> None:
+    district = await make_district(platform)
+    staff = district.staff
+    resident_id = await resident_of(district)
+    ids = {}
+    for title, area in (("理疗仪", district.hamlet), ("买药", district.hamlet),
+                        ("读报", district.hamlet), ("修水管", district.far_village)):
+        ids[title] = (await posted(staff, district, title, resident_id=resident_id,
+                                   area=area))["wish_id"]
+    me = platform.as_(Role.VOLUNTEER, district.teams["hamlet"].volunteers[0])
+    for title in ("理疗仪", "买药"):
+        assert (await me.post(f"/api/v1/wishes/{ids[title]}/claim")).status == 200
+    done = await me.post(f"/api/v1/wishes/{ids['理疗仪']}/fulfil", {"note": "送到了"})
+    assert done.status == 200, done.body
+    assert (await staff.post(f"/api/v1/wishes/{ids['理疗仪']}/confirm")).status == 200
+    assert (await staff.post(f"/api/v1/wishes/{ids['读报']}/withdraw")).status == 200
+
+    expected = {"collected": 4, "open": 1, "claimed": 1, "fulfilled": 1, "withdrawn": 1}
+
+    county = platform.as_(Role.STAFF, "S-county", scope=district.county)
+
+    async def counted() -> dict[str, Any] | None:
+        board: dict[str, Any] = (await county.get("/api/v1/live")).body
+        return board if board["programmes"]["wishes"] == expected else None
+
+    await eventually(counted)
+    town = platform.as_(Role.STAFF, "S-town", scope=district.town)
+    town_board = (await town.get("/api/v1/live")).body["programmes"]["wishes"]
+    assert town_board == {**expected, "collected": 3, "open": 0}, "the far village's is not"
+
+    report = await staff.get(f"/api/v1/reports/wishes?area={district.county}")
+    assert report.status == 200, report.body
+    rows = {r["key"]: r for r in report.body["rows"]}
+    assert set(rows) == {district.town, district.county + "002"}
+    assert {k: rows[district.town][k] for k in ("collected", "claimed", "fulfilled",
+                                                "withdrawn", "open", "rate")} == {
+        "collected": 3, "claimed": 2, "fulfilled": 1, "withdrawn": 1, "open": 0,
+        "rate": 0.333}
+    assert (report.body["totals"]["collected"], report.body["totals"]["rate"]) == (4, 0.25)
+    later = await staff.get(f"/api/v1/reports/wishes?area={district.county}&from=2099-01-01")
+    assert (later.body["rows"], later.body["totals"]["collected"]) == ([], 0)
+    csv_text = await staff.request("GET", f"/api/v1/reports/wishes?area={district.town}"
+                                   "&format=csv")
+    assert csv_text.status == 200
+    lines = csv_text.text.splitlines()
+    for query, code in (("format=pdf", "bad_format"), ("from=2026-13-01", "bad_from"),
+                        ("from=2026-03-02&to=2026-03-01", "bad_period")):
+        refused = await staff.get(f"/api/v1/reports/wishes?{query}")
+        assert (refused.status, refused.error_code) == (400, code), query
+    assert lines[0] == "key,label,collected,open,claimed,fulfilled,withdrawn,rate"
+    assert lines[-1].startswith("total,合计,3,0,2,1,1,0.333")
