@@ -1,11 +1,13 @@
 // A resident orders a service (点单) and follows it: the area comes from cascading selects of
 // the registered area tree (never a typed code), the status and its history refresh by
 // themselves (polling), a completed service is reviewed with stars, an open one can be
-// cancelled. Large text and one column: many residents are elderly.
+// cancelled. Below, the resident's micro-wishes (resident-wishes.js). Large text and one
+// column: many residents are elderly.
 
 import {
   $, connectionNotice, ApiError, announce, api, clear, explain, fmtHours, fmtTime, frame, h, has, lang, newKey, onLang, shortId, t,
 } from "./vd.js";
+import { startWishes } from "./resident-wishes.js";
 
 const STRINGS = {
   "resident.title": ["我要点单 · 志愿服务派单平台", "Order a service · Volunteer dispatch"],
@@ -530,10 +532,12 @@ frame("resident", STRINGS, async () => {
   }
   renderTypes();
   renderAreaSelects();
+  const relabelWishes = await startWishes((code) => (state.areas.get(code) || {}).name || code);
   onLang(() => {
     renderTypes();
     renderAreaSelects();
     renderRequests();
+    relabelWishes();
   });
   await poll();
   setInterval(poll, POLL_MS);

@@ -4,7 +4,8 @@
 // nothing else. The board never asks for names, phones or addresses: the snapshot has none,
 // and neither do the area tree, the service types or the candidate teams it reads. Residents'
 // profiles are read only when staff open the residents panel (staff-people.js); the office
-// panel (staff-admin.js) manages teams, staff, kiosks and shows the audit trail.
+// panel (staff-admin.js) manages teams, staff, kiosks and shows the audit trail; the wishes
+// panel (staff-wishes.js) steers the scope's micro-wish pool and reports on it.
 
 import {
   $, ApiError, announce, api, clear, currentToken, explain, fmtDuration, fmtNumber, fmtTime,
@@ -15,6 +16,7 @@ import { startAdmin } from "./staff-admin.js";
 import { startCivic } from "./staff-civic.js";
 import { startHours } from "./staff-hours.js";
 import { startPeople } from "./staff-people.js";
+import { startWishes } from "./staff-wishes.js";
 
 const STRINGS = {
   "staff.title": ["实时调度看板 · 志愿服务派单平台", "Live board · Volunteer dispatch"],
@@ -734,7 +736,7 @@ frame("staff", STRINGS, () => {
   readStream();
   const panels = [["#hours-panel", "#hours", startHours], ["#people-panel", "#people", startPeople],
     ["#admin-panel", "#admin", startAdmin], ["#activities-panel", "#activities", startActivities],
-    ["#civic-panel", "#civic", startCivic]];
+    ["#civic-panel", "#civic", startCivic], ["#wishes-panel", "#wishes", startWishes]];
   for (const [panelId, sectionId, start] of panels) {
     const panel = $(panelId);
     panel.addEventListener("toggle", () => {
