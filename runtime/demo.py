@@ -29,6 +29,7 @@ from gateway.personal import Sealer
 from runtime.admin import Send, open_demo_account
 from runtime.demo_civic import seed_village
 from runtime.demo_district import DemoDistrict, build_demo_district
+from runtime.demo_wishes import seed_wishes
 from schemas.accounts import Grant
 from schemas.common import Role
 
@@ -153,6 +154,14 @@ async def seed(seeder: Seeder, district: DemoDistrict) -> dict[str, str]:
         return await _must(seeder.post(*staff, path, body, key))
 
     await seed_village(staff_post, datetime.now(UTC))
+
+    async def post_as(role: Role, subject: str, path: str, body: dict[str, Any] | None,
+                      key: str) -> dict[str, Any]:
+        return (await _must(seeder.post(role, subject, path, body, key)))[1]
+
+    await seed_wishes(post_as, STAFF_ID, district.residents,
+                      [str(v["volunteer_id"]) for v in district.volunteers],
+                      subjects["resident"], subjects["volunteer"])
     subjects["resident_phone"] = str(contacts[subjects["resident"]]["phone"])
     subjects["resident_name"] = str(contacts[subjects["resident"]]["name"])
     return subjects

@@ -58,6 +58,14 @@ async def sign_in_as_printed(session: aiohttp.ClientSession, base_url: str,
     households = village.body["households"]
     assert len(households) == 8 and all(x["balance"] > 0 for x in households), (
         "the demo village's households are scored for last month")
+    wall = await Client(session, base_url, signed["staff"]).get("/api/v1/wishes?limit=50")
+    statuses = sorted(x["status"] for x in wall.body["wishes"])
+    assert statuses == sorted(["fulfilled"] * 7 + ["done"] * 2 + ["claimed"] * 2
+                              + ["withdrawn"] + ["open"] * 3), "the demo's wish wall"
+    own = await Client(session, base_url, signed["resident"]).get("/api/v1/wishes")
+    assert sorted(x["status"] for x in own.body["wishes"]) == ["done", "open"]
+    held = await Client(session, base_url, signed["volunteer"]).get("/api/v1/wishes?mine=true")
+    assert [x["status"] for x in held.body["wishes"]] == ["claimed"]
     return signed
 
 
