@@ -16,6 +16,7 @@ COPY audit ./audit
 COPY residents ./residents
 COPY activities ./activities
 COPY wishes ./wishes
+COPY cases ./cases
 COPY households ./households
 COPY flags ./flags
 COPY certificates ./certificates

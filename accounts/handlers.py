@@ -20,6 +20,8 @@ from accounts.state import AccountState
 from schemas import accounts as ac
 from schemas.accounts import Grant, contact_key
 from schemas.base import Command, Event
+from schemas.cases import RegisterOffice
+from schemas.common import Role, county_of
 from schemas.decision import Decision, Stamp
 
 BAD_CREDENTIALS = "the phone number, password or code is not right"
@@ -97,7 +99,10 @@ def _open(state: AccountState, c: ac.OpenAccount, stamp: Stamp,
     if c.password_hash is not None:
         events.append(stamp.event(ac.PasswordSet, account_id=c.account_id,
                                   password_hash=c.password_hash, one_time=c.password_one_time))
-    links = [_link(stamp, g, c.account_id) for g in _granted(events)]
+    granted = _granted(events)
+    links = [_link(stamp, g, c.account_id) for g in granted]
+    links += [_office(stamp, g.scope) for g in granted
+              if g.role is Role.STAFF and g.scope is not None]
     decision = _apply(state, stamp, events, account_id=c.account_id, role=grant.role.value,
                       subject=grant.subject, joined=account.opened)
     return Decision(decision.events, tuple(links), decision.outcome)
@@ -111,6 +116,11 @@ def _link(stamp: Stamp, grant: Grant, holder: str | None) -> Command:
     """Notices for the grant's subject go to this account's phone (or to none)."""
     return stamp.command(ac.LinkContact, account_id=contact_key(grant.role, grant.subject),
                          holder=holder)
+
+
+def _office(stamp: Stamp, scope: str) -> Command:
+    """A scope with staff is an office: the cases of its areas are owned there (§11)."""
+    return stamp.command(RegisterOffice, county=county_of(scope), scope=scope)
 
 
 def _start(state: AccountState, c: ac.StartSession, stamp: Stamp,

@@ -90,8 +90,7 @@ class _Decider:
     def route(self, request: RequestView) -> None:
         """Dispatch to the best team, or queue it, or escalate it."""
         if request.refusals >= self.policy.max_refusals:
-            self.emit(ev.RequestEscalated, request_id=request.request_id,
-                      reason="too_many_refusals", refusals=request.refusals)
+            self.escalate(request, "too_many_refusals")
             return
         found = choose_team(
             request.area, request.service_type, self.state.index, self.state.teams,
@@ -103,8 +102,14 @@ class _Decider:
             self.emit(ev.RequestQueued, request_id=request.request_id,
                       wait_until=self.now + self.policy.wait_window(request.urgency))
         else:
-            self.emit(ev.RequestEscalated, request_id=request.request_id,
-                      reason="no_eligible_team", refusals=request.refusals)
+            self.escalate(request, "no_eligible_team")
+
+    def escalate(self, request: RequestView, reason: ev.EscalationReason) -> None:
+        """Office staff must step in: the event names the request's area and resident, so
+        the stalled case it opens does too."""
+        self.emit(ev.RequestEscalated, request_id=request.request_id, reason=reason,
+                  refusals=request.refusals, area=request.area,
+                  resident_id=request.resident_id)
 
     def dispatch(self, request: RequestView, team_id: str, *, level: int | None,
                  km: float | None, manual: bool = False) -> None:
@@ -337,8 +342,7 @@ def _expire(d: _Decider, c: cmd.ExpireDeadline) -> Decision:
         d.route(d.state.requests[c.request_id])
         d.drain_queue()
     elif request.status is RequestStatus.SUBMITTED and request.wait_until == c.due_at:
-        d.emit(ev.RequestEscalated, request_id=c.request_id, reason="all_teams_busy",
-               refusals=request.refusals)
+        d.escalate(request, "all_teams_busy")
     return d.status(c.request_id)
 
 

@@ -17,6 +17,7 @@ from schemas.accounts import PersonAccount
 from schemas.activities import ActivityView
 from schemas.audit import AuditRecord
 from schemas.base import Command, CommandOutcome
+from schemas.cases import CaseView
 from schemas.certificates import CertificateView
 from schemas.common import Role
 from schemas.flags import FlagView
@@ -171,6 +172,17 @@ class Views(Protocol):
     async def claims_of(self, volunteer_id: str, county: str, limit: int,
                         after: tuple[float, str] | None = None) -> list[WishView]:
         """The wishes a volunteer holds (claimed or done) or fulfilled, as `wishes`."""
+
+    async def case(self, case_id: str) -> CaseView | None: ...
+
+    async def cases(self, area: str | None, limit: int,
+                    after: tuple[float, str] | None = None) -> list[CaseView]:
+        """Cases opened in an area (None: everywhere), the newest first, strictly after the
+        cursor (opening time as a timestamp, id)."""
+
+    async def cases_of(self, resident_id: str, county: str, limit: int,
+                       after: tuple[float, str] | None = None) -> list[CaseView]:
+        """One resident's cases, as `cases`."""
 
     async def household(self, household_id: str) -> HouseholdView | None: ...
 

@@ -27,8 +27,9 @@ from pydantic import ValidationError
 from accounts.owner import AccountsOwner
 from activities.owner import ActivitiesOwner
 from audit.owner import AuditOwner
+from cases.owner import CasesOwner
 from certificates.owner import CertificatesOwner
-from consumers.ledger.handlers import credits_for
+from consumers.follow_ups import follow_ups
 from consumers.ledger.owner import LedgerOwner, StockOwner
 from dispatcher.owner import DispatchOwner
 from flags.owner import FlagsOwner
@@ -78,7 +79,7 @@ def owners_of(settings: Settings) -> list[Owner]:
             StockOwner(), AccountsOwner(settings.account_policy()), AuditOwner(),
             ResidentsOwner(), FlagsOwner(), CertificatesOwner(),
             ActivitiesOwner(settings.activity_policy()), WishesOwner(settings.wish_policy()),
-            HouseholdsOwner()]
+            HouseholdsOwner(), CasesOwner(settings.case_policy())]
 
 
 def message_of(record: Record) -> Any:
@@ -279,7 +280,7 @@ class EmbeddedPlatform:
             return
         self.board.clear(f"timers:{host.name}")
 
-    # -- credits: confirmed services become ledger commands ------------------------------
+    # -- follow-ups: confirmed services become ledger credits, escalations and disputes cases
 
     async def _relay_credits(self) -> None:
         bus = LogBus(self.log, self.waiters, CREDITS)
@@ -294,7 +295,7 @@ class EmbeddedPlatform:
             outputs: list[LogMessage] = []
             for record in records:
                 try:
-                    outputs += credits_for(message_of(record))
+                    outputs += follow_ups(message_of(record))
                 except Exception as e:
                     log.exception("credits could not handle %s", record.message_id)
                     outputs.append(dead_letter(CREDITS, record.topic, record.message_id,

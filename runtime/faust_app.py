@@ -30,8 +30,9 @@ from redis.asyncio import Redis
 from accounts.owner import AccountsOwner
 from activities.owner import ActivitiesOwner
 from audit.owner import AuditOwner
+from cases.owner import CasesOwner
 from certificates.owner import CertificatesOwner
-from consumers.ledger.handlers import credits_for
+from consumers.follow_ups import follow_ups
 from consumers.ledger.owner import LedgerOwner, StockOwner
 from dispatcher.owner import DispatchOwner
 from flags.owner import FlagsOwner
@@ -319,9 +320,11 @@ class Workers:
         hosts = (ledger, stock, accounts, audit, residents, flags, certificates, households)
         for host in hosts:
             self._agent(host.owner.family.command_topic, host)
-        # Wishes ride with this role rather than a role of their own; their owner is bound
-        # as the timed owners are, so a lapsed claim is released after a restart too.
+        # Wishes and cases ride with this role rather than roles of their own; their owners
+        # are bound as the timed owners are, so a lapsed claim is released and a passed
+        # case deadline escalates after a restart too.
         self._bind_timed(WishesOwner(self.settings.wish_policy()))
+        self._bind_timed(CasesOwner(self.settings.case_policy()))
 
         async def reset(app: Any, assigned: Any, **kwargs: Any) -> None:
             for host in hosts:
@@ -347,14 +350,15 @@ class Workers:
         self.app.on_partitions_assigned.connect(reset)
 
         async def credits(stream: Any) -> None:
-            """Confirmed services become one credit command per volunteer; an event the
-            routing cannot take is dead-lettered; the broker's absence is waited out."""
+            """Confirmed services become one credit command per volunteer, escalated
+            requests and disputed services cases; an event the routing cannot take is
+            dead-lettered; the broker's absence is waited out."""
             backoff = Backoff()
             async for events in stream.take(BATCH_MAX, within=BATCH_WAIT_S):
                 outputs: list[LogMessage] = []
                 for event in events:
                     if isinstance(event, Event):
-                        outputs += credits_for(event)
+                        outputs += follow_ups(event)
                     elif isinstance(event, Undecodable):
                         outputs.append(dead_letter("credits", event.topic, "?", "?",
                                                    event.body, event.reason, utcnow()))

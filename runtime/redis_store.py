@@ -29,6 +29,7 @@ from schemas.accounts import PersonAccount
 from schemas.activities import ActivityView
 from schemas.audit import AuditRecord
 from schemas.base import CommandOutcome, LogMessage
+from schemas.cases import CaseView
 from schemas.certificates import CertificateView
 from schemas.flags import FlagView
 from schemas.households import CivicEntry, CivicItemView, CivicRuleView, HouseholdView
@@ -74,6 +75,8 @@ ROWS: dict[str, TypeAdapter[Any]] = {
     "households": TypeAdapter(HouseholdView),
     "civic_rules": TypeAdapter(CivicRuleView),
     "civic_items": TypeAdapter(CivicItemView),
+    "cases": TypeAdapter(CaseView),
+    "offices": TypeAdapter(bool),
 }
 LIVE_POLL_S = 0.2
 LIVE_AT = "at"

@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import date
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from accounts.rules import AccountPolicy
 from activities.rules import ActivityPolicy
+from cases.rules import CasePolicy
 from consumers.ledger.rules import PointsPolicy
 from dispatcher.policy import DispatchPolicy
 from flags.rules import FlagLimits
 from gateway.auth import KeyRing
+from schemas.cases import CaseKind
 from wishes.rules import WishPolicy
 
 ENV_PREFIX = "VD_"
@@ -123,6 +126,17 @@ class Settings(BaseModel):
                                      "marked done within this is released by itself")
     household_code_ttl_s: int = Field(90 * 86400, ge=60, description="How long a "
                                       "household's printed redeem code stays valid")
+    case_days_stalled: int = Field(3, ge=1, le=60, description="Working days to the "
+                                   "deadline of a case opened by an escalated request")
+    case_days_missed_visit: int = Field(3, ge=1, le=60, description="... of a missed visit")
+    case_days_dispute: int = Field(5, ge=1, le=60, description="... of a disputed service")
+    case_days_complaint: int = Field(5, ge=1, le=60, description="... of a complaint")
+    case_days_other: int = Field(10, ge=1, le=60, description="... of any other case")
+    holidays: str = Field("", pattern=r"^(\d{4}-\d{2}-\d{2}(,\d{4}-\d{2}-\d{2})*)?$",
+                          description="Days that are not working days, comma-separated "
+                          "(YYYY-MM-DD): case deadlines skip them as they skip weekends")
+    case_deadline_s: int | None = Field(None, ge=1, description="When set, every case "
+                                        "deadline is this many seconds (drills and tests)")
     civic_sheet_max: int = Field(500, ge=1, le=5000, description="Households one scoring "
                                  "sheet shows at most")
     hours_caps: dict[str, float] = Field(default_factory=dict, description="Hours per "
@@ -143,6 +157,14 @@ class Settings(BaseModel):
     same_pair_per_month_max: int = Field(8, ge=1, description="Services of one volunteer for "
                                          "one resident in a month beyond which a credit is "
                                          "flagged")
+
+    @field_validator("holidays")
+    @classmethod
+    def _dates(cls, value: str) -> str:
+        for day in value.split(","):
+            if day:
+                date.fromisoformat(day)
+        return value
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides: object) -> Settings:
@@ -199,6 +221,14 @@ class Settings(BaseModel):
     def wish_policy(self) -> WishPolicy:
         return WishPolicy(claims_max=self.wish_claims_max,
                           claim_window_s=self.wish_claim_window_s)
+
+    def case_policy(self) -> CasePolicy:
+        days: tuple[tuple[CaseKind, int], ...] = (
+            ("stalled", self.case_days_stalled), ("missed_visit", self.case_days_missed_visit),
+            ("dispute", self.case_days_dispute), ("complaint", self.case_days_complaint),
+            ("other", self.case_days_other))
+        holidays = frozenset(date.fromisoformat(d) for d in self.holidays.split(",") if d)
+        return CasePolicy(days=days, holidays=holidays, deadline_s=self.case_deadline_s)
 
     def account_policy(self) -> AccountPolicy:
         return AccountPolicy(code_failures_max=self.code_failures_max,

@@ -16,6 +16,7 @@ from typing import Any
 
 from accounts.state import ACCOUNTS, CONTACTS
 from activities.state import ACTIVITIES, activities_in, activities_of
+from cases.state import CASES, cases_in, cases_of
 from certificates.owner import CERTIFICATES, certificates_of
 from dispatcher.state import VOLUNTEERS, members_of, request_index, volunteers_in
 from flags.owner import FLAGS, flags_in
@@ -25,6 +26,7 @@ from runtime.ports import Store
 from schemas.accounts import PersonAccount, contact_key
 from schemas.activities import ActivityView
 from schemas.audit import AuditRecord
+from schemas.cases import CaseView
 from schemas.certificates import CertificateView
 from schemas.common import Role, county_of, within
 from schemas.flags import FlagView, county_of_flag
@@ -33,6 +35,7 @@ from schemas.residents import ResidentProfile
 from schemas.topics import (
     ACTIVITY,
     AUDIT,
+    CASE,
     CERTIFICATE,
     COUNTY,
     FLAG,
@@ -374,6 +377,27 @@ class StoreViews:
         newest first."""
         found: list[WishView] = await self._ranked_rows(
             [WISH.tag(county)], claims_of(volunteer_id), WISHES, limit, after)
+        return found
+
+    async def case(self, case_id: str) -> CaseView | None:
+        """A case: its id names its county (`C<county>-…`)."""
+        found: CaseView | None = await self.store.row(CASE.tag(case_id[1:7]), CASES, case_id)
+        return found
+
+    async def cases(self, area: str | None, limit: int,
+                    after: tuple[float, str] | None = None) -> list[CaseView]:
+        """Cases opened in an area (None: everywhere), the newest first."""
+        counties = ([county_of(area)] if area is not None
+                    else await self.store.registered(CASE.name))
+        found: list[CaseView] = await self._ranked_rows(
+            [CASE.tag(c) for c in counties], cases_in(area), CASES, limit, after)
+        return found
+
+    async def cases_of(self, resident_id: str, county: str, limit: int,
+                       after: tuple[float, str] | None = None) -> list[CaseView]:
+        """One resident's cases (held in their county), the newest first."""
+        found: list[CaseView] = await self._ranked_rows(
+            [CASE.tag(county)], cases_of(resident_id), CASES, limit, after)
         return found
 
     async def catalog(self) -> list[CatalogItemView]:

@@ -48,7 +48,7 @@ class Stamp:
         self._count += 1
         return uuid5(self.cause.command_id, str(self._count))
 
-    def event(self, kind: type[E], **fields: Any) -> E:
+    def event(self, kind: type[E], /, **fields: Any) -> E:
         return kind(
             event_id=self._next_id(),
             occurred_at=self.now,
@@ -58,7 +58,7 @@ class Stamp:
             **fields,
         )
 
-    def command(self, kind: type[Command], **fields: Any) -> Command:
+    def command(self, kind: type[Command], /, **fields: Any) -> Command:
         """A follow-up command of the same journey: it acts for the same actor and carries
         the cause's fingerprint, so the answer it leads to names the command it answers."""
         return kind(

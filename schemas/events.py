@@ -234,12 +234,18 @@ class AcceptDeadlinePassed(RequestEvent):
     attempt: int
 
 
+EscalationReason = Literal["no_eligible_team", "too_many_refusals", "all_teams_busy"]
+
+
 class RequestEscalated(RequestEvent):
     """No team could take it, or too many refused: office staff must step in."""
 
     type: Literal["RequestEscalated"] = "RequestEscalated"
-    reason: Literal["no_eligible_team", "too_many_refusals", "all_teams_busy"]
+    reason: EscalationReason
     refusals: int
+    area: AreaCode | None = Field(None, description="The request's area and resident, so "
+                                  "that the case it opens names them")
+    resident_id: Identifier | None = None
 
 
 class RequestCancelled(RequestEvent):

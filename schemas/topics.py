@@ -16,6 +16,7 @@ from schemas.accounts import AnyAccountCommand, AnyAccountEvent
 from schemas.activities import AnyActivityCommand, AnyActivityEvent
 from schemas.audit import AnyAuditCommand, AnyAuditEvent
 from schemas.base import CommandOutcome, DeadLetter, LogMessage, PersonKey
+from schemas.cases import AnyCaseCommand, AnyCaseEvent
 from schemas.certificates import AnyCertificateCommand, AnyCertificateEvent
 from schemas.commands import DispatchCommand, LedgerCommand, StockCommand
 from schemas.events import DispatchEvent, LedgerEvent, StockEvent
@@ -136,6 +137,16 @@ HOUSEHOLD_EVENTS = Topic(
     TypeAdapter(AnyHouseholdEvent), "each county's households and their civic points "
     "(names and reasons sealed under the household's key), rules and supermarket stock",
 )
+CASE_COMMANDS = Topic(
+    "case-commands", "county code", 12, 7 * DAY_MS, "delete",
+    TypeAdapter(AnyCaseCommand), "cases opened (by residents, staff and the platform), their "
+    "steps, closings and passed deadlines, and the counties' offices",
+)
+CASE_EVENTS = Topic(
+    "case-events", "county code", 12, FOREVER_MS, "delete",
+    TypeAdapter(AnyCaseEvent), "each county's cases of the \"can't get it done\" window "
+    "(words sealed under the resident's key) and its offices",
+)
 COMMAND_OUTCOMES = Topic(
     "command-outcomes", "command id", 6, 7 * DAY_MS, "delete",
     TypeAdapter(CommandOutcome), "each owner's answer to a command, for waiting gateways",
@@ -179,6 +190,8 @@ CATALOGUE: tuple[Topic, ...] = (
     WISH_EVENTS,
     HOUSEHOLD_COMMANDS,
     HOUSEHOLD_EVENTS,
+    CASE_COMMANDS,
+    CASE_EVENTS,
     COMMAND_OUTCOMES,
     DEAD_LETTERS,
     PERSON_KEYS,
@@ -222,8 +235,9 @@ CERTIFICATE = Family("certificate", "z", CERTIFICATE_COMMANDS, CERTIFICATE_EVENT
 WISH = Family("wish", "w", WISH_COMMANDS, WISH_EVENTS, listed=True)
 HOUSEHOLD = Family("household", "h", HOUSEHOLD_COMMANDS, HOUSEHOLD_EVENTS, listed=True,
                    on_board=False)
+CASE = Family("case", "k", CASE_COMMANDS, CASE_EVENTS, listed=True)
 FAMILIES: tuple[Family, ...] = (COUNTY, VOLUNTEER, ITEM, PERSON, AUDIT, RESIDENT, ACTIVITY,
-                                FLAG, CERTIFICATE, WISH, HOUSEHOLD)
+                                FLAG, CERTIFICATE, WISH, HOUSEHOLD, CASE)
 ON_BOARD: tuple[Topic, ...] = tuple(f.event_topic for f in FAMILIES if f.on_board)
 
 
@@ -233,6 +247,7 @@ def topic_of(message: object) -> Topic:
         accounts,
         activities,
         audit,
+        cases,
         certificates,
         commands,
         events,
@@ -265,6 +280,8 @@ def topic_of(message: object) -> Topic:
         (wishes.WishEvent, WISH_EVENTS),
         (households.HouseholdCommand, HOUSEHOLD_COMMANDS),
         (households.HouseholdEvent, HOUSEHOLD_EVENTS),
+        (cases.CaseCommand, CASE_COMMANDS),
+        (cases.CaseEvent, CASE_EVENTS),
         (CommandOutcome, COMMAND_OUTCOMES),
         (DeadLetter, DEAD_LETTERS),
     )

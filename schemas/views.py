@@ -298,6 +298,16 @@ class WishCounts(Frozen):
     withdrawn: int = 0
 
 
+class CaseCounts(Frozen):
+    """The cases of a scope: open now, of them past a deadline, and closed in all, of them
+    before any deadline passed."""
+
+    open: int = 0
+    overdue: int = 0
+    closed: int = 0
+    closed_on_time: int = 0
+
+
 class FlagCounts(Frozen):
     open: int = Field(0, description="Flags on held hours awaiting a decision")
 
@@ -306,6 +316,7 @@ class Programmes(Frozen):
     """What the office's programmes beside dispatch stand at in a scope (DESIGN §11)."""
 
     wishes: WishCounts = WishCounts()
+    cases: CaseCounts = CaseCounts()
     flags: FlagCounts = FlagCounts()
 
 
@@ -330,7 +341,7 @@ class LiveSnapshot(Frozen):
     timings: dict[str, tuple[TimingPoint, ...]] = Field(
         default_factory=dict, description="Recent durations by stage, for charts"
     )
-    programmes: Programmes = Field(default_factory=Programmes, description="Micro-wishes and "
-                                   "flags of the scope")
+    programmes: Programmes = Field(default_factory=Programmes, description="Micro-wishes, "
+                                   "cases and flags of the scope")
     dead_letters: int = Field(0, description="Messages set aside, on the whole platform's "
                               "board only (they belong to no area): 0 on a scope's board")

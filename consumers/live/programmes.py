@@ -1,10 +1,11 @@
-"""The programmes beside dispatch on the live board (DESIGN §11): micro-wishes and flags.
+"""The programmes beside dispatch on the live board (DESIGN §11): micro-wishes, cases of the
+"can't get it done" window and flags.
 
 Like the rest of the board, a fold of events into per-board counts: each board (the whole
 platform's, and every level of an area) counts the wishes and open flags that lie in it, so a
 scope's figures are a look-up. A wish is tracked (its boards and status) only until it is
-fulfilled or withdrawn, a flag only until it is decided: memory grows with what is open, the
-counts stay.
+fulfilled or withdrawn, a case until it is closed, a flag until it is decided: memory grows
+with what is open, the counts stay.
 """
 
 from __future__ import annotations
@@ -12,10 +13,11 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable
 
+from schemas import cases as cs
 from schemas import flags as fl
 from schemas import wishes as w
 from schemas.base import Event
-from schemas.views import FlagCounts, Programmes, WishCounts
+from schemas.views import CaseCounts, FlagCounts, Programmes, WishCounts
 
 BoardsOf = Callable[[str], list[str]]
 """The boards an area counts on (the whole platform's first)."""
@@ -32,11 +34,15 @@ class ProgrammeFold:
         self.touch = touch
         self.wishes: dict[str, tuple[list[str], str]] = {}
         self.flags: dict[str, list[str]] = {}
+        self.cases: dict[str, tuple[list[str], bool]] = {}
+        """Open cases: their boards and whether a deadline passed."""
         self.counts: dict[str, Counter[str]] = {}
 
     def evolve(self, event: Event) -> None:
         if isinstance(event, w.WishEvent):
             self._wish(event)
+        elif isinstance(event, cs.CaseEvent):
+            self._case(event)
         elif isinstance(event, fl.FlagRaised):
             boards = self.boards_of(event.flag.area or event.county)
             self.flags[event.flag.flag_id] = boards
@@ -72,6 +78,27 @@ class ProgrammeFold:
             del self.wishes[e.wish_id]
             self._move(boards, **{held: -1}, withdrawn=1)
 
+    def _case(self, e: cs.CaseEvent) -> None:
+        if isinstance(e, cs.CaseOpened):
+            boards = self.boards_of(e.area)
+            self.cases[e.case_id] = (boards, False)
+            self._move(boards, cases_open=1)
+            return
+        if not isinstance(e, cs.DeadlinePassed | cs.CaseClosed):
+            return
+        tracked = self.cases.get(e.case_id)
+        if tracked is None:
+            return
+        boards, overdue = tracked
+        if isinstance(e, cs.DeadlinePassed):
+            if not overdue:
+                self.cases[e.case_id] = (boards, True)
+                self._move(boards, cases_overdue=1)
+            return
+        del self.cases[e.case_id]
+        self._move(boards, cases_open=-1, cases_overdue=-1 if overdue else 0, cases_closed=1,
+                   cases_on_time=1 if e.on_time else 0)
+
     def _move(self, boards: list[str], **deltas: int) -> None:
         for key in boards:
             self.counts.setdefault(key, Counter()).update(deltas)
@@ -85,4 +112,7 @@ class ProgrammeFold:
             wishes=WishCounts(collected=counts["collected"], open=counts["open"],
                               claimed=counts["claimed"], fulfilled=counts["fulfilled"],
                               withdrawn=counts["withdrawn"]),
+            cases=CaseCounts(open=counts["cases_open"], overdue=counts["cases_overdue"],
+                             closed=counts["cases_closed"],
+                             closed_on_time=counts["cases_on_time"]),
             flags=FlagCounts(open=counts["flags"]))
