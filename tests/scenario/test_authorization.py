@@ -66,7 +66,8 @@ def concrete(path: str, request_id: str, volunteer_id: str, team_id: str = "T-no
             .replace("{serial}", "999999-2026-22222222")
             .replace("{activity_id}", "A-none")
             .replace("{wish_id}", "W-none")
-            .replace("{household_id}", "H-none"))
+            .replace("{household_id}", "H-none")
+            .replace("{case_id}", "C-none"))
 
 
 async def call(client: Client, route: Route, path: str) -> Reply:
@@ -539,6 +540,46 @@ async def probe_wishes(s: Scene, kind: str) -> Reply:
     return Reply(200 if listed else 404, reply.body, reply.headers)
 
 
+async def _new_case(s: Scene) -> str:
+    """A case of the hamlet, owned by the hamlet's office (an account with its scope)."""
+    if "hamlet_office" not in s.kept:
+        made = await s.district.staff.post("/api/v1/staff", {
+            "staff_id": f"S{s.district.county}-hamlet", "name": "网格员",
+            "phone": f"137{s.district.county}09", "scope": s.area})
+        assert made.status == 201, made.body
+        s.kept["hamlet_office"] = s.area
+
+    async def owned() -> str | None:
+        made = await s.district.staff.post("/api/v1/cases", {
+            "subject": "路灯坏了没人修", "area": s.area})
+        assert made.status == 201, made.body
+        return str(made.body["case_id"]) if made.body["owner_scope"] == s.area else None
+
+    found: str = await eventually(owned)
+    return found
+
+
+async def probe_new_case(s: Scene, kind: str) -> Reply:
+    return await s.staff(scope_for(kind, s.area, s.elsewhere)).post("/api/v1/cases", {
+        "subject": "路灯坏了没人修", "area": s.area})
+
+
+def on_case(method: str, suffix: str = "", body: dict[str, Any] | None = None) -> Probe:
+    async def probe(s: Scene, kind: str) -> Reply:
+        path = f"/api/v1/cases/{await _new_case(s)}{suffix}"
+        return await s.staff(scope_for(kind, s.area, s.elsewhere)).request(
+            method, path, body if method == "POST" else None)
+    return probe
+
+
+async def probe_cases(s: Scene, kind: str) -> Reply:
+    case_id = await _new_case(s)
+    reply = await s.staff(scope_for(kind, s.area, s.elsewhere)).get("/api/v1/cases?limit=200")
+    assert reply.status == 200, reply.body
+    listed = case_id in {x["case_id"] for x in reply.body["cases"]}
+    return Reply(200 if listed else 404, reply.body, reply.headers)
+
+
 async def probe_wish_report(s: Scene, kind: str) -> Reply:
     await _new_wish(s)
     reply = await s.staff(scope_for(kind, s.area, s.elsewhere)).get("/api/v1/reports/wishes")
@@ -692,6 +733,13 @@ PROBES: dict[str, tuple[str, Probe]] = {
     "GET /api/v1/flags": ("list", probe_flags),
     "GET /api/v1/reports/hours": ("list", probe_report),
     "GET /api/v1/reports/wishes": ("list", probe_wish_report),
+    "POST /api/v1/cases": ("create", probe_new_case),
+    "GET /api/v1/cases": ("list", probe_cases),
+    "GET /api/v1/cases/{case_id}": ("read", on_case("GET")),
+    "POST /api/v1/cases/{case_id}/steps": ("act", on_case("POST", "/steps", {
+        "kind": "prescribe", "note": "通知路灯所"})),
+    "POST /api/v1/cases/{case_id}/close": ("act", on_case("POST", "/close", {
+        "resolution": "已修好"})),
     "POST /api/v1/volunteers/{volunteer_id}/certificates": ("act", probe_issue),
     "GET /api/v1/volunteers/{volunteer_id}/certificates": ("read", reader(
         lambda s: f"/api/v1/volunteers/{s.district.teams['hamlet'].volunteers[0]}"

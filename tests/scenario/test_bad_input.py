@@ -57,7 +57,7 @@ def concrete(path: str, request_id: str, district: District) -> str:
             .replace("{resident_id}", "R-bad").replace("{flag_id}", UNKNOWN_FLAG)
             .replace("{serial}", "999999-2026-22222222")
             .replace("{activity_id}", "A-none").replace("{wish_id}", "W-none")
-            .replace("{household_id}", "H-none"))
+            .replace("{household_id}", "H-none").replace("{case_id}", "C-none"))
 
 
 async def test_malformed_bodies_are_400_and_write_nothing(
@@ -104,6 +104,23 @@ INVALID: dict[str, list[tuple[dict[str, Any], str]]] = {
                         "resident_id"),
                        ({"title": "理疗仪", "area": "430511", "status": "fulfilled"},
                         "status")],
+    "/api/v1/cases": [({"subject": "", "area": "430511"}, "subject"),
+                      ({"subject": "x" * 201, "area": "430511"}, "subject"),
+                      ({"subject": "路灯坏了"}, "area"),
+                      ({"subject": "路灯坏了", "area": "4305"}, "area"),
+                      ({"subject": "路灯坏了", "area": "430511", "details": "x" * 4001},
+                       "details"),
+                      ({"subject": "路灯坏了", "area": "430511", "kind": "rumour"}, "kind"),
+                      ({"subject": "路灯坏了", "area": "430511", "resident_id": "bad id!"},
+                       "resident_id"),
+                      ({"subject": "路灯坏了", "area": "430511", "owner_scope": "430511"},
+                       "owner_scope")],
+    "/api/v1/cases/{case_id}/steps": [({}, "kind"), ({"kind": "shout", "note": "x"}, "kind"),
+                                      ({"kind": "note", "note": ""}, "note"),
+                                      ({"kind": "note", "note": "x" * 2001}, "note")],
+    "/api/v1/cases/{case_id}/close": [({}, "resolution"), ({"resolution": ""}, "resolution"),
+                                      ({"resolution": "x", "resident_satisfied": "maybe"},
+                                       "resident_satisfied")],
     "/api/v1/wishes/{wish_id}/fulfil": [({}, "note"), ({"note": "x" * 501}, "note"),
                                         ({"note": "x", "hours": 0}, "hours"),
                                         ({"note": "x", "hours": 25}, "hours")],
@@ -318,6 +335,9 @@ async def test_unknown_ids_are_404_and_illegal_transitions_409(
         "volunteer_id": volunteer, "item_id": "no-such-gift",
         "code": "12345678"})).status == 404
     assert (await staff.get("/api/v1/households/H-none/points")).status == 404
+    assert (await staff.get("/api/v1/cases/C-none")).status == 404
+    assert (await staff.post("/api/v1/cases/C-none/steps", {
+        "kind": "note", "note": "x"})).status == 404
     assert (await kiosk.post("/api/v1/civic-redemptions", {
         "household_id": "H-none", "item_id": "oil", "code": "12345678"})).error_code == (
         "household_not_found")
