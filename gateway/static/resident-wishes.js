@@ -2,7 +2,7 @@
 // it while a volunteer takes it up, confirm it once the volunteer marks it done (that credits
 // the volunteer's hours), or withdraw one no longer wanted. Refreshes by itself, like the
 // requests above it; large text and one column as the rest of the page.
-import { ApiError, addStrings, announce, api, clear, explain, fmtHours, fmtTime, h, newKey, subject, t } from "./vd.js";
+import { ApiError, addStrings, announce, api, clear, explain, fmtHours, fmtTime, h, newKey, t } from "./vd.js";
 
 addStrings({
   "rw.title": ["我的微心愿", "My micro-wishes"],
@@ -15,7 +15,6 @@ addStrings({
   "rw.posted": ["心愿已登记，等待志愿者认领。", "Your wish is posted; a volunteer will claim it."],
   "rw.required": ["请写下您的心愿。", "Please write your wish."],
   "rw.empty": ["您还没有登记过心愿。", "You have not posted a wish yet."],
-  "rw.noprofile": ["工作人员为您登记居民信息后，才能在这里登记心愿。", "Staff must register your resident profile before you can post a wish here."],
   "rw.s.open": ["等待认领", "Waiting for a volunteer"],
   "rw.s.claimed": ["志愿者已认领", "A volunteer took it up"],
   "rw.s.done": ["志愿者说已完成，请确认", "The volunteer says it is done: please confirm"],
@@ -143,18 +142,18 @@ function showWhere() {
   where.textContent = mine.profile ? t("rw.where", { area: mine.areaName || mine.profile.area }) : "";
 }
 
-/** Read the resident's profile (its area is where a wish is posted), then the wishes. */
-export async function startWishes(areaName) {
+/** Post wishes in the profile's area (none without a profile: `problem` says why), then
+ * follow them; answers the function that relabels the section in a new language. */
+export async function startWishes(profile, problem, areaName) {
   postForm();
-  try {
-    mine.profile = await api("GET", `/api/v1/residents/${encodeURIComponent(subject())}`);
-    mine.areaName = areaName(mine.profile.area);
-  } catch (e) {
-    const form = document.getElementById("wish-form");
-    form.hidden = true;
-    const problem = document.getElementById("wish-none");
-    problem.textContent = e instanceof ApiError && e.status === 404 ? t("rw.noprofile") : explain(e);
-    problem.hidden = false;
+  mine.profile = profile;
+  if (profile) {
+    mine.areaName = areaName(profile.area);
+  } else {
+    document.getElementById("wish-form").hidden = true;
+    const none = document.getElementById("wish-none");
+    none.textContent = problem;
+    none.hidden = false;
   }
   showWhere();
   await refresh(true);

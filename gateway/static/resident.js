@@ -1,15 +1,17 @@
 // A resident orders a service (点单) and follows it: the area comes from cascading selects of
 // the registered area tree (never a typed code), the status and its history refresh by
 // themselves (polling), a completed service is reviewed with stars, an open one can be
-// cancelled. Below, the resident's micro-wishes (resident-wishes.js). Large text and one
-// column: many residents are elderly.
+// cancelled. Below, the resident's micro-wishes (resident-wishes.js) and the cases they
+// raised (resident-cases.js). Large text and one column: many residents are elderly.
 
 import {
-  $, connectionNotice, ApiError, announce, api, clear, explain, fmtHours, fmtTime, frame, h, has, lang, newKey, onLang, shortId, t,
+  $, connectionNotice, ApiError, announce, api, clear, explain, fmtHours, fmtTime, frame, h, has, lang, newKey, onLang, shortId, subject, t,
 } from "./vd.js";
+import { startCases } from "./resident-cases.js";
 import { startWishes } from "./resident-wishes.js";
 
 const STRINGS = {
+  "profile.none": ["工作人员为您登记居民信息后，才能在这里登记心愿和反映问题。", "Staff must register your resident profile before you can post wishes or report matters here."],
   "resident.title": ["我要点单 · 志愿服务派单平台", "Order a service · Volunteer dispatch"],
   "resident.heading": ["志愿服务点单", "Volunteer services"],
   "nav.label": ["本页", "On this page"],
@@ -512,6 +514,16 @@ async function loadDirectory() {
   }
 }
 
+/** The resident's own profile (its area is where wishes and cases are posted), or why
+ * there is none. */
+async function loadProfile() {
+  try {
+    return [await api("GET", `/api/v1/residents/${encodeURIComponent(subject())}`), ""];
+  } catch (e) {
+    return [null, e instanceof ApiError && e.status === 404 ? t("profile.none") : explain(e)];
+  }
+}
+
 frame("resident", STRINGS, async () => {
   const form = $("#order-form");
   form.addEventListener("submit", submitOrder);
@@ -532,12 +544,15 @@ frame("resident", STRINGS, async () => {
   }
   renderTypes();
   renderAreaSelects();
-  const relabelWishes = await startWishes((code) => (state.areas.get(code) || {}).name || code);
+  const [profile, problem] = await loadProfile();
+  const relabelWishes = await startWishes(profile, problem, (code) => (state.areas.get(code) || {}).name || code);
+  const relabelCases = await startCases(profile, problem);
   onLang(() => {
     renderTypes();
     renderAreaSelects();
     renderRequests();
     relabelWishes();
+    relabelCases();
   });
   await poll();
   setInterval(poll, POLL_MS);

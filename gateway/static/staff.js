@@ -5,7 +5,8 @@
 // and neither do the area tree, the service types or the candidate teams it reads. Residents'
 // profiles are read only when staff open the residents panel (staff-people.js); the office
 // panel (staff-admin.js) manages teams, staff, kiosks and shows the audit trail; the wishes
-// panel (staff-wishes.js) steers the scope's micro-wish pool and reports on it.
+// panel (staff-wishes.js) steers the scope's micro-wish pool and reports on it; the cases
+// panel (staff-cases.js) works the "can't get it done" window.
 
 import {
   $, ApiError, announce, api, clear, currentToken, explain, fmtDuration, fmtNumber, fmtTime,
@@ -13,6 +14,7 @@ import {
 } from "./vd.js";
 import { startActivities } from "./organiser.js";
 import { startAdmin } from "./staff-admin.js";
+import { startCases } from "./staff-cases.js";
 import { startCivic } from "./staff-civic.js";
 import { startHours } from "./staff-hours.js";
 import { startPeople } from "./staff-people.js";
@@ -44,6 +46,9 @@ const STRINGS = {
   "prog.wishes.claimed": ["已认领", "Claimed"],
   "prog.wishes.fulfilled": ["已实现", "Fulfilled"],
   "prog.wishes.rate": ["实现率", "Fulfilment rate"],
+  "prog.cases.open": ["办不成事·办理中", "Cases open"],
+  "prog.cases.overdue": ["超期", "Overdue"],
+  "prog.cases.on_time": ["按期办结率", "Closed on time"],
   "prog.flags.open": ["待核实时长", "Flags to check"],
   "funnel.hint": ["到达过每个阶段的需求数：今日 / 累计；“当前”为正处于该阶段的数量。", "Requests that reached each stage: today / all time; “now” is how many are in it."],
   "funnel.today": ["今日", "Today"],
@@ -360,11 +365,14 @@ function render() {
   renderProgrammes(s);
 }
 
-/** The micro-wishes and flags of the scope: what stands open now, and the wishes' totals. */
+/** The micro-wishes, cases and flags of the scope: what stands open now, the wishes'
+ * fulfilment rate and the share of cases closed before their deadline. */
 function renderProgrammes(s) {
-  const p = s.programmes || { wishes: {}, flags: {} };
+  const p = s.programmes || {};
   const wishes = p.wishes || {};
+  const cases = p.cases || {};
   const flags = p.flags || {};
+  const onTime = cases.closed ? Math.round((100 * (cases.closed_on_time || 0)) / cases.closed) : null;
   const rate = wishes.collected ? Math.round((100 * (wishes.fulfilled || 0)) / wishes.collected) : null;
   const figure = (key, n, bad) => h("div", { class: bad && n ? "bad" : "", dataset: { figure: key } },
     h("dt", {}, t("prog." + key)), h("dd", {}, n === null ? "—" : fmtNumber(n)));
@@ -375,6 +383,10 @@ function renderProgrammes(s) {
     figure("wishes.fulfilled", wishes.fulfilled || 0),
     h("div", { dataset: { figure: "wishes.rate" } }, h("dt", {}, t("prog.wishes.rate")),
       h("dd", {}, rate === null ? "—" : `${rate}%`)),
+    figure("cases.open", cases.open || 0),
+    figure("cases.overdue", cases.overdue || 0, true),
+    h("div", { dataset: { figure: "cases.on_time" } }, h("dt", {}, t("prog.cases.on_time")),
+      h("dd", {}, onTime === null ? "—" : `${onTime}%`)),
     figure("flags.open", flags.open || 0, true));
 }
 
@@ -736,7 +748,8 @@ frame("staff", STRINGS, () => {
   readStream();
   const panels = [["#hours-panel", "#hours", startHours], ["#people-panel", "#people", startPeople],
     ["#admin-panel", "#admin", startAdmin], ["#activities-panel", "#activities", startActivities],
-    ["#civic-panel", "#civic", startCivic], ["#wishes-panel", "#wishes", startWishes]];
+    ["#civic-panel", "#civic", startCivic], ["#wishes-panel", "#wishes", startWishes],
+    ["#cases-panel", "#cases", startCases]];
   for (const [panelId, sectionId, start] of panels) {
     const panel = $(panelId);
     panel.addEventListener("toggle", () => {
