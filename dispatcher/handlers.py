@@ -95,6 +95,7 @@ class _Decider:
         found = choose_team(
             request.area, request.service_type, self.state.index, self.state.teams,
             self.state.areas, excluded=request.excluded_teams,
+            preferred=request.preferred_team_id,
         )
         if isinstance(found, Match):
             self.dispatch(request, found.team_id, level=found.level, km=found.distance_km)
@@ -128,6 +129,7 @@ class _Decider:
             found = choose_team(
                 request.area, request.service_type, self.state.index, self.state.teams,
                 self.state.areas, excluded=request.excluded_teams,
+                preferred=request.preferred_team_id,
             )
             if isinstance(found, Match):
                 self.dispatch(request, found.team_id, level=found.level, km=found.distance_km)
@@ -237,7 +239,7 @@ def _submit(d: _Decider, c: cmd.SubmitRequest) -> Decision:
     if c.area not in d.state.areas:
         raise Refused("invalid", "unknown_area", f"area {c.area} is not registered",
                       field="area")
-    on_behalf = c.actor.role is Role.STAFF and c.resident_id is not None
+    on_behalf = c.actor.role in (Role.STAFF, Role.SYSTEM) and c.resident_id is not None
     if not on_behalf and (c.resident_id not in (None, c.actor.subject)
                           or c.channel is not Channel.APP):
         raise Refused("forbidden", "forbidden", "only staff order on a resident's behalf")
@@ -248,7 +250,7 @@ def _submit(d: _Decider, c: cmd.SubmitRequest) -> Decision:
            resident_id=c.resident_id if on_behalf and c.resident_id else c.actor.subject,
            service_type=c.service_type, area=c.area, address=c.address, details=c.details,
            urgency=c.urgency, contact_name=c.contact_name, contact_phone=c.contact_phone,
-           channel=c.channel)
+           channel=c.channel, plan_id=c.plan_id, preferred_team_id=c.preferred_team_id)
     if d.policy.review_required:
         d.emit(ev.RequestHeldForReview, request_id=c.request_id)
     else:
@@ -354,7 +356,7 @@ def _complete(d: _Decider, c: cmd.CompleteRequest) -> Decision:
     checks = _closed_checks(d, request, c.volunteers)
     every_one_checked = len(checks) == len(c.volunteers)
     d.emit(ev.RequestCompleted, request_id=c.request_id, team_id=team_id,
-           volunteers=c.volunteers, checks=checks,
+           volunteers=c.volunteers, checks=checks, plan_id=request.plan_id,
            confirm_by=d.now + d.policy.confirm_window() if every_one_checked else None)
     d.drain_queue()
     return d.status(c.request_id)

@@ -2,7 +2,8 @@
 
 Eligible teams are active, offer the type, cover the request's area (a team covering a code
 serves every area below it), have free capacity and have not refused this request before.
-The most local level is tried first, widening one level at a time. Among the eligible teams
+A preferred team (a care plan's contracted team) gets it whenever it is eligible. Otherwise
+the most local level is tried first, widening one level at a time. Among the eligible teams
 of a level the lower load wins, then the shorter distance, then the better rating, then the
 smaller id.
 The index by (area, type) keeps full teams apart, so a match looks only at the teams of each
@@ -119,8 +120,14 @@ def choose_team(
     teams: Mapping[str, TeamView],
     areas: Mapping[str, AreaView],
     excluded: Collection[str] = (),
+    preferred: str | None = None,
 ) -> Match | NoMatch:
     here = location(area, areas)
+    if preferred is not None and preferred not in excluded:
+        for code in ancestors(area):
+            if preferred in index.free(code, service_type):
+                km = distance_km(here, team_location(teams[preferred], areas))
+                return Match(preferred, area_level(code), km)
     any_busy = False
     for code in ancestors(area):
         best: tuple[tuple[float, int, float, float, str], Match] | None = None

@@ -264,6 +264,7 @@ class DispatchState:
                 details=event.details, urgency=event.urgency,
                 contact_name=event.contact_name, contact_phone=event.contact_phone,
                 status=RequestStatus.SUBMITTED, submitted_at=event.occurred_at,
+                plan_id=event.plan_id, preferred_team_id=event.preferred_team_id,
             )
             mine = self.by_resident.get(event.resident_id, ())
             self.by_resident.put(event.resident_id, (*mine, event.request_id))

@@ -295,6 +295,7 @@ async def _request_out(call: Call, request: RequestView,
         history_total=history[1], checks=list(request.checks),
         service_code=request.service_code if _may_see_service_code(call, request) else None,
         dispute_reason=request.dispute_reason if call.who.role is not Role.LEADER else None,
+        plan_id=request.plan_id, proactive=request.plan_id is not None,
     )
 
 

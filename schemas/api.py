@@ -244,6 +244,9 @@ class RequestOut(Frozen):
                                        "checked in and out, with the times")
     dispute_reason: str | None = Field(None, description="The resident's dispute of the "
                                        "hours, if any")
+    plan_id: str | None = Field(None, description="The care plan whose visit this is")
+    proactive: bool = Field(False, description="The platform created it by itself, from a "
+                            "care plan, without being asked")
 
 
 class RequestListOut(Frozen):

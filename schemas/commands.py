@@ -200,6 +200,10 @@ class SubmitRequest(RequestCommand):
     resident_id: Identifier | None = Field(None, description="Staff ordering on a "
                                            "resident's behalf; else the actor is the resident")
     channel: Channel = Channel.APP
+    plan_id: Identifier | None = Field(None, description="The care plan a visit is made "
+                                       "for: the platform itself created the request")
+    preferred_team_id: Identifier | None = Field(None, description="Tried first when "
+                                                 "eligible: the plan's contracted team")
 
     @model_validator(mode="after")
     def _id_names_county(self) -> SubmitRequest:

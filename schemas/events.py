@@ -161,6 +161,8 @@ class RequestSubmitted(RequestEvent):
     contact_phone: Sealed | None = None
     channel: Channel = Channel.APP
     """The actor is who entered it: the resident, or the staff member on their behalf."""
+    plan_id: Identifier | None = None
+    preferred_team_id: Identifier | None = None
 
 
 class RequestHeldForReview(RequestEvent):
@@ -263,6 +265,7 @@ class RequestCompleted(RequestEvent):
                                              "checked in: only the resident or staff confirm")
     checks: tuple[ServiceCheck, ...] = Field((), description="The named volunteers who were "
                                              "checked in, closed at completion")
+    plan_id: Identifier | None = Field(None, description="The care plan the visit was for")
 
 
 class RequestReviewed(RequestEvent):

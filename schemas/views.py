@@ -126,6 +126,8 @@ class RequestView(Frozen):
     service_code: str | None = Field(None, description="Shown to the resident and staff only")
     checks: tuple[ServiceCheck, ...] = ()
     dispute_reason: str | None = None
+    plan_id: str | None = Field(None, description="A care plan's visit: the platform made it")
+    preferred_team_id: str | None = None
 
 
 class LedgerEntry(Frozen):
