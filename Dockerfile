@@ -17,6 +17,7 @@ COPY residents ./residents
 COPY activities ./activities
 COPY wishes ./wishes
 COPY cases ./cases
+COPY care ./care
 COPY households ./households
 COPY flags ./flags
 COPY certificates ./certificates

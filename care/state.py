@@ -61,6 +61,10 @@ class CareState:
                 if (plan := self.plans[plan_id]).status == "active"
                 and plan.period_ends_at <= now]
 
+    def plans_of(self, resident_id: str) -> list[CarePlanView]:
+        return [plan for plan_id in self.plans
+                if (plan := self.plans[plan_id]).resident_id == resident_id]
+
     def current_visit(self, plan: CarePlanView) -> VisitView | None:
         return self.visits.get(visit_key(plan.plan_id, plan.period))
 

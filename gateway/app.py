@@ -10,6 +10,7 @@ from aiohttp import web
 from gateway import (  # noqa: F401  (their routes join ROUTES as they are imported)
     activities,
     audit_trail,
+    care,
     cases,
     catalog,
     certificates,

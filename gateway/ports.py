@@ -17,6 +17,7 @@ from schemas.accounts import PersonAccount
 from schemas.activities import ActivityView
 from schemas.audit import AuditRecord
 from schemas.base import Command, CommandOutcome
+from schemas.care import CarePlanView, VisitView
 from schemas.cases import CaseView
 from schemas.certificates import CertificateView
 from schemas.common import Role
@@ -183,6 +184,24 @@ class Views(Protocol):
     async def cases_of(self, resident_id: str, county: str, limit: int,
                        after: tuple[float, str] | None = None) -> list[CaseView]:
         """One resident's cases, as `cases`."""
+
+    async def care_plan(self, plan_id: str) -> CarePlanView | None: ...
+
+    async def care_plans(self, area: str | None, limit: int,
+                         after: tuple[float, str] | None = None) -> list[CarePlanView]:
+        """Care plans of an area's residents (None: everywhere), the newest first, strictly
+        after the cursor (start as a timestamp, id)."""
+
+    async def care_plans_of(self, resident_id: str, county: str) -> list[CarePlanView]:
+        """One resident's care plans, the newest first."""
+
+    async def visit(self, county: str, plan_id: str, period: int) -> VisitView | None:
+        """One period's visit of a plan."""
+
+    async def visits(self, area: str | None, limit: int,
+                     after: tuple[float, str] | None = None) -> list[VisitView]:
+        """Care visits of an area (None: everywhere), the latest period first, strictly after
+        the cursor (the period's start as a timestamp, key)."""
 
     async def household(self, household_id: str) -> HouseholdView | None: ...
 

@@ -27,6 +27,7 @@ from pydantic import ValidationError
 from accounts.owner import AccountsOwner
 from activities.owner import ActivitiesOwner
 from audit.owner import AuditOwner
+from care.owner import CarePlansOwner
 from cases.owner import CasesOwner
 from certificates.owner import CertificatesOwner
 from consumers.follow_ups import follow_ups
@@ -79,7 +80,8 @@ def owners_of(settings: Settings) -> list[Owner]:
             StockOwner(), AccountsOwner(settings.account_policy()), AuditOwner(),
             ResidentsOwner(), FlagsOwner(), CertificatesOwner(),
             ActivitiesOwner(settings.activity_policy()), WishesOwner(settings.wish_policy()),
-            HouseholdsOwner(), CasesOwner(settings.case_policy())]
+            HouseholdsOwner(), CasesOwner(settings.case_policy()),
+            CarePlansOwner(settings.care_policy())]
 
 
 def message_of(record: Record) -> Any:

@@ -30,6 +30,7 @@ from redis.asyncio import Redis
 from accounts.owner import AccountsOwner
 from activities.owner import ActivitiesOwner
 from audit.owner import AuditOwner
+from care.owner import CarePlansOwner
 from cases.owner import CasesOwner
 from certificates.owner import CertificatesOwner
 from consumers.follow_ups import follow_ups
@@ -320,11 +321,12 @@ class Workers:
         hosts = (ledger, stock, accounts, audit, residents, flags, certificates, households)
         for host in hosts:
             self._agent(host.owner.family.command_topic, host)
-        # Wishes and cases ride with this role rather than roles of their own; their owners
-        # are bound as the timed owners are, so a lapsed claim is released and a passed
-        # case deadline escalates after a restart too.
+        # Wishes, cases and care plans ride with this role rather than roles of their own;
+        # their owners are bound as the timed owners are, so a lapsed claim is released, a
+        # passed case deadline escalates and a care plan's period turns after a restart too.
         self._bind_timed(WishesOwner(self.settings.wish_policy()))
         self._bind_timed(CasesOwner(self.settings.case_policy()))
+        self._bind_timed(CarePlansOwner(self.settings.care_policy()))
 
         async def reset(app: Any, assigned: Any, **kwargs: Any) -> None:
             for host in hosts:

@@ -29,6 +29,7 @@ from schemas.accounts import PersonAccount
 from schemas.activities import ActivityView
 from schemas.audit import AuditRecord
 from schemas.base import CommandOutcome, LogMessage
+from schemas.care import CarePlanView, VisitView
 from schemas.cases import CaseView
 from schemas.certificates import CertificateView
 from schemas.flags import FlagView
@@ -76,6 +77,8 @@ ROWS: dict[str, TypeAdapter[Any]] = {
     "civic_rules": TypeAdapter(CivicRuleView),
     "civic_items": TypeAdapter(CivicItemView),
     "cases": TypeAdapter(CaseView),
+    "care_plans": TypeAdapter(CarePlanView),
+    "visits": TypeAdapter(VisitView),
     "offices": TypeAdapter(bool),
 }
 LIVE_POLL_S = 0.2

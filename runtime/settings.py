@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from accounts.rules import AccountPolicy
 from activities.rules import ActivityPolicy
+from care.rules import CarePolicy
 from cases.rules import CasePolicy
 from consumers.ledger.rules import PointsPolicy
 from dispatcher.policy import DispatchPolicy
@@ -137,6 +138,8 @@ class Settings(BaseModel):
                           "(YYYY-MM-DD): case deadlines skip them as they skip weekends")
     case_deadline_s: int | None = Field(None, ge=1, description="When set, every case "
                                         "deadline is this many seconds (drills and tests)")
+    care_period_s: int | None = Field(None, ge=1, description="When set, every care plan's "
+                                      "period is this many seconds (drills and tests)")
     civic_sheet_max: int = Field(500, ge=1, le=5000, description="Households one scoring "
                                  "sheet shows at most")
     hours_caps: dict[str, float] = Field(default_factory=dict, description="Hours per "
@@ -229,6 +232,9 @@ class Settings(BaseModel):
             ("other", self.case_days_other))
         holidays = frozenset(date.fromisoformat(d) for d in self.holidays.split(",") if d)
         return CasePolicy(days=days, holidays=holidays, deadline_s=self.case_deadline_s)
+
+    def care_policy(self) -> CarePolicy:
+        return CarePolicy(period_s=self.care_period_s)
 
     def account_policy(self) -> AccountPolicy:
         return AccountPolicy(code_failures_max=self.code_failures_max,

@@ -16,6 +16,7 @@ from typing import Any
 
 from accounts.state import ACCOUNTS, CONTACTS
 from activities.state import ACTIVITIES, activities_in, activities_of
+from care.state import PLANS, VISITS, plans_in, plans_of, visits_in
 from cases.state import CASES, cases_in, cases_of
 from certificates.owner import CERTIFICATES, certificates_of
 from dispatcher.state import VOLUNTEERS, members_of, request_index, volunteers_in
@@ -26,6 +27,7 @@ from runtime.ports import Store
 from schemas.accounts import PersonAccount, contact_key
 from schemas.activities import ActivityView
 from schemas.audit import AuditRecord
+from schemas.care import CarePlanView, VisitView, visit_key
 from schemas.cases import CaseView
 from schemas.certificates import CertificateView
 from schemas.common import Role, county_of, within
@@ -35,6 +37,7 @@ from schemas.residents import ResidentProfile
 from schemas.topics import (
     ACTIVITY,
     AUDIT,
+    CARE,
     CASE,
     CERTIFICATE,
     COUNTY,
@@ -71,6 +74,10 @@ def empty_snapshot(now: datetime) -> LiveSnapshot:
                         by_service_type={}, time_to_dispatch=nothing, time_to_accept=nothing,
                         time_to_complete=nothing, overdue=(), escalated=(), recent=(),
                         teams=())
+
+
+PLANS_OF_MAX = 50
+"""Care plans of one resident read at most (one per service type is active at a time)."""
 
 
 class StoreViews:
@@ -398,6 +405,44 @@ class StoreViews:
         """One resident's cases (held in their county), the newest first."""
         found: list[CaseView] = await self._ranked_rows(
             [CASE.tag(county)], cases_of(resident_id), CASES, limit, after)
+        return found
+
+    async def care_plan(self, plan_id: str) -> CarePlanView | None:
+        """A care plan, wherever it is held (an id does not name its county)."""
+        tags = [CARE.tag(c) for c in await self.store.registered(CARE.name)]
+        for row in await self.store.row_across(tags, PLANS, plan_id):
+            if row is not None:
+                found: CarePlanView = row
+                return found
+        return None
+
+    async def care_plans(self, area: str | None, limit: int,
+                         after: tuple[float, str] | None = None) -> list[CarePlanView]:
+        """Care plans of residents of an area (None: everywhere), the newest first."""
+        counties = ([county_of(area)] if area is not None
+                    else await self.store.registered(CARE.name))
+        found: list[CarePlanView] = await self._ranked_rows(
+            [CARE.tag(c) for c in counties], plans_in(area), PLANS, limit, after)
+        return found
+
+    async def care_plans_of(self, resident_id: str, county: str) -> list[CarePlanView]:
+        """One resident's care plans, the newest first (a few at most)."""
+        found: list[CarePlanView] = await self._ranked_rows(
+            [CARE.tag(county)], plans_of(resident_id), PLANS, PLANS_OF_MAX, None)
+        return found
+
+    async def visit(self, county: str, plan_id: str, period: int) -> VisitView | None:
+        found: VisitView | None = await self.store.row(CARE.tag(county), VISITS,
+                                                       visit_key(plan_id, period))
+        return found
+
+    async def visits(self, area: str | None, limit: int,
+                     after: tuple[float, str] | None = None) -> list[VisitView]:
+        """Care visits in an area (None: everywhere), the latest period first."""
+        counties = ([county_of(area)] if area is not None
+                    else await self.store.registered(CARE.name))
+        found: list[VisitView] = await self._ranked_rows(
+            [CARE.tag(c) for c in counties], visits_in(area), VISITS, limit, after)
         return found
 
     async def catalog(self) -> list[CatalogItemView]:

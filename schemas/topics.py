@@ -16,6 +16,7 @@ from schemas.accounts import AnyAccountCommand, AnyAccountEvent
 from schemas.activities import AnyActivityCommand, AnyActivityEvent
 from schemas.audit import AnyAuditCommand, AnyAuditEvent
 from schemas.base import CommandOutcome, DeadLetter, LogMessage, PersonKey
+from schemas.care import AnyCareCommand, AnyCareEvent
 from schemas.cases import AnyCaseCommand, AnyCaseEvent
 from schemas.certificates import AnyCertificateCommand, AnyCertificateEvent
 from schemas.commands import DispatchCommand, LedgerCommand, StockCommand
@@ -147,6 +148,16 @@ CASE_EVENTS = Topic(
     TypeAdapter(AnyCaseEvent), "each county's cases of the \"can't get it done\" window "
     "(words sealed under the resident's key) and its offices",
 )
+CARE_COMMANDS = Topic(
+    "care-commands", "county code", 12, 7 * DAY_MS, "delete",
+    TypeAdapter(AnyCareCommand), "care plans made and ended, their periods turned and their "
+    "visits' requests completed",
+)
+CARE_EVENTS = Topic(
+    "care-events", "county code", 12, FOREVER_MS, "delete",
+    TypeAdapter(AnyCareEvent), "each county's care plans and their visits, planned, done and "
+    "missed (notes sealed under the resident's key)",
+)
 COMMAND_OUTCOMES = Topic(
     "command-outcomes", "command id", 6, 7 * DAY_MS, "delete",
     TypeAdapter(CommandOutcome), "each owner's answer to a command, for waiting gateways",
@@ -192,6 +203,8 @@ CATALOGUE: tuple[Topic, ...] = (
     HOUSEHOLD_EVENTS,
     CASE_COMMANDS,
     CASE_EVENTS,
+    CARE_COMMANDS,
+    CARE_EVENTS,
     COMMAND_OUTCOMES,
     DEAD_LETTERS,
     PERSON_KEYS,
@@ -236,8 +249,9 @@ WISH = Family("wish", "w", WISH_COMMANDS, WISH_EVENTS, listed=True)
 HOUSEHOLD = Family("household", "h", HOUSEHOLD_COMMANDS, HOUSEHOLD_EVENTS, listed=True,
                    on_board=False)
 CASE = Family("case", "k", CASE_COMMANDS, CASE_EVENTS, listed=True)
+CARE = Family("care", "g", CARE_COMMANDS, CARE_EVENTS, listed=True)
 FAMILIES: tuple[Family, ...] = (COUNTY, VOLUNTEER, ITEM, PERSON, AUDIT, RESIDENT, ACTIVITY,
-                                FLAG, CERTIFICATE, WISH, HOUSEHOLD, CASE)
+                                FLAG, CERTIFICATE, WISH, HOUSEHOLD, CASE, CARE)
 ON_BOARD: tuple[Topic, ...] = tuple(f.event_topic for f in FAMILIES if f.on_board)
 
 
@@ -247,6 +261,7 @@ def topic_of(message: object) -> Topic:
         accounts,
         activities,
         audit,
+        care,
         cases,
         certificates,
         commands,
@@ -282,6 +297,8 @@ def topic_of(message: object) -> Topic:
         (households.HouseholdEvent, HOUSEHOLD_EVENTS),
         (cases.CaseCommand, CASE_COMMANDS),
         (cases.CaseEvent, CASE_EVENTS),
+        (care.CareCommand, CARE_COMMANDS),
+        (care.CareEvent, CARE_EVENTS),
         (CommandOutcome, COMMAND_OUTCOMES),
         (DeadLetter, DEAD_LETTERS),
     )

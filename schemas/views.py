@@ -310,6 +310,14 @@ class CaseCounts(Frozen):
     closed_on_time: int = 0
 
 
+class VisitCounts(Frozen):
+    """The care visits of a scope in all: created as they fell due, done, missed."""
+
+    planned: int = 0
+    done: int = 0
+    missed: int = 0
+
+
 class FlagCounts(Frozen):
     open: int = Field(0, description="Flags on held hours awaiting a decision")
 
@@ -319,6 +327,7 @@ class Programmes(Frozen):
 
     wishes: WishCounts = WishCounts()
     cases: CaseCounts = CaseCounts()
+    visits: VisitCounts = VisitCounts()
     flags: FlagCounts = FlagCounts()
 
 
@@ -344,6 +353,6 @@ class LiveSnapshot(Frozen):
         default_factory=dict, description="Recent durations by stage, for charts"
     )
     programmes: Programmes = Field(default_factory=Programmes, description="Micro-wishes, "
-                                   "cases and flags of the scope")
+                                   "cases, care visits and flags of the scope")
     dead_letters: int = Field(0, description="Messages set aside, on the whole platform's "
                               "board only (they belong to no area): 0 on a scope's board")

@@ -31,6 +31,7 @@ from zoneinfo import ZoneInfo
 from sortedcontainers import SortedDict, SortedList
 
 from consumers.live.programmes import ProgrammeFold
+from schemas import care as cp
 from schemas import cases as cs
 from schemas import events as ev
 from schemas import flags as fl
@@ -216,7 +217,8 @@ class LiveFlow:
         elif isinstance(event, ev.RequestEvent):
             self._request(event)
             self.forget_closed(event.occurred_at)
-        elif isinstance(event, w.WishEvent | cs.CaseEvent | fl.FlagRaised | fl.FlagDecided):
+        elif isinstance(event, w.WishEvent | cs.CaseEvent | cp.CareEvent | fl.FlagRaised
+                        | fl.FlagDecided):
             self.programmes.evolve(event)
 
     def forget_closed(self, now: datetime) -> None:

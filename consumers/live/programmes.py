@@ -1,5 +1,5 @@
 """The programmes beside dispatch on the live board (DESIGN §11): micro-wishes, cases of the
-"can't get it done" window and flags.
+"can't get it done" window, care visits and flags.
 
 Like the rest of the board, a fold of events into per-board counts: each board (the whole
 platform's, and every level of an area) counts the wishes and open flags that lie in it, so a
@@ -13,11 +13,12 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable
 
+from schemas import care as cp
 from schemas import cases as cs
 from schemas import flags as fl
 from schemas import wishes as w
 from schemas.base import Event
-from schemas.views import CaseCounts, FlagCounts, Programmes, WishCounts
+from schemas.views import CaseCounts, FlagCounts, Programmes, VisitCounts, WishCounts
 
 BoardsOf = Callable[[str], list[str]]
 """The boards an area counts on (the whole platform's first)."""
@@ -34,6 +35,8 @@ class ProgrammeFold:
         self.touch = touch
         self.wishes: dict[str, tuple[list[str], str]] = {}
         self.flags: dict[str, list[str]] = {}
+        self.plans: dict[str, list[str]] = {}
+        """Care plans: the boards of their residents' areas."""
         self.cases: dict[str, tuple[list[str], bool]] = {}
         """Open cases: their boards and whether a deadline passed."""
         self.counts: dict[str, Counter[str]] = {}
@@ -43,6 +46,8 @@ class ProgrammeFold:
             self._wish(event)
         elif isinstance(event, cs.CaseEvent):
             self._case(event)
+        elif isinstance(event, cp.CareEvent):
+            self._visit(event)
         elif isinstance(event, fl.FlagRaised):
             boards = self.boards_of(event.flag.area or event.county)
             self.flags[event.flag.flag_id] = boards
@@ -77,6 +82,20 @@ class ProgrammeFold:
         elif isinstance(e, w.WishWithdrawn):
             del self.wishes[e.wish_id]
             self._move(boards, **{held: -1}, withdrawn=1)
+
+    def _visit(self, e: cp.CareEvent) -> None:
+        if isinstance(e, cp.PlanCreated):
+            self.plans[e.plan_id] = self.boards_of(e.area)
+            return
+        boards = self.plans.get(e.plan_id)
+        if boards is None:
+            return
+        if isinstance(e, cp.VisitOpened):
+            self._move(boards, visits_planned=1)
+        elif isinstance(e, cp.VisitDone):
+            self._move(boards, visits_done=1)
+        elif isinstance(e, cp.VisitMissed):
+            self._move(boards, visits_missed=1)
 
     def _case(self, e: cs.CaseEvent) -> None:
         if isinstance(e, cs.CaseOpened):
@@ -115,4 +134,6 @@ class ProgrammeFold:
             cases=CaseCounts(open=counts["cases_open"], overdue=counts["cases_overdue"],
                              closed=counts["cases_closed"],
                              closed_on_time=counts["cases_on_time"]),
+            visits=VisitCounts(planned=counts["visits_planned"], done=counts["visits_done"],
+                               missed=counts["visits_missed"]),
             flags=FlagCounts(open=counts["flags"]))

@@ -90,8 +90,10 @@ async def brisk_platform(request: pytest.FixtureRequest,
                          tmp_path_factory: pytest.TempPathFactory,
                          http: aiohttp.ClientSession) -> AsyncIterator[Platform]:
     """Activities of seconds: hours counted in steps of 0.36 s, closed by themselves a
-    second after their end; wishes' claims lapse after a second; cases are due in two."""
+    second after their end; wishes' claims lapse after a second; cases are due in two; care
+    plans' periods last four."""
     env = {"VD_HOURS_STEP": "0.0001", "VD_ACTIVITY_AUTOCLOSE_S": "1", "VD_TIMER_TICK_S": "0.1",
-           "VD_WISH_CLAIM_WINDOW_S": "1", "VD_CASE_DEADLINE_S": "2"}
+           "VD_WISH_CLAIM_WINDOW_S": "1", "VD_CASE_DEADLINE_S": "2",
+           "VD_CARE_PERIOD_S": "4"}
     async for p in start(request, tmp_path_factory.mktemp("brisk"), http, env, "brisk"):
         yield p
