@@ -67,7 +67,8 @@ def concrete(path: str, request_id: str, volunteer_id: str, team_id: str = "T-no
             .replace("{activity_id}", "A-none")
             .replace("{wish_id}", "W-none")
             .replace("{household_id}", "H-none")
-            .replace("{case_id}", "C-none"))
+            .replace("{case_id}", "C-none")
+            .replace("{plan_id}", "P-none"))
 
 
 async def call(client: Client, route: Route, path: str) -> Reply:
@@ -580,6 +581,70 @@ async def probe_cases(s: Scene, kind: str) -> Reply:
     return Reply(200 if listed else 404, reply.body, reply.headers)
 
 
+async def _elder_in_area(s: Scene) -> str:
+    resident_id = f"R{s.district.county}-elder{next(s.made)}"
+    made = await s.district.staff.post("/api/v1/residents", {
+        "resident_id": resident_id, "name": "独居老人", "area": s.area, "address": "5栋",
+        "birth_year": 1938, "tags": ["living_alone"]})
+    assert made.status == 201, made.body
+    return resident_id
+
+
+async def _new_plan(s: Scene) -> str:
+    plan_id = f"P{s.district.county}-scope{next(s.made)}"
+    made = await s.district.staff.post("/api/v1/care-plans", {
+        "plan_id": plan_id, "resident_id": await _elder_in_area(s),
+        "service_type": "health_check", "cadence": "month"})
+    assert made.status == 201, made.body
+    return plan_id
+
+
+async def probe_new_plan(s: Scene, kind: str) -> Reply:
+    """A resident out of sight is unknown to the caller (422), as an object out of scope
+    does not exist (404)."""
+    reply = await s.staff(scope_for(kind, s.area, s.elsewhere)).post("/api/v1/care-plans", {
+        "plan_id": f"P{s.district.county}-new{next(s.made)}",
+        "resident_id": await _elder_in_area(s), "service_type": "health_check",
+        "cadence": "month"})
+    if reply.error_code == "unknown_resident":
+        return Reply(404, {"error": {"code": "not_found"}}, reply.headers)
+    return reply
+
+
+def on_plan(method: str, suffix: str = "", body: dict[str, Any] | None = None) -> Probe:
+    async def probe(s: Scene, kind: str) -> Reply:
+        path = f"/api/v1/care-plans/{await _new_plan(s)}{suffix}"
+        return await s.staff(scope_for(kind, s.area, s.elsewhere)).request(
+            method, path, body if method == "POST" else None)
+    return probe
+
+
+async def probe_plans(s: Scene, kind: str) -> Reply:
+    plan_id = await _new_plan(s)
+    reply = await s.staff(scope_for(kind, s.area, s.elsewhere)).get(
+        "/api/v1/care-plans?limit=200")
+    assert reply.status == 200, reply.body
+    listed = plan_id in {x["plan_id"] for x in reply.body["plans"]}
+    return Reply(200 if listed else 404, reply.body, reply.headers)
+
+
+async def probe_suggestions(s: Scene, kind: str) -> Reply:
+    resident_id = await _elder_in_area(s)
+    reply = await s.staff(scope_for(kind, s.area, s.elsewhere)).get(
+        "/api/v1/care-plans/suggestions")
+    assert reply.status == 200, reply.body
+    listed = resident_id in {x["resident_id"] for x in reply.body["suggestions"]}
+    return Reply(200 if listed else 404, reply.body, reply.headers)
+
+
+async def probe_visit_report(s: Scene, kind: str) -> Reply:
+    await _new_plan(s)
+    reply = await s.staff(scope_for(kind, s.area, s.elsewhere)).get("/api/v1/reports/visits")
+    assert reply.status == 200, reply.body
+    return Reply(200 if reply.body["totals"]["planned"] > 0 else 404, reply.body,
+                 reply.headers)
+
+
 async def probe_wish_report(s: Scene, kind: str) -> Reply:
     await _new_wish(s)
     reply = await s.staff(scope_for(kind, s.area, s.elsewhere)).get("/api/v1/reports/wishes")
@@ -733,6 +798,13 @@ PROBES: dict[str, tuple[str, Probe]] = {
     "GET /api/v1/flags": ("list", probe_flags),
     "GET /api/v1/reports/hours": ("list", probe_report),
     "GET /api/v1/reports/wishes": ("list", probe_wish_report),
+    "POST /api/v1/care-plans": ("act", probe_new_plan),
+    "GET /api/v1/care-plans": ("list", probe_plans),
+    "GET /api/v1/care-plans/suggestions": ("list", probe_suggestions),
+    "GET /api/v1/care-plans/{plan_id}": ("read", on_plan("GET")),
+    "POST /api/v1/care-plans/{plan_id}/end": ("act", on_plan("POST", "/end", {
+        "reason": "已入住养老院"})),
+    "GET /api/v1/reports/visits": ("list", probe_visit_report),
     "POST /api/v1/cases": ("create", probe_new_case),
     "GET /api/v1/cases": ("list", probe_cases),
     "GET /api/v1/cases/{case_id}": ("read", on_case("GET")),

@@ -57,7 +57,8 @@ def concrete(path: str, request_id: str, district: District) -> str:
             .replace("{resident_id}", "R-bad").replace("{flag_id}", UNKNOWN_FLAG)
             .replace("{serial}", "999999-2026-22222222")
             .replace("{activity_id}", "A-none").replace("{wish_id}", "W-none")
-            .replace("{household_id}", "H-none").replace("{case_id}", "C-none"))
+            .replace("{household_id}", "H-none").replace("{case_id}", "C-none")
+            .replace("{plan_id}", "P-none"))
 
 
 async def test_malformed_bodies_are_400_and_write_nothing(
@@ -104,6 +105,23 @@ INVALID: dict[str, list[tuple[dict[str, Any], str]]] = {
                         "resident_id"),
                        ({"title": "理疗仪", "area": "430511", "status": "fulfilled"},
                         "status")],
+    "/api/v1/care-plans": [({"resident_id": "R1", "service_type": "health_check",
+                             "cadence": "week"}, "plan_id"),
+                            ({"plan_id": "P1", "resident_id": "R1", "service_type": "hugs",
+                              "cadence": "week"}, "service_type"),
+                            ({"plan_id": "P1", "resident_id": "R1",
+                              "service_type": "health_check", "cadence": "daily"}, "cadence"),
+                            ({"plan_id": "P1", "resident_id": "R1",
+                              "service_type": "health_check", "cadence": "week",
+                              "notes": "x" * 1001}, "notes"),
+                            ({"plan_id": "P1", "resident_id": "R1",
+                              "service_type": "health_check", "cadence": "week",
+                              "team_id": "bad id!"}, "team_id"),
+                            ({"plan_id": "P1", "resident_id": "R1",
+                              "service_type": "health_check", "cadence": "week",
+                              "period": 3}, "period")],
+    "/api/v1/care-plans/{plan_id}/end": [({}, "reason"), ({"reason": ""}, "reason"),
+                                         ({"reason": "x" * 501}, "reason")],
     "/api/v1/cases": [({"subject": "", "area": "430511"}, "subject"),
                       ({"subject": "x" * 201, "area": "430511"}, "subject"),
                       ({"subject": "路灯坏了"}, "area"),
@@ -336,6 +354,8 @@ async def test_unknown_ids_are_404_and_illegal_transitions_409(
         "code": "12345678"})).status == 404
     assert (await staff.get("/api/v1/households/H-none/points")).status == 404
     assert (await staff.get("/api/v1/cases/C-none")).status == 404
+    assert (await staff.get("/api/v1/care-plans/P-none")).status == 404
+    assert (await staff.post("/api/v1/care-plans/P-none/end", {"reason": "x"})).status == 404
     assert (await staff.post("/api/v1/cases/C-none/steps", {
         "kind": "note", "note": "x"})).status == 404
     assert (await kiosk.post("/api/v1/civic-redemptions", {
