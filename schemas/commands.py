@@ -13,10 +13,12 @@ from pydantic import AwareDatetime, Field, StringConstraints, field_validator, m
 
 from schemas.base import Command, Frozen
 from schemas.common import (
+    LOWEST_PRIORITY,
     AreaCode,
     Channel,
     Hours,
     Identifier,
+    Priority,
     RequestId,
     Sealed,
     ServiceType,
@@ -200,6 +202,8 @@ class SubmitRequest(RequestCommand):
     resident_id: Identifier | None = Field(None, description="Staff ordering on a "
                                            "resident's behalf; else the actor is the resident")
     channel: Channel = Channel.APP
+    priority: Priority = Field(LOWEST_PRIORITY, description="Derived by the gateway from "
+                               "the resident's profile, never typed by the resident")
 
     @model_validator(mode="after")
     def _id_names_county(self) -> SubmitRequest:
