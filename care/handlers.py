@@ -82,7 +82,8 @@ def _create(state: CareState, c: cp.CreatePlan, stamp: Stamp, policy: CarePolicy
                       f"this service type: {twin.plan_id}", plan_id=twin.plan_id)
     events = [_emit(state, stamp, cp.PlanCreated, c.plan_id, resident_id=c.resident_id,
                     area=c.area, address=c.address, service_type=c.service_type,
-                    cadence=c.cadence, team_id=c.team_id, notes=c.notes)]
+                    cadence=c.cadence, team_id=c.team_id, notes=c.notes,
+                    priority=c.priority)]
     follow: list[Command] = []
     _open_visit(state, state.plans[c.plan_id], 0, stamp, policy, events, follow)
     return _answer(stamp, state, c.plan_id, events, follow)
@@ -102,7 +103,7 @@ def _open_visit(state: CareState, plan: CarePlanView, period: int, stamp: Stamp,
         cmd.SubmitRequest, request_id=request_id, service_type=plan.service_type,
         area=plan.area, address=plan.address, details=VISIT_DETAILS,
         resident_id=plan.resident_id, channel=Channel.VISIT, plan_id=plan.plan_id,
-        preferred_team_id=plan.team_id))
+        preferred_team_id=plan.team_id, priority=plan.priority))
 
 
 def _turn(state: CareState, plan: CarePlanView, c: cp.TurnPeriod, stamp: Stamp,

@@ -76,7 +76,7 @@ class CareState:
                 plan_id=event.plan_id, county=event.county, resident_id=event.resident_id,
                 area=event.area, address=event.address, service_type=event.service_type,
                 cadence=event.cadence, team_id=event.team_id, notes=event.notes,
-                created_by=event.actor, started_at=event.occurred_at,
+                priority=event.priority, created_by=event.actor, started_at=event.occurred_at,
                 seq=len(self.plans) + 1, period_ends_at=event.occurred_at)
             score = plan.started_at.timestamp()
             for place in (None, *ancestors(plan.area)):

@@ -100,8 +100,9 @@ class _Decider:
         if isinstance(found, Match):
             self.dispatch(request, found.team_id, level=found.level, km=found.distance_km)
         elif found.all_busy:
+            wait = self.policy.wait_window(request.urgency, request.priority)
             self.emit(ev.RequestQueued, request_id=request.request_id,
-                      wait_until=self.now + self.policy.wait_window(request.urgency))
+                      wait_until=self.now + wait)
         else:
             self.escalate(request, "no_eligible_team")
 
@@ -114,8 +115,8 @@ class _Decider:
 
     def dispatch(self, request: RequestView, team_id: str, *, level: int | None,
                  km: float | None, manual: bool = False) -> None:
-        accept_by = self.now + self.policy.accept_window(request.urgency)
-        before = self.policy.accept_reminder(request.urgency)
+        accept_by = self.now + self.policy.accept_window(request.urgency, request.priority)
+        before = self.policy.accept_reminder(request.urgency, request.priority)
         self.emit(
             ev.RequestDispatched, request_id=request.request_id, team_id=team_id,
             attempt=request.attempt + 1, accept_by=accept_by,
@@ -250,7 +251,8 @@ def _submit(d: _Decider, c: cmd.SubmitRequest) -> Decision:
            resident_id=c.resident_id if on_behalf and c.resident_id else c.actor.subject,
            service_type=c.service_type, area=c.area, address=c.address, details=c.details,
            urgency=c.urgency, contact_name=c.contact_name, contact_phone=c.contact_phone,
-           channel=c.channel, plan_id=c.plan_id, preferred_team_id=c.preferred_team_id)
+           channel=c.channel, priority=c.priority, plan_id=c.plan_id,
+           preferred_team_id=c.preferred_team_id)
     if d.policy.review_required:
         d.emit(ev.RequestHeldForReview, request_id=c.request_id)
     else:
@@ -283,7 +285,8 @@ def _accept(d: _Decider, c: cmd.AcceptRequest) -> Decision:
     d.transition(request, Action.ACCEPT)
     d.emit(ev.RequestAccepted, request_id=c.request_id, team_id=team_id,
            attempt=request.attempt,
-           complete_by=d.now + d.policy.complete_window(request.urgency),
+           complete_by=d.now + d.policy.complete_window(request.urgency,
+                                                        request.priority),
            service_code=c.service_code)
     return d.status(c.request_id)
 

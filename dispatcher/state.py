@@ -141,9 +141,13 @@ class DispatchState:
     # -- reading -----------------------------------------------------------------------
 
     def queue_in_order(self) -> list[RequestView]:
-        """Waiting requests, urgent first, then the oldest."""
+        """Waiting requests in the order a freed team takes them: by tier (DESIGN §11), then
+        by submission time. Urgency orders requests of one tier only (urgent first): it
+        shortens a request's windows, but an urgent tier-3 order never goes before a waiting
+        tier-1 one, so a vulnerable resident never waits behind a lower tier."""
         waiting = [self.requests[r] for r in self.queued]
-        return sorted(waiting, key=lambda r: (r.urgency is not Urgency.URGENT, r.submitted_at))
+        return sorted(waiting, key=lambda r: (r.priority, r.urgency is not Urgency.URGENT,
+                                              r.submitted_at, r.request_id))
 
     def due(self, now: datetime) -> list[tuple[RequestView, datetime]]:
         """Requests whose accept, wait or confirmation deadline has passed, with that deadline.
@@ -261,7 +265,7 @@ class DispatchState:
             request = RequestView(
                 request_id=event.request_id, resident_id=event.resident_id,
                 service_type=event.service_type, area=event.area, address=event.address,
-                details=event.details, urgency=event.urgency,
+                details=event.details, urgency=event.urgency, priority=event.priority,
                 contact_name=event.contact_name, contact_phone=event.contact_phone,
                 status=RequestStatus.SUBMITTED, submitted_at=event.occurred_at,
                 plan_id=event.plan_id, preferred_team_id=event.preferred_team_id,

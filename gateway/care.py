@@ -24,6 +24,7 @@ from gateway.reports import FORMATS, _attachment, _format, _one_level_down
 from gateway.routes import COMMAND_ERRORS, STAFF, _limit, _result, ranked_cursor, route
 from reports.tables import area_rows, csv_table, xlsx_table
 from reports.visits import tabulate_visits
+from residents.rules import profile_tier
 from schemas import api_care as api
 from schemas import care as cp
 from schemas.care import CarePlanView, VisitView
@@ -167,7 +168,7 @@ async def create_plan(call: Call) -> web.StreamResponse:
         **call.envelope(), county=profile.county, plan_id=body.plan_id,
         resident_id=profile.resident_id, area=profile.area, address=profile.address or "-",
         service_type=body.service_type, cadence=body.cadence, team_id=body.team_id,
-        notes=sealed["notes"] or "")))
+        notes=sealed["notes"] or "", priority=profile_tier(profile, call.config.clock()))))
     if isinstance(out, web.Response):
         return out
     plan = await call.views.care_plan(body.plan_id)

@@ -37,6 +37,7 @@ from gateway.metrics import METRICS
 from gateway.personal import ERASED, Opened
 from gateway.ports import FAILED_SENDS, Unavailable
 from gateway.stream import live_stream
+from residents.rules import profile_tier
 from schemas import api
 from schemas import commands as cmd
 from schemas.accounts import Grant
@@ -283,7 +284,7 @@ async def _request_out(call: Call, request: RequestView,
         request_id=request.request_id, status=request.status, team_id=request.team_id,
         service_type=request.service_type, area=request.area,
         area_name=area.name if area else None, urgency=request.urgency,
-        address=_masked(field("address"), mask_address, full) or "",
+        priority=request.priority, address=_masked(field("address"), mask_address, full) or "",
         details=field("details") or "",
         contact_name=_masked(field("contact_name"), mask_name, full) or "",
         contact_phone=_masked(field("contact_phone"), mask_phone, full),
@@ -341,7 +342,11 @@ def _status(out: dict[str, Any]) -> web.Response:
        "VD_ORDERS_PER_HOUR_MAX (10) times an hour, then 429 with Retry-After. Staff order on "
        "a resident's behalf (代点单) with `resident_id` (a registered resident in their scope: "
        "422 `unknown_resident` otherwise) and `channel` (`phone`, `counter` or `visit`); the "
-       "request is the resident's, its history names the staff member and the channel",
+       "request is the resident's, its history names the staff member and the channel. "
+       "The request's `priority` (1-3) is the resident's tier, derived from their profile's "
+       "birth year and tags (DESIGN §11; no profile: 3), never sent by the client (422); "
+       "a higher tier gets shorter windows, and when every team is busy a freed team takes "
+       "waiting orders by tier, then by submission time (urgent first within a tier only)",
        roles=(Role.RESIDENT, Role.STAFF), body=api.RequestIn, answer=api.StatusOut,
        status=201, errors=(*COMMAND_ERRORS, 429), tag="requests")
 async def submit_request(call: Call) -> web.StreamResponse:
@@ -361,6 +366,9 @@ async def submit_request(call: Call) -> web.StreamResponse:
         resident_id = body.resident_id
     elif body.resident_id not in (None, resident_id) or body.channel is not Channel.APP:
         raise ApiError(403, "forbidden", "only staff order on a resident's behalf")
+    else:
+        profile = await call.views.resident(resident_id)
+    priority = profile_tier(profile, call.config.clock())
 
     async def build() -> Command:
         """A new order counts against the resident's hourly limit; a retry of an order
@@ -370,7 +378,8 @@ async def submit_request(call: Call) -> web.StreamResponse:
         sealed = await call.sealer.seal(resident_id, {
             "address": body.address, "details": body.details,
             "contact_name": body.contact_name, "contact_phone": body.contact_phone})
-        fields = body.model_dump() | sealed | {"resident_id": resident_id}
+        fields = body.model_dump() | sealed | {"resident_id": resident_id,
+                                               "priority": priority}
         if call.who.role is Role.STAFF and body.channel is Channel.APP:
             fields["channel"] = Channel.PHONE
         return cmd.SubmitRequest(**envelope, request_id=request_id, **fields)

@@ -107,6 +107,20 @@ class Settings(BaseModel):
     complete_window_urgent_s: int = 4 * 3600
     wait_window_s: int = 60 * 60
     wait_window_urgent_s: int = 15 * 60
+    accept_window_tier1_s: int = Field(15 * 60, ge=0, description="The longest accept "
+                                       "window of a tier-1 resident's request (the most "
+                                       "vulnerable, DESIGN §11); 0: as any request's")
+    accept_window_tier2_s: int = Field(20 * 60, ge=0, description="Likewise for tier 2")
+    accept_window_tier3_s: int = Field(0, ge=0, description="Likewise for tier 3 (0: none, "
+                                       "as before tiers)")
+    complete_window_tier1_s: int = Field(12 * 3600, ge=0, description="The longest service "
+                                         "window of a tier-1 request; 0: as any request's")
+    complete_window_tier2_s: int = Field(18 * 3600, ge=0)
+    complete_window_tier3_s: int = Field(0, ge=0)
+    wait_window_tier1_s: int = Field(30 * 60, ge=0, description="How long a tier-1 request "
+                                     "waits for a free team at most before staff get it")
+    wait_window_tier2_s: int = Field(45 * 60, ge=0)
+    wait_window_tier3_s: int = Field(0, ge=0)
     confirm_window_s: int = 72 * 3600
     max_refusals: int = 3
     points_per_hour: float = Field(1.0, gt=0)
@@ -199,6 +213,13 @@ class Settings(BaseModel):
             complete_window_urgent_s=self.complete_window_urgent_s,
             wait_window_s=self.wait_window_s,
             wait_window_urgent_s=self.wait_window_urgent_s,
+            accept_window_tiers_s=(self.accept_window_tier1_s, self.accept_window_tier2_s,
+                                   self.accept_window_tier3_s),
+            complete_window_tiers_s=(self.complete_window_tier1_s,
+                                     self.complete_window_tier2_s,
+                                     self.complete_window_tier3_s),
+            wait_window_tiers_s=(self.wait_window_tier1_s, self.wait_window_tier2_s,
+                                 self.wait_window_tier3_s),
             confirm_window_s=self.confirm_window_s,
             max_refusals=self.max_refusals,
             review_required=self.review_required,

@@ -28,10 +28,12 @@ from schemas.commands import (
     one_county,
 )
 from schemas.common import (
+    LOWEST_PRIORITY,
     AreaCode,
     Channel,
     Identifier,
     LongText,
+    Priority,
     RequestStatus,
     ServiceType,
     ShortText,
@@ -219,6 +221,9 @@ class RequestOut(Frozen):
     area: str
     area_name: str | None = None
     urgency: Urgency
+    priority: Priority = Field(LOWEST_PRIORITY, description="The resident's tier when they "
+                               "ordered (DESIGN §11): 1 and 2 are served first and get "
+                               "shorter windows")
     address: str
     details: str
     contact_name: str

@@ -15,7 +15,15 @@ from typing import Annotated, Literal
 from pydantic import AwareDatetime, Field
 
 from schemas.base import Actor, Command, Event, Frozen
-from schemas.common import AreaCode, Identifier, RequestId, Sealed, ServiceType
+from schemas.common import (
+    LOWEST_PRIORITY,
+    AreaCode,
+    Identifier,
+    Priority,
+    RequestId,
+    Sealed,
+    ServiceType,
+)
 
 County = Annotated[str, Field(pattern=r"^[0-9]{6}$")]
 Cadence = Literal["week", "fortnight", "month", "quarter"]
@@ -34,6 +42,8 @@ class CarePlanView(Frozen):
     cadence: Cadence
     team_id: Identifier | None = Field(None, description="The contracted team, preferred")
     notes: Sealed = ""
+    priority: Priority = Field(LOWEST_PRIORITY, description="The resident's tier when the "
+                               "plan was made: each visit's request carries it")
     created_by: Actor
     started_at: AwareDatetime
     seq: int = Field(0, description="Place in the county's plans")
@@ -85,6 +95,7 @@ class CreatePlan(CareCommand):
     cadence: Cadence
     team_id: Identifier | None = None
     notes: Sealed = ""
+    priority: Priority = LOWEST_PRIORITY
 
 
 class EndPlan(CareCommand):
@@ -127,6 +138,7 @@ class PlanCreated(CareEvent):
     cadence: Cadence
     team_id: Identifier | None = None
     notes: Sealed = ""
+    priority: Priority = LOWEST_PRIORITY
 
 
 class PlanEnded(CareEvent):

@@ -13,10 +13,12 @@ from pydantic import AwareDatetime, Field, StringConstraints, field_validator, m
 
 from schemas.base import Command, Frozen
 from schemas.common import (
+    LOWEST_PRIORITY,
     AreaCode,
     Channel,
     Hours,
     Identifier,
+    Priority,
     RequestId,
     Sealed,
     ServiceType,
@@ -204,6 +206,8 @@ class SubmitRequest(RequestCommand):
                                        "for: the platform itself created the request")
     preferred_team_id: Identifier | None = Field(None, description="Tried first when "
                                                  "eligible: the plan's contracted team")
+    priority: Priority = Field(LOWEST_PRIORITY, description="Derived by the gateway from "
+                               "the resident's profile, never typed by the resident")
 
     @model_validator(mode="after")
     def _id_names_county(self) -> SubmitRequest:

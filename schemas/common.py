@@ -83,6 +83,12 @@ class Urgency(StrEnum):
     URGENT = "urgent"
 
 
+Priority = Annotated[int, Field(ge=1, le=3, description="The resident's tier (DESIGN §11): "
+                                 "1 the most vulnerable, served first; 3 everyone else")]
+LOWEST_PRIORITY = 3
+"""A request without a profile behind it, and every request older than tiers."""
+
+
 class RequestStatus(StrEnum):
     SUBMITTED = "submitted"
     IN_REVIEW = "in_review"

@@ -19,10 +19,12 @@ from schemas.commands import (
     VolunteerHours,
 )
 from schemas.common import (
+    LOWEST_PRIORITY,
     AreaCode,
     Channel,
     Hours,
     Identifier,
+    Priority,
     RequestId,
     Role,
     Sealed,
@@ -163,6 +165,8 @@ class RequestSubmitted(RequestEvent):
     """The actor is who entered it: the resident, or the staff member on their behalf."""
     plan_id: Identifier | None = None
     preferred_team_id: Identifier | None = None
+    priority: Priority = LOWEST_PRIORITY
+    """The resident's tier when they ordered (events from before tiers decode as 3)."""
 
 
 class RequestHeldForReview(RequestEvent):

@@ -9,7 +9,15 @@ from pydantic import AwareDatetime, Field, JsonValue
 
 from schemas.base import Frozen
 from schemas.commands import ServiceCheck, VolunteerHours
-from schemas.common import Channel, RequestStatus, Role, ServiceType, Urgency
+from schemas.common import (
+    LOWEST_PRIORITY,
+    Channel,
+    Priority,
+    RequestStatus,
+    Role,
+    ServiceType,
+    Urgency,
+)
 
 
 class AreaView(Frozen):
@@ -101,6 +109,7 @@ class RequestView(Frozen):
     address: str
     details: str
     urgency: Urgency
+    priority: Priority = LOWEST_PRIORITY
     contact_name: str = ""
     contact_phone: str | None = None
     status: RequestStatus
@@ -247,6 +256,7 @@ class LiveRequest(Frozen):
     area_name: str
     status: RequestStatus
     urgency: Urgency
+    priority: Priority = LOWEST_PRIORITY
     team_id: str | None
     since: AwareDatetime
     due: AwareDatetime | None = None

@@ -83,6 +83,7 @@ class _Tracked:
         "closed_at",
         "dispatched_at",
         "due",
+        "priority",
         "reason",
         "request_id",
         "service_type",
@@ -99,6 +100,7 @@ class _Tracked:
         self.boards = boards
         self.service_type = e.service_type
         self.urgency = e.urgency
+        self.priority = e.priority
         self.status = RequestStatus.SUBMITTED
         self.since = e.occurred_at
         self.submitted_at = e.occurred_at
@@ -463,8 +465,8 @@ class LiveFlow:
         return LiveRequest(
             request_id=request_id, service_type=ServiceType(t.service_type), area=t.area,
             area_name=self.area_names.get(t.area, t.area), status=t.status,
-            urgency=Urgency(t.urgency), team_id=t.team_id, since=t.since, due=t.due,
-            reason=t.reason,
+            urgency=Urgency(t.urgency), priority=t.priority, team_id=t.team_id,
+            since=t.since, due=t.due, reason=t.reason,
         )
 
     @staticmethod

@@ -4,7 +4,8 @@
 // leader is filling in.
 
 import {
-  $, clear, connectionNotice, announce, api, explain, fmtNumber, fmtTime, frame, h, lang, newKey, onLang, serverNow, shortId, t,
+  $, clear, connectionNotice, announce, api, explain, fmtNumber, fmtTime, frame, h, lang, newKey, onLang, priorityBadge,
+  serverNow, shortId, t,
 } from "./vd.js";
 import { startActivities } from "./organiser.js";
 
@@ -125,6 +126,7 @@ function cardHead(task) {
   return h("div", { class: "spread task-head" },
     h("h3", {}, typeName(task.service_type), " ", h("span", { class: "muted small" }, shortId(task.request_id))),
     h("span", { class: "row" },
+      priorityBadge(task.priority),
       task.urgency === "urgent" ? h("span", { class: "badge urgent" }, t("urgency.urgent")) : null,
       h("span", { class: "badge s-" + task.status }, t("status." + task.status))));
 }

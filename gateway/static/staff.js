@@ -10,7 +10,7 @@
 
 import {
   $, ApiError, announce, api, clear, currentToken, explain, fmtDuration, fmtNumber, fmtTime,
-  frame, h, has, lang, onLang, shortId, t,
+  frame, h, has, lang, onLang, priorityBadge, shortId, t,
 } from "./vd.js";
 import { startActivities } from "./organiser.js";
 import { startAdmin } from "./staff-admin.js";
@@ -543,6 +543,7 @@ function renderList(which, items) {
         h("div", { class: "spread" },
           h("strong", {}, typeName(item.service_type), " · ", item.area_name || areaName(item.area)),
           h("span", { class: "row" },
+            priorityBadge(item.priority),
             item.urgency === "urgent" ? h("span", { class: "badge urgent" }, t("item.urgent")) : null,
             h("span", { class: "badge s-" + item.status }, t("status." + item.status)))),
         h("p", { class: "muted small" }, shortId(id), " · ", detail,

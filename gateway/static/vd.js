@@ -65,6 +65,9 @@ const COMMON = {
   "status.escalated": ["转中心处理", "Escalated"],
   "urgency.normal": ["普通", "Normal"],
   "urgency.urgent": ["紧急", "Urgent"],
+  "priority.1": ["优先一级", "Priority 1"],
+  "priority.2": ["优先二级", "Priority 2"],
+  "priority.hint": ["按老人年龄和困难情况优先服务", "Served first by age and hardship"],
   "event.RequestSubmitted": ["新需求", "New request"],
   "event.RequestHeldForReview": ["待审核", "Held for review"],
   "event.RequestApproved": ["审核通过", "Approved"],
@@ -187,6 +190,14 @@ function append(el, children) {
     if (Array.isArray(child)) append(el, child);
     else el.append(child instanceof Node ? child : document.createTextNode(String(child)));
   }
+}
+
+// The badge of a resident's priority tier (DESIGN §11): only tiers 1 and 2 stand out, tier
+// 3 (everyone else) shows nothing.
+export function priorityBadge(priority) {
+  if (priority !== 1 && priority !== 2) return null;
+  return h("span", { class: "badge tier" + priority, title: t("priority.hint"), dataset: { priority: String(priority) } },
+    t("priority." + priority));
 }
 
 export function clear(el) {

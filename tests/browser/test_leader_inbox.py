@@ -49,3 +49,41 @@ async def test_a_new_task_appears_by_itself_and_is_declined_with_a_reason(
 
     declined = await eventually(moved_on, timeout_s=10)
     assert declined[0]["note"] == "人手不足：今天队员都在外地"
+
+
+async def test_the_inbox_and_the_board_show_a_vulnerable_residents_tier(
+    platform: Platform, pages: Pages,
+) -> None:
+    """An order staff enter for a resident living alone is tier 1: the leader's card and the
+    staff board's escalated list carry the badge 优先一级; a tier-3 order carries none."""
+    district = await make_district(platform)
+    hamlet = district.teams["hamlet"]
+    resident_id = f"R{district.county}-alone"
+    made = await district.staff.post("/api/v1/residents", {
+        "resident_id": resident_id, "name": "独居老人", "area": district.hamlet,
+        "address": "2栋", "tags": ["living_alone"]})
+    assert made.status == 201, made.body
+    leader = await pages.open(platform.base_url, "/leader",
+                              platform.token(Role.LEADER, hamlet.leader_id))
+    await expect(leader.locator("#waiting")).to_be_attached()
+    first = await district.staff.post("/api/v1/requests", {
+        "service_type": "groceries", "area": district.hamlet, "address": "2栋",
+        "resident_id": resident_id})
+    plain = await platform.as_(Role.RESIDENT, "R-plain").post("/api/v1/requests", {
+        "service_type": "groceries", "area": district.hamlet, "address": "6栋"})
+    assert first.body["team_id"] == plain.body["team_id"] == hamlet.team_id
+    card = leader.locator(f"#waiting li[data-request='{first.body['request_id']}']")
+    await expect(card.locator(".badge.tier1")).to_have_text("优先一级", timeout=15_000)
+    other = leader.locator(f"#waiting li[data-request='{plain.body['request_id']}']")
+    await expect(other).to_be_visible()
+    await expect(other.locator("[data-priority]")).to_have_count(0)
+    await leader.screenshot(path=artifact("leader-priority.png"), full_page=True)
+
+    lost = await district.staff.post("/api/v1/requests", {
+        "service_type": "other", "area": district.hamlet, "address": "2栋",
+        "resident_id": resident_id})
+    assert lost.body["status"] == "escalated", lost.body
+    staff = await pages.open(platform.base_url, "/staff",
+                             platform.token(Role.STAFF, "S-tier", scope=district.county))
+    item = staff.locator(f"#escalated li[data-request='{lost.body['request_id']}']")
+    await expect(item.locator(".badge.tier1")).to_have_text("优先一级", timeout=15_000)

@@ -122,11 +122,12 @@ def change_volunteer(volunteer_id: str, *, at: datetime = T0, by: Actor = STAFF,
 
 def submit(request_id: str, area: str, service_type: ServiceType = ServiceType.GROCERIES, *,
            urgency: Urgency = Urgency.NORMAL, by: Actor | None = None,
-           at: datetime = T0, command_id: UUID | None = None) -> cmd.SubmitRequest:
+           at: datetime = T0, command_id: UUID | None = None,
+           priority: int = 3) -> cmd.SubmitRequest:
     return cmd.SubmitRequest(
         **envelope(by or resident(), at, command_id), request_id=request_id,
         service_type=service_type, area=area, address="东塔路 1 号", urgency=urgency,
-        contact_name="王阿姨", contact_phone="0739-5550101",
+        contact_name="王阿姨", contact_phone="0739-5550101", priority=priority,
     )
 
 
