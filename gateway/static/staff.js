@@ -6,7 +6,8 @@
 // profiles are read only when staff open the residents panel (staff-people.js); the office
 // panel (staff-admin.js) manages teams, staff, kiosks and shows the audit trail; the wishes
 // panel (staff-wishes.js) steers the scope's micro-wish pool and reports on it; the cases
-// panel (staff-cases.js) works the "can't get it done" window.
+// panel (staff-cases.js) works the "can't get it done" window; the care panel
+// (staff-care.js) runs the visit programme.
 
 import {
   $, ApiError, announce, api, clear, currentToken, explain, fmtDuration, fmtNumber, fmtTime,
@@ -14,6 +15,7 @@ import {
 } from "./vd.js";
 import { startActivities } from "./organiser.js";
 import { startAdmin } from "./staff-admin.js";
+import { startCare } from "./staff-care.js";
 import { startCases } from "./staff-cases.js";
 import { startCivic } from "./staff-civic.js";
 import { startHours } from "./staff-hours.js";
@@ -49,6 +51,9 @@ const STRINGS = {
   "prog.cases.open": ["办不成事·办理中", "Cases open"],
   "prog.cases.overdue": ["超期", "Overdue"],
   "prog.cases.on_time": ["按期办结率", "Closed on time"],
+  "prog.visits.planned": ["关爱探访·累计", "Care visits"],
+  "prog.visits.missed": ["漏访", "Missed"],
+  "prog.visits.rate": ["按期探访率", "Visited in time"],
   "prog.flags.open": ["待核实时长", "Flags to check"],
   "funnel.hint": ["到达过每个阶段的需求数：今日 / 累计；“当前”为正处于该阶段的数量。", "Requests that reached each stage: today / all time; “now” is how many are in it."],
   "funnel.today": ["今日", "Today"],
@@ -372,6 +377,9 @@ function renderProgrammes(s) {
   const wishes = p.wishes || {};
   const cases = p.cases || {};
   const flags = p.flags || {};
+  const visits = p.visits || {};
+  const ended = (visits.done || 0) + (visits.missed || 0);
+  const visitRate = ended ? Math.round((100 * (visits.done || 0)) / ended) : null;
   const onTime = cases.closed ? Math.round((100 * (cases.closed_on_time || 0)) / cases.closed) : null;
   const rate = wishes.collected ? Math.round((100 * (wishes.fulfilled || 0)) / wishes.collected) : null;
   const figure = (key, n, bad) => h("div", { class: bad && n ? "bad" : "", dataset: { figure: key } },
@@ -387,6 +395,10 @@ function renderProgrammes(s) {
     figure("cases.overdue", cases.overdue || 0, true),
     h("div", { dataset: { figure: "cases.on_time" } }, h("dt", {}, t("prog.cases.on_time")),
       h("dd", {}, onTime === null ? "—" : `${onTime}%`)),
+    figure("visits.planned", visits.planned || 0),
+    figure("visits.missed", visits.missed || 0, true),
+    h("div", { dataset: { figure: "visits.rate" } }, h("dt", {}, t("prog.visits.rate")),
+      h("dd", {}, visitRate === null ? "—" : `${visitRate}%`)),
     figure("flags.open", flags.open || 0, true));
 }
 
@@ -750,7 +762,7 @@ frame("staff", STRINGS, () => {
   const panels = [["#hours-panel", "#hours", startHours], ["#people-panel", "#people", startPeople],
     ["#admin-panel", "#admin", startAdmin], ["#activities-panel", "#activities", startActivities],
     ["#civic-panel", "#civic", startCivic], ["#wishes-panel", "#wishes", startWishes],
-    ["#cases-panel", "#cases", startCases]];
+    ["#cases-panel", "#cases", startCases], ["#care-panel", "#care", startCare]];
   for (const [panelId, sectionId, start] of panels) {
     const panel = $(panelId);
     panel.addEventListener("toggle", () => {
