@@ -1,7 +1,9 @@
 """Deciding care-plan commands: a new plan's first visit falls due at once; each period that
 ends closes its visit (missed unless its request was completed, and a missed one opens a
-case) and opens the next one's. A visit is a request the plan sends the dispatcher as a
-follow-up command, named after the plan and the period, so a period never has two visits.
+case) and opens the next one's. A visit whose request is cancelled is missed at once (and
+opens its case): it will not happen in its period. A visit is a request the plan sends the
+dispatcher as a follow-up command, named after the plan and the period, so a period never
+has two visits.
 
 Periods that ended while nobody turned them (the platform was stopped for longer than a
 period) are recorded as missed without a request or a case: nobody should be sent to a
@@ -144,6 +146,11 @@ def _record(state: CareState, plan: CarePlanView, c: cp.RecordVisit, stamp: Stam
     visit = state.visits.get(key) if key is not None else None
     if visit is None or visit.plan_id != plan.plan_id or visit.status != "planned":
         return _answer(stamp, state, plan.plan_id, [])
+    if not c.done:
+        event = _emit(state, stamp, cp.VisitMissed, plan.plan_id, period=visit.period,
+                      request_id=c.request_id)
+        return _answer(stamp, state, plan.plan_id, [event],
+                       [_missed_case(stamp, plan, visit.period)])
     event = _emit(state, stamp, cp.VisitDone, plan.plan_id, period=visit.period,
                   request_id=c.request_id)
     return _answer(stamp, state, plan.plan_id, [event])

@@ -273,7 +273,7 @@ def _cancel(d: _Decider, c: cmd.CancelRequest) -> Decision:
         d.owner(request, c)
     d.transition(request, Action.CANCEL)
     d.emit(ev.RequestCancelled, request_id=c.request_id, reason=c.reason,
-           by_role=c.actor.role, team_id=request.team_id)
+           by_role=c.actor.role, team_id=request.team_id, plan_id=request.plan_id)
     if request.team_id is not None:
         d.drain_queue()
     return d.status(c.request_id)

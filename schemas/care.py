@@ -113,11 +113,13 @@ class TurnPeriod(CareCommand):
 
 
 class RecordVisit(CareCommand):
-    """A visit's request was completed (relayed from the dispatch events)."""
+    """A visit's request was completed, or called off (relayed from the dispatch events)."""
 
     type: Literal["RecordVisit"] = "RecordVisit"
     plan_id: Identifier
     request_id: RequestId
+    done: bool = Field(True, description="False: the request was cancelled, the visit is "
+                       "missed")
 
 
 class CareEvent(Event):

@@ -259,6 +259,8 @@ class RequestCancelled(RequestEvent):
     reason: str = ""
     by_role: Role
     team_id: Identifier | None = None
+    plan_id: Identifier | None = Field(None, description="A care plan's visit called off: "
+                                       "it is missed")
 
 
 class RequestCompleted(RequestEvent):

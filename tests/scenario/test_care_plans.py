@@ -118,3 +118,39 @@ async def test_visits_fall_due_by_themselves_are_done_or_missed(
         return visits if visits["done"] >= 1 and visits["missed"] >= 1 else None
 
     await eventually(counted)
+
+
+async def test_a_visit_called_off_is_missed_at_once_and_opens_a_case(
+        platform: Platform) -> None:
+    district = await make_district(platform)
+    resident_id = await elder(district)
+    staff = platform.as_(Role.STAFF, "S-care", scope=district.county)
+    plan_id = f"P{district.county}-off"
+    made = await staff.post("/api/v1/care-plans", {
+        "plan_id": plan_id, "resident_id": resident_id, "service_type": "companionship",
+        "cadence": "month"})
+    assert made.status == 201, made.body
+    resident = platform.as_(Role.RESIDENT, resident_id)
+
+    async def visit() -> dict[str, Any] | None:
+        found = (await resident.get("/api/v1/requests")).body["requests"]
+        return next((r for r in found if r["plan_id"] == plan_id), None)
+
+    first = await eventually(visit)
+    cancelled = await resident.post(f"/api/v1/requests/{first['request_id']}/cancel",
+                                    {"reason": "这周住院了"})
+    assert cancelled.status == 200, cancelled.body
+
+    async def missed() -> dict[str, Any] | None:
+        plan: dict[str, Any] = (await staff.get(f"/api/v1/care-plans/{plan_id}")).body
+        return plan if plan["missed"] == 1 else None
+
+    plan = await eventually(missed)
+    assert (plan["done"], plan["visits"][0]["status"]) == (0, "missed")
+
+    async def case() -> list[dict[str, Any]] | None:
+        found = (await staff.get("/api/v1/cases?kind=missed_visit")).body["cases"]
+        return [c for c in found if c["plan_id"] == plan_id] or None
+
+    [opened] = await eventually(case)
+    assert opened["request_id"] == first["request_id"]
