@@ -27,6 +27,7 @@ from gateway.config import GatewayConfig
 from gateway.http import BUS, CONFIG, SEALER
 from gateway.personal import Sealer
 from runtime.admin import Send, open_demo_account
+from runtime.demo_care import seed_care
 from runtime.demo_civic import seed_village
 from runtime.demo_district import DemoDistrict, build_demo_district
 from runtime.demo_wishes import seed_wishes
@@ -159,6 +160,10 @@ async def seed(seeder: Seeder, district: DemoDistrict) -> dict[str, str]:
                       key: str) -> dict[str, Any]:
         return (await _must(seeder.post(role, subject, path, body, key)))[1]
 
+    async def get_as(role: Role, subject: str, path: str) -> dict[str, Any]:
+        return await seeder.get(role, subject, path)
+
+    await seed_care(post_as, get_as, STAFF_ID, profiles(district), leaders, members)
     await seed_wishes(post_as, STAFF_ID, district.residents,
                       [str(v["volunteer_id"]) for v in district.volunteers],
                       subjects["resident"], subjects["volunteer"])

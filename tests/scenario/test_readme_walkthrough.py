@@ -66,7 +66,32 @@ async def sign_in_as_printed(session: aiohttp.ClientSession, base_url: str,
     assert sorted(x["status"] for x in own.body["wishes"]) == ["done", "open"]
     held = await Client(session, base_url, signed["volunteer"]).get("/api/v1/wishes?mine=true")
     assert [x["status"] for x in held.body["wishes"]] == ["claimed"]
+    await care_and_cases(Client(session, base_url, signed["staff"]))
     return signed
+
+
+async def care_and_cases(staff: Client) -> None:
+    """The demo's care plans with a visit done and two called off (missed, each a case), and
+    the cases residents and staff opened."""
+    plans = (await staff.get("/api/v1/care-plans?limit=50")).body["plans"]
+    assert len(plans) >= 4 and all(p["planned"] >= 1 for p in plans), plans
+
+    async def settled() -> dict[str, int] | None:
+        found = (await staff.get("/api/v1/cases?limit=100")).body["cases"]
+        kinds: dict[str, int] = {}
+        for case in found:
+            kinds[case["kind"]] = kinds.get(case["kind"], 0) + 1
+        return kinds if kinds.get("missed_visit", 0) >= 2 else None
+
+    kinds = await eventually(settled, timeout_s=30)
+    assert kinds["complaint"] >= 2 and kinds["other"] >= 1, kinds
+
+    async def served() -> list[dict[str, Any]] | None:
+        found = (await staff.get("/api/v1/care-plans?limit=50")).body["plans"]
+        return found if sum(p["done"] for p in found) >= 2 else None
+
+    plans = await eventually(served, timeout_s=30)
+    assert sum(p["missed"] for p in plans) == 2, plans
 
 
 def leader_token(env: dict[str, str]) -> str:
