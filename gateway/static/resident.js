@@ -59,6 +59,7 @@ const STRINGS = {
   "say.completed": ["服务已完成，请为这次服务打分。", "The service is done. Please rate it."],
   "say.reviewed": ["感谢您的评价！", "Thank you for your review!"],
   "say.cancelled": ["这个需求已取消。", "This request was cancelled."],
+  "proactive": ["定期探访", "Care visit"],
   "say.escalated": ["暂时没有服务队能接单，中心工作人员会为您人工安排。", "No team could take it yet; the office will arrange it by hand."],
   "f.area": ["地点", "Where"],
   "f.address": ["地址", "Address"],
@@ -429,7 +430,8 @@ function cancelBox(request) {
 function requestCard(request) {
   const el = h("li", { class: "card request", dataset: { request: request.request_id, status: request.status } },
     h("div", { class: "spread" },
-      h("h3", { tabindex: "-1" }, typeName(request.service_type), " ", h("span", { class: "muted small" }, shortId(request.request_id))),
+      h("h3", { tabindex: "-1" }, typeName(request.service_type), " ", h("span", { class: "muted small" }, shortId(request.request_id)),
+        request.proactive ? [" ", h("span", { class: "badge proactive" }, t("proactive"))] : null),
       h("span", { class: "badge big-badge s-" + request.status }, t("status." + request.status))),
     h("p", { class: "say" }, t("say." + request.status)),
     request.status !== "cancelled" && request.status !== "escalated" ? progress(request) : null,

@@ -54,6 +54,7 @@ async def test_policy_finds_the_person_and_staff_make_the_plan(
     resident = await pages.open(platform.base_url, "/resident",
                                 platform.token(Role.RESIDENT, resident_id))
     await expect(resident.locator("#mine li.request")).to_have_count(1)
+    await expect(resident.locator("#mine li.request .badge.proactive")).to_have_text("定期探访")
 
     await staff.click("#care-plan summary:has-text('结束计划')")
     await staff.click("#care-plan details button[type=submit]")
