@@ -137,3 +137,22 @@ def test_a_plan_never_creates_two_visits_for_one_period(
         ordered = sorted(visits, key=lambda v: v.period)
         for before, after in itertools.pairwise(ordered):
             assert before.ends_at == after.starts_at, "no gap, no overlap"
+
+
+def test_a_period_turns_after_a_restart_from_the_rows_alone() -> None:
+    state = CareState()
+    policy = CarePolicy(period_s=60)
+    decide_care(state, cp.CreatePlan(**env(STAFF, T0), plan_id="P1", resident_id="R1",
+                                     area=AREA, address="pd1.a", service_type="health_check",
+                                     cadence="week"), T0, policy)
+    rows = {name: {key: records[key] for key in records}
+            for name, records in state.collections().items()}
+    again = CareState()
+    again.restore(rows)
+    later = T0 + timedelta(seconds=61)
+    [turn] = timer_commands(again, later)
+    assert isinstance(turn, cp.TurnPeriod) and (turn.plan_id, turn.period) == ("P1", 0)
+    decision = decide_care(again, turn, later, policy)
+    assert [type(e).__name__ for e in decision.events] == ["VisitMissed", "VisitOpened"]
+    assert {type(c).__name__ for c in decision.commands} == {"OpenCase", "SubmitRequest"}
+    assert timer_commands(again, later) == [], "turned once"

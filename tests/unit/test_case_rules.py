@@ -161,3 +161,22 @@ def test_staff_outside_the_owning_office_may_not_act() -> None:
                         T0, policy)
     assert again.outcome is not None and again.outcome.rejection is not None
     assert again.outcome.rejection.code == "case_exists"
+
+
+def test_a_deadline_passes_after_a_restart_from_the_rows_alone() -> None:
+    state = CasesState()
+    policy = CasePolicy(deadline_s=60)
+    decide_case(state, c.RegisterOffice(**env(STAFF, T0), scope=VILLAGE), T0, policy)
+    decide_case(state, c.OpenCase(**env(STAFF, T0), case_id=f"C{COUNTY}-1", area=HAMLET,
+                                  kind="complaint", subject="pd1.s"), T0, policy)
+    rows = {name: {key: records[key] for key in records}
+            for name, records in state.collections().items()}
+    again = CasesState()
+    again.restore(rows)
+    later = T0 + timedelta(seconds=61)
+    [passed] = timer_commands(again, later)
+    decide_case(again, passed, later, policy)
+    case = again.cases[f"C{COUNTY}-1"]
+    assert (case.owner_scope, case.escalations, case.overdue) == (COUNTY, 1, True)
+    assert case.due_at == later + timedelta(seconds=60)
+    assert timer_commands(again, later) == []
