@@ -33,6 +33,7 @@ ranks those in one status the same way, and `area:<code>:` before either name do
 the requests of a town, village or hamlet (a staff member's scope, a filter by area): a page
 of an area costs the same as a page of the county, whatever the county holds."""
 REVIEW_RULES = "review_rules"
+"""The county's review rules (审单), keyed by area and service type (`dispatcher.review`)."""
 VOLUNTEERS = "volunteers"
 """The ranking of every volunteer of the county by time of registration;
 `volunteers:<area>` ranks those whose team is based in or below an area (what a staff
@@ -96,7 +97,6 @@ class DispatchState:
         self.volunteers: Records[VolunteerView] = Records()
         self.requests: Records[RequestView] = Records()
         self.review_rules: Records[ReviewRuleView] = Records()
-        """The county's review rules by area and service type (`dispatcher.review`)."""
         self.team_of_leader: Records[str] = Records()
         """Who acts for which team (leaders and deputies); "" once they no longer do (rows
         are never deleted from the store)."""
