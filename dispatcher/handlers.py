@@ -15,6 +15,7 @@ from uuid import NAMESPACE_URL, uuid5
 from dispatcher.lifecycle import Action, IllegalTransition, check
 from dispatcher.matching import Match, choose_team
 from dispatcher.policy import DispatchPolicy
+from dispatcher.review import applicable_rule, review_by
 from dispatcher.roster import (
     Problem,
     crew_problem,
@@ -253,11 +254,26 @@ def _submit(d: _Decider, c: cmd.SubmitRequest) -> Decision:
            urgency=c.urgency, contact_name=c.contact_name, contact_phone=c.contact_phone,
            channel=c.channel, priority=c.priority, plan_id=c.plan_id,
            preferred_team_id=c.preferred_team_id)
-    if d.policy.review_required:
-        d.emit(ev.RequestHeldForReview, request_id=c.request_id)
+    # A care plan's visit was decided by the office when it made the plan: never held again.
+    rule = None if c.plan_id else applicable_rule(d.state.review_rules, c.area, c.service_type)
+    held, deadline = review_by(rule, d.policy.review_required and not c.plan_id, d.now)
+    if held:
+        d.emit(ev.RequestHeldForReview, request_id=c.request_id, review_by=deadline)
     else:
         d.route(d.state.requests[c.request_id])
     return d.status(c.request_id)
+
+
+def _set_review_rule(d: _Decider, c: cmd.SetReviewRule) -> Decision:
+    """A rule for a registered area of the actor's scope; it bears on orders submitted from
+    now on (those already held stay held until approved)."""
+    d.in_scope([c.area])
+    if c.area not in d.state.areas:
+        raise Refused("invalid", "unknown_area", f"area {c.area} is not registered",
+                      field="area")
+    d.emit(ev.ReviewRuleSet, area=c.area, service_type=c.service_type, required=c.required,
+           sla_s=c.sla_s)
+    return d.done(area=c.area)
 
 
 def _approve(d: _Decider, c: cmd.ApproveRequest) -> Decision:
@@ -473,6 +489,7 @@ HANDLERS: dict[type[Command], Callable[[_Decider, Any], Decision]] = {
     cmd.RegisterVolunteer: _register_volunteer,
     cmd.ChangeTeam: _change_team,
     cmd.ChangeVolunteer: _change_volunteer,
+    cmd.SetReviewRule: _set_review_rule,
     cmd.SubmitRequest: _submit,
     cmd.ApproveRequest: _approve,
     cmd.CancelRequest: _cancel,

@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any, cast
 
 from dispatcher.matching import TeamIndex
+from dispatcher.review import rule_key
 from schemas import events as ev
 from schemas.base import Event
 from schemas.commands import ServiceCheck
@@ -20,6 +21,7 @@ from schemas.views import (
     AreaView,
     HistoryItem,
     RequestView,
+    ReviewRuleView,
     TeamChange,
     TeamView,
     VolunteerView,
@@ -30,6 +32,8 @@ REQUESTS = "requests"
 ranks those in one status the same way, and `area:<code>:` before either name does so for
 the requests of a town, village or hamlet (a staff member's scope, a filter by area): a page
 of an area costs the same as a page of the county, whatever the county holds."""
+REVIEW_RULES = "review_rules"
+"""The county's review rules (审单), keyed by area and service type (`dispatcher.review`)."""
 VOLUNTEERS = "volunteers"
 """The ranking of every volunteer of the county by time of registration;
 `volunteers:<area>` ranks those whose team is based in or below an area (what a staff
@@ -92,6 +96,7 @@ class DispatchState:
         self.teams: Records[TeamView] = Records()
         self.volunteers: Records[VolunteerView] = Records()
         self.requests: Records[RequestView] = Records()
+        self.review_rules: Records[ReviewRuleView] = Records()
         self.team_of_leader: Records[str] = Records()
         """Who acts for which team (leaders and deputies); "" once they no longer do (rows
         are never deleted from the store)."""
@@ -111,6 +116,7 @@ class DispatchState:
             "areas": self.areas, "teams": self.teams, "volunteers": self.volunteers,
             "requests": self.requests, "leaders": self.team_of_leader, "tasks": self.tasks,
             "residents": self.by_resident, "members": self.members,
+            REVIEW_RULES: self.review_rules,
         }
 
     def journals(self) -> dict[str, Journal[Any]]:
@@ -201,6 +207,10 @@ class DispatchState:
             self._rank_volunteer(volunteer, None)
         elif isinstance(event, ev.VolunteerChanged):
             self._change_volunteer(event)
+        elif isinstance(event, ev.ReviewRuleSet):
+            self.review_rules.put(rule_key(event.area, event.service_type), ReviewRuleView(
+                area=event.area, service_type=event.service_type, required=event.required,
+                sla_s=event.sla_s, set_at=event.occurred_at, set_by=event.actor.subject))
         elif isinstance(event, ev.RequestEvent):
             self._evolve_request(event)
 
@@ -293,6 +303,8 @@ class DispatchState:
             if event.remind_at is not None:
                 self._arm(event.remind_at, request.request_id)
 
+        elif isinstance(event, ev.RequestHeldForReview):
+            change |= {"review_by": event.review_by}
         elif isinstance(event, ev.RequestQueued):
             self.queued[request.request_id] = None
             change |= {"wait_until": event.wait_until}

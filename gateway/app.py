@@ -19,6 +19,7 @@ from gateway import (  # noqa: F401  (their routes join ROUTES as they are impor
     people,
     reports,
     residents,
+    review_rules,
     roster,
     wishes,
 )

@@ -34,6 +34,7 @@ from schemas.views import (
     LiveSnapshot,
     Notification,
     RequestView,
+    ReviewRuleView,
     TeamChange,
     TeamView,
     VolunteerView,
@@ -209,6 +210,9 @@ class Views(Protocol):
                          after: tuple[float, str] | None = None) -> list[HouseholdView]:
         """Households registered in an area (None: everywhere), the latest first, strictly
         after the cursor (place of registration, id)."""
+
+    async def review_rules(self, county: str) -> list[ReviewRuleView]:
+        """Every review rule of a county, by area, then service type."""
 
     async def civic_rules(self, county: str) -> list[CivicRuleView]:
         """Every civic rule set in a county, by id."""

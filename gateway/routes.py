@@ -291,6 +291,7 @@ async def _request_out(call: Call, request: RequestView,
         resident_id=request.resident_id if full or call.who.role is Role.STAFF else "",
         attempt=request.attempt, refusals=request.refusals, submitted_at=request.submitted_at,
         accept_by=request.accept_by, complete_by=request.complete_by,
+        review_by=request.review_by,
         volunteers=list(request.volunteers), rating=request.rating, comment=request.comment,
         escalation_reason=request.escalation_reason, history=history[0],
         history_total=history[1], checks=list(request.checks),
@@ -611,7 +612,8 @@ async def list_candidates(call: Call) -> web.StreamResponse:
 
 
 @route("POST", "/api/v1/requests/{request_id}/approve",
-       "Approve a request held for the office's review (审核)" + IN_SCOPE, roles=STAFF,
+       "Approve a request held for the office's review (审核, by `VD_REVIEW_REQUIRED` or a "
+       "review rule): it is dispatched as any other" + IN_SCOPE, roles=STAFF,
        answer=api.StatusOut, errors=COMMAND_ERRORS, tag="office")
 async def approve_request(call: Call) -> web.StreamResponse:
     return await _lifecycle(call, cmd.ApproveRequest)

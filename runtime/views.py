@@ -19,7 +19,7 @@ from activities.state import ACTIVITIES, activities_in, activities_of
 from care.state import PLANS, VISITS, plans_in, plans_of, visits_in
 from cases.state import CASES, cases_in, cases_of
 from certificates.owner import CERTIFICATES, certificates_of
-from dispatcher.state import VOLUNTEERS, members_of, request_index, volunteers_in
+from dispatcher.state import REVIEW_RULES, VOLUNTEERS, members_of, request_index, volunteers_in
 from flags.owner import FLAGS, flags_in
 from households.state import CIVIC_ENTRIES, CIVIC_ITEMS, CIVIC_RULES, HOUSEHOLDS, households_in
 from residents.owner import PROFILES, residents_in
@@ -60,6 +60,7 @@ from schemas.views import (
     Notification,
     Percentiles,
     RequestView,
+    ReviewRuleView,
     TeamChange,
     TeamView,
     VolunteerView,
@@ -474,6 +475,12 @@ class StoreViews:
             [HOUSEHOLD.tag(c) for c in counties], households_in(area), HOUSEHOLDS, limit,
             after)
         return found
+
+    async def review_rules(self, county: str) -> list[ReviewRuleView]:
+        """A county's review rules: a few per area at most, read with its directory."""
+        found: list[ReviewRuleView] = await self.store.all_rows([COUNTY.tag(county)],
+                                                                REVIEW_RULES)
+        return sorted(found, key=lambda r: (r.area, r.service_type or ""))
 
     async def civic_rules(self, county: str) -> list[CivicRuleView]:
         found: list[CivicRuleView] = await self.store.all_rows([HOUSEHOLD.tag(county)],

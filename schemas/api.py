@@ -14,6 +14,7 @@ from pydantic import AwareDatetime, Field, field_validator
 from schemas.api_accounts import MobilePhone
 from schemas.base import Frozen
 from schemas.commands import (
+    REVIEW_SLA_MAX_S,
     TEAM_DEPUTIES_MAX,
     VOLUNTEER_SKILLS_MAX,
     Capacity,
@@ -26,6 +27,7 @@ from schemas.commands import (
     VolunteerHours,
     distinct,
     one_county,
+    sla_needs_review,
 )
 from schemas.common import (
     LOWEST_PRIORITY,
@@ -132,6 +134,31 @@ class RequestIn(Frozen):
                              "for staff), `counter` or `visit`")
 
 
+class ReviewRuleIn(Frozen):
+    area: AreaCode = Field(description="The rule bears on orders in this area and below")
+    service_type: ServiceType | None = Field(None, description="Only orders of this type; "
+                                             "none: every type")
+    required: bool = Field(description="Whether those orders wait for the office's review")
+    sla_s: int | None = Field(None, ge=1, le=REVIEW_SLA_MAX_S, description="Seconds the "
+                              "office has for the review; past it the order is on the "
+                              "board's overdue list (`review_sla`). Only with required")
+
+    _sla = field_validator("sla_s")(sla_needs_review)
+
+
+class ReviewRuleOut(Frozen):
+    area: str
+    service_type: ServiceType | None
+    required: bool
+    sla_s: int | None
+    set_at: AwareDatetime
+    set_by: str
+
+
+class ReviewRuleListOut(Frozen):
+    rules: list[ReviewRuleOut]
+
+
 class CancelIn(Frozen):
     reason: Annotated[str, Field(max_length=500)] = ""
 
@@ -234,6 +261,9 @@ class RequestOut(Frozen):
     submitted_at: AwareDatetime
     accept_by: AwareDatetime | None
     complete_by: AwareDatetime | None
+    review_by: AwareDatetime | None = Field(None, description="When the office's review "
+                                            "of an order held for it is due, if a review "
+                                            "rule set a time")
     volunteers: list[VolunteerHours]
     rating: int | None
     comment: str

@@ -9,7 +9,14 @@ from __future__ import annotations
 from typing import Annotated, Literal, TypeVar
 from uuid import UUID
 
-from pydantic import AwareDatetime, Field, StringConstraints, field_validator, model_validator
+from pydantic import (
+    AwareDatetime,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from schemas.base import Command, Frozen
 from schemas.common import (
@@ -179,6 +186,35 @@ class ChangeVolunteer(CountyCommand):
         return self.team_county
 
 
+REVIEW_SLA_MAX_S = 30 * 86400
+"""The longest time a review rule may give the office: a month."""
+
+
+def sla_needs_review(sla_s: int | None, info: ValidationInfo) -> int | None:
+    """A time for the review makes sense only where orders are reviewed."""
+    if sla_s is not None and info.data.get("required") is False:
+        raise ValueError("a time for the review only where review is required")
+    return sla_s
+
+
+class SetReviewRule(CountyCommand):
+    """Staff decide whether orders of an area (and below), of one service type or of all,
+    wait for the office's review (审单), and within what time; the same area and type again
+    replace the rule. The most specific rule wins (`dispatcher.review`)."""
+
+    type: Literal["SetReviewRule"] = "SetReviewRule"
+    area: AreaCode
+    service_type: ServiceType | None = None
+    required: bool
+    sla_s: int | None = Field(None, ge=1, le=REVIEW_SLA_MAX_S)
+
+    _sla = field_validator("sla_s")(sla_needs_review)
+
+    @property
+    def county(self) -> str:
+        return county_of(self.area)
+
+
 # -- the request lifecycle -----------------------------------------------------------------
 
 
@@ -307,6 +343,7 @@ DispatchCommand = Annotated[
     | RegisterVolunteer
     | ChangeTeam
     | ChangeVolunteer
+    | SetReviewRule
     | SubmitRequest
     | ApproveRequest
     | CancelRequest

@@ -143,6 +143,20 @@ class VolunteerChanged(CountyEvent):
         return {f: getattr(self, f) for f in VOLUNTEER_FIELDS if getattr(self, f) is not None}
 
 
+class ReviewRuleSet(CountyEvent):
+    """A review rule of an area and service type (None: every type), replacing any before."""
+
+    type: Literal["ReviewRuleSet"] = "ReviewRuleSet"
+    area: AreaCode
+    service_type: ServiceType | None = None
+    required: bool
+    sla_s: int | None = None
+
+    @property
+    def county(self) -> str:
+        return county_of(self.area)
+
+
 class RequestEvent(CountyEvent):
     request_id: RequestId
 
@@ -173,6 +187,8 @@ class RequestHeldForReview(RequestEvent):
     """The office reviews orders (审核) before they are dispatched."""
 
     type: Literal["RequestHeldForReview"] = "RequestHeldForReview"
+    review_by: AwareDatetime | None = Field(None, description="The review rule's SLA: past "
+                                            "it the order is overdue on the board")
 
 
 class RequestApproved(RequestEvent):
@@ -310,6 +326,7 @@ DispatchEvent = Annotated[
     | TeamChanged
     | VolunteerRegistered
     | VolunteerChanged
+    | ReviewRuleSet
     | RequestSubmitted
     | RequestHeldForReview
     | RequestApproved

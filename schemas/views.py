@@ -101,6 +101,18 @@ class HistoryItem(Frozen):
     channel: Channel | None = Field(None, description="For the order: how it came in")
 
 
+class ReviewRuleView(Frozen):
+    """Whether orders of an area (and below) and a service type (None: all) wait for the
+    office's review, and within what time (None: no deadline)."""
+
+    area: str
+    service_type: ServiceType | None = None
+    required: bool
+    sla_s: int | None = None
+    set_at: AwareDatetime
+    set_by: str
+
+
 class RequestView(Frozen):
     request_id: str
     resident_id: str
@@ -123,6 +135,8 @@ class RequestView(Frozen):
     wait_until: AwareDatetime | None = None
     complete_by: AwareDatetime | None = None
     confirm_by: AwareDatetime | None = None
+    review_by: AwareDatetime | None = Field(None, description="When the office's review "
+                                            "of a held order is due, if a rule set a time")
     dispatched_at: AwareDatetime | None = None
     accepted_at: AwareDatetime | None = None
     completed_at: AwareDatetime | None = None

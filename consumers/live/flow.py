@@ -70,6 +70,8 @@ AFTER_DIGITS = ":"
 """The character after every digit: codes under a prefix sort before prefix + this."""
 LISTED_MAX = 200
 """Overdue and escalated requests shown, the most pressing first."""
+REVIEW_SLA = "review_sla"
+"""The reason of a held order past its review rule's SLA on the overdue list (DESIGN §11)."""
 OPEN = {RequestStatus.SUBMITTED, RequestStatus.IN_REVIEW, RequestStatus.DISPATCHED,
         RequestStatus.ACCEPTED, RequestStatus.ESCALATED}
 CLOSED = {RequestStatus.COMPLETED, RequestStatus.REVIEWED, RequestStatus.CANCELLED}
@@ -247,11 +249,15 @@ class LiveFlow:
         self._touch(tracked.boards)
         at = e.occurred_at
         if isinstance(e, ev.RequestHeldForReview):
+            if e.review_by is not None:
+                tracked.reason = REVIEW_SLA
+                self._due(tracked, e.review_by)
             self._enter(tracked, RequestStatus.IN_REVIEW, at)
         elif isinstance(e, ev.RequestApproved | ev.RequestQueued):
+            if tracked.reason == REVIEW_SLA:
+                tracked.reason = None
+            self._due(tracked, e.wait_until if isinstance(e, ev.RequestQueued) else None)
             self._enter(tracked, RequestStatus.SUBMITTED, at)
-            if isinstance(e, ev.RequestQueued):
-                self._due(tracked, e.wait_until)
         elif isinstance(e, ev.RequestDispatched):
             if tracked.team_id is not None:
                 self._team(tracked.team_id, load=-1)

@@ -1,7 +1,7 @@
 // The staff page's office panel: the teams of the scope (capacity, whether they take new work,
 // leader, deputies, areas, service types; members moved or retired), staff accounts and
 // kiosks (a one-time password or device key is shown once), the audit trail of the scope, and
-// the texts the outbox could not send.
+// the texts the outbox could not send, and the review rules (审单) of an area.
 import { addStrings, api, clear, explain, fmtTime, h, lang, newKey, t } from "./vd.js";
 
 addStrings({
@@ -38,6 +38,22 @@ addStrings({
   "admin.failures.none": ["没有。", "None."],
   "admin.audit": ["操作记录", "Audit trail"],
   "admin.audit_more": ["更多", "More"],
+  "admin.review": ["审单规则", "Review rules"],
+  "admin.review.hint": ["选择哪些区域、哪类服务的订单须经办公室审核后再派单，以及审核时限；最具体的规则优先，没有规则时按平台设置。",
+    "Choose which orders of an area and service type wait for the office's review before dispatch, and within what time; the most specific rule wins, and without one the platform's setting applies."],
+  "admin.review.area": ["区域编码", "Area code"],
+  "admin.review.type": ["服务类型", "Service type"],
+  "admin.review.all": ["全部类型", "Every type"],
+  "admin.review.required": ["需要审核", "Review required"],
+  "admin.review.sla": ["审核时限（分钟，可不填）", "Time to review (minutes, optional)"],
+  "admin.review.set": ["保存规则", "Save the rule"],
+  "admin.review.show": ["查看该区域的规则", "Show this area's rules"],
+  "admin.review.none": ["没有规则：按平台设置。", "No rule: the platform's setting applies."],
+  "admin.review.need_area": ["请填写区域编码。", "Enter an area code."],
+  "admin.review.yes": ["需要审核", "Reviewed"],
+  "admin.review.no": ["无需审核", "Not reviewed"],
+  "admin.review.minutes": ["{n} 分钟内", "within {n} min"],
+  "admin.review.by": ["{who} 设于 {at}", "set by {who} at {at}"],
   "admin.audit_row": ["{at} {actor}（{role}）{action} {kind} {id}", "{at} {actor} ({role}) {action} {kind} {id}"],
 });
 
@@ -217,6 +233,70 @@ function kioskForm() {
   return form;
 }
 
+function reviewRules() {
+  const area = h("input", { id: "admin-review-area", inputmode: "numeric", maxlength: "15" });
+  const type = h("select", { id: "admin-review-type" }, h("option", { value: "", i18n: "admin.review.all" }));
+  const required = h("input", { id: "admin-review-required", type: "checkbox", checked: true });
+  const sla = h("input", { id: "admin-review-sla", type: "number", min: "1", max: "43200", inputmode: "numeric" });
+  const out = h("p", { class: "small", role: "status", id: "admin-review-out" });
+  const rules = h("ul", { id: "admin-review-rules", class: "items small" });
+  const show = h("button", { type: "button", class: "quiet", i18n: "admin.review.show" });
+  const form = h("form", { id: "admin-review", novalidate: "" }, h("h3", { i18n: "admin.review" }),
+    h("p", { class: "muted small", i18n: "admin.review.hint" }),
+    field("admin-review-area", "admin.review.area", area), field("admin-review-type", "admin.review.type", type),
+    h("div", { class: "field" }, h("label", { class: "inline" }, required, " ", h("span", { i18n: "admin.review.required" }))),
+    field("admin-review-sla", "admin.review.sla", sla), out,
+    h("div", { class: "actions" }, h("button", { type: "submit", class: "primary", i18n: "admin.review.set" }), show),
+    rules);
+  const typeName = (code) => {
+    const found = roster.types.find((s) => s.code === code);
+    return found ? (lang() === "en" ? found.name_en : found.name_zh) : code;
+  };
+  async function load() {
+    const code = area.value.trim();
+    const found = await api("GET", "/api/v1/review-rules" + (code ? "?area=" + encodeURIComponent(code) : ""));
+    clear(rules);
+    for (const r of found.rules) {
+      rules.append(h("li", { dataset: { area: r.area, type: r.service_type || "" } },
+        h("strong", {}, r.area), " · ", r.service_type ? typeName(r.service_type) : t("admin.review.all"), " · ",
+        h("span", { class: r.required ? "badge s-in_review" : "badge" }, t(r.required ? "admin.review.yes" : "admin.review.no")),
+        r.sla_s ? " " + t("admin.review.minutes", { n: Math.round(r.sla_s / 60) }) : "",
+        " ", h("span", { class: "muted" }, t("admin.review.by", { who: r.set_by, at: fmtTime(r.set_at, true) }))));
+    }
+    if (!found.rules.length) rules.append(h("li", { class: "muted", i18n: "admin.review.none" }));
+  }
+  async function shown() {
+    out.textContent = "";
+    try {
+      await load();
+    } catch (err) {
+      out.textContent = err.code === "bad_area" ? t("admin.review.need_area") : explain(err);
+    }
+  }
+  show.addEventListener("click", shown);
+  required.addEventListener("change", () => { sla.disabled = !required.checked; });
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    out.textContent = "";
+    const code = area.value.trim();
+    if (!code) { out.textContent = t("admin.review.need_area"); area.focus(); return; }
+    const body = { area: code, required: required.checked };
+    if (type.value) body.service_type = type.value;
+    if (required.checked && sla.value.trim()) body.sla_s = Math.round(Number(sla.value) * 60);
+    try {
+      await api("POST", "/api/v1/review-rules", body, { key: newKey() });
+      out.textContent = t("admin.saved");
+      await load();
+    } catch (err) {
+      out.textContent = explain(err);
+    }
+  });
+  function fill() {
+    for (const s of roster.types) type.append(h("option", { value: s.code }, lang() === "en" ? s.name_en : s.name_zh));
+  }
+  return { section: form, fill, load: shown };
+}
+
 function auditList() {
   const list = h("ol", { id: "admin-audit", class: "items small" });
   const more = h("button", { type: "button", class: "quiet", hidden: "", i18n: "admin.audit_more" });
@@ -258,6 +338,7 @@ export async function startAdmin(section) {
   const error = h("p", { class: "error-text", role: "alert" });
   const audit = auditList();
   const failures = failedSends();
+  const review = reviewRules();
   section.append(
     h("h2", { class: "sr-only", i18n: "admin.title" }),
     h("h3", { i18n: "admin.teams" }),
@@ -265,9 +346,11 @@ export async function startAdmin(section) {
       h("thead", {}, h("tr", {}, h("th", { scope: "col", i18n: "teams.name" }), h("th", { scope: "col", class: "num", i18n: "teams.load" }),
         h("th", { scope: "col", i18n: "admin.capacity" }), h("th", { scope: "col", i18n: "admin.active" }), h("th", { scope: "col" }))),
       body)),
-    error, staffForm(), kioskForm(), audit.section, failures.section);
+    error, review.section, staffForm(), kioskForm(), audit.section, failures.section);
   try {
     await Promise.all([loadTeams(body), audit.load(false), failures.load()]);
+    review.fill();
+    await review.load();
   } catch (e) {
     error.textContent = explain(e);
   }

@@ -77,6 +77,8 @@ const STRINGS = {
   "item.since": ["{time} 起", "since {time}"],
   "item.team": ["服务队 {team}", "team {team}"],
   "item.urgent": ["紧急", "Urgent"],
+  "review.approve": ["审核通过", "Approve"],
+  "review.approved": ["已审核通过：{status}", "Approved: {status}"],
   "dispatch.open": ["人工派单", "Dispatch by hand"],
   "dispatch.close": ["收起", "Close"],
   "dispatch.loading": ["正在查找可派的服务队…", "Looking for teams…"],
@@ -561,6 +563,12 @@ function renderList(which, items) {
         h("p", { class: "muted small" }, shortId(id), " · ", detail,
           item.team_id ? " · " + t("item.team", { team: item.team_id }) : "",
           reason ? " · " + reason : ""));
+      if (item.status === "in_review") {
+        li.append(h("button", {
+          type: "button", class: "primary", dataset: { key: which + ":approve:" + id, action: "approve" },
+          onclick: (e) => approve(item, e.currentTarget),
+        }, t("review.approve")), " ");
+      }
       if (DISPATCHABLE.has(item.status)) {
         const open = state.openDispatch.has(id);
         li.append(h("button", {
@@ -620,6 +628,18 @@ async function loadCandidates(item, panel) {
     panel.append(list, message);
   } catch (e) {
     clear(panel).append(h("p", { class: "notice bad", role: "alert" }, explain(e)));
+  }
+}
+
+// A held order (审单) is approved from the board: the dispatcher then routes it as any other.
+async function approve(item, button) {
+  button.disabled = true;
+  try {
+    const done = await api("POST", `/api/v1/requests/${encodeURIComponent(item.request_id)}/approve`, {});
+    announce(t("review.approved", { status: t("status." + done.status) }));
+  } catch (e) {
+    button.disabled = false;
+    announce(explain(e));
   }
 }
 

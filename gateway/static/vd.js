@@ -87,6 +87,7 @@ const COMMON = {
   "reason.no_eligible_team": ["没有能提供这项服务的服务队", "No team offers this service here"],
   "reason.too_many_refusals": ["多次被拒或超时", "Refused or timed out too often"],
   "reason.all_teams_busy": ["服务队都已满员", "Every team is busy"],
+  "reason.review_sla": ["审核超时", "Review overdue"],
   "err.network": ["网络连接失败，请稍后再试。", "Cannot reach the platform; please try again."],
   "err.timeout": ["等待时间过长，请稍后再试。", "This took too long; please try again."],
   "err.unavailable": ["系统繁忙，请稍后再试。", "The platform is busy; please try again shortly."],

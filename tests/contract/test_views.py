@@ -57,6 +57,7 @@ from runtime.redis_store import RedisStore
 from runtime.replay import Replay
 from runtime.views import StoreViews
 from schemas import activities as act
+from schemas import commands as cmd
 from schemas import households as h
 from schemas import wishes as w
 from schemas.base import Actor
@@ -88,6 +89,20 @@ async def district(rig: Rig) -> None:
     await activities(rig)
     await wishes(rig)
     await households(rig)
+    await review_rules(rig)
+
+
+async def review_rules(rig: Rig) -> None:
+    """Two review rules of the county, set after its orders: the village's groceries are
+    reviewed within an hour, the other town's orders are not."""
+    staff = Actor(role=Role.STAFF, subject="S1")
+    for area, kind, required, sla_s in ((VILLAGE_A1, ServiceType.GROCERIES, True, 3600),
+                                        (TOWN_B, None, False, None)):
+        command_id = uuid.uuid4()
+        outcome = await rig.send(cmd.SetReviewRule(
+            command_id=command_id, occurred_at=NOW, correlation_id=command_id, actor=staff,
+            area=area, service_type=kind, required=required, sla_s=sla_s))
+        assert outcome is not None and outcome.ok, outcome
 
 
 def activity_command(kind: type[act.ActivityCommand], actor: Actor, **fields: Any
@@ -210,7 +225,8 @@ async def answers(views: StoreViews) -> list[Any]:
             await views.wishes(None, 10), await views.wishes(TOWN_A, 10),
             await views.wishes_of("R001", COUNTY, 10), await views.claims_of("V1", COUNTY, 10),
             await views.household("H1"), await views.households(TOWN_A, 10),
-            await views.civic_rules(COUNTY), await views.civic_items()]
+            await views.civic_rules(COUNTY), await views.civic_items(),
+            await views.review_rules(COUNTY)]
 
 
 class ViewsContract:
@@ -373,6 +389,13 @@ class ViewsContract:
         entries, total = await views.civic_entries(one, 10)
         assert total == 1 and [(e.kind, e.points, e.rule_id) for e in entries] == [
             ("score", 7, "hygiene")]
+
+    async def test_review_rules_by_area(self, views: StoreViews) -> None:
+        rules = await views.review_rules(COUNTY)
+        assert [(r.area, r.service_type, r.required, r.sla_s, r.set_by) for r in rules] == [
+            (VILLAGE_A1, ServiceType.GROCERIES, True, 3600, "S1"),
+            (TOWN_B, None, False, None, "S1")]
+        assert await views.review_rules("430599") == []
 
     async def test_the_catalog(self, views: StoreViews) -> None:
         [towel] = await views.catalog()

@@ -729,7 +729,30 @@ async def probe_rules(s: Scene, kind: str) -> Reply:
     return Reply(200 if listed else 404, reply.body, reply.headers)
 
 
+def _review_rule_body(s: Scene) -> dict[str, Any]:
+    """A rule that changes nothing the other probes do: repairs are not reviewed."""
+    return {"area": s.area, "service_type": "repair", "required": False}
+
+
+async def probe_new_review_rule(s: Scene, kind: str) -> Reply:
+    return await s.staff(scope_for(kind, s.area, s.elsewhere)).post(
+        "/api/v1/review-rules", _review_rule_body(s))
+
+
+async def probe_review_rules(s: Scene, kind: str) -> Reply:
+    if "review_rule" not in s.kept:
+        made = await s.district.staff.post("/api/v1/review-rules", _review_rule_body(s))
+        assert made.status == 201, made.body
+        s.kept["review_rule"] = s.area
+    reply = await s.staff(scope_for(kind, s.area, s.elsewhere)).get("/api/v1/review-rules")
+    assert reply.status == 200, reply.body
+    listed = s.area in {r["area"] for r in reply.body["rules"]}
+    return Reply(200 if listed else 404, reply.body, reply.headers)
+
+
 PROBES: dict[str, tuple[str, Probe]] = {
+    "POST /api/v1/review-rules": ("create", probe_new_review_rule),
+    "GET /api/v1/review-rules": ("list", probe_review_rules),
     "POST /api/v1/households": ("create", probe_new_household),
     "GET /api/v1/households": ("list", probe_households),
     "POST /api/v1/civic-rules": ("create", probe_new_rule),

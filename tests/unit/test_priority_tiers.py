@@ -33,6 +33,7 @@ from unit.builders import (
 from consumers.live.flow import LiveFlow
 from dispatcher.policy import DispatchPolicy
 from residents.rules import priority_tier, profile_tier
+from runtime.settings import Settings
 from schemas import commands as cmd
 from schemas import events as ev
 from schemas.base import Actor
@@ -162,3 +163,15 @@ def test_the_live_board_shows_the_tier_of_an_escalated_order() -> None:
         flow.evolve(event)
     [escalated] = flow.snapshot(T0 + timedelta(minutes=1)).escalated
     assert (escalated.request_id, escalated.priority) == (rid(9), 1)
+
+
+def test_the_tier_settings_reach_the_dispatch_policy() -> None:
+    settings_ = Settings.from_env({"VD_ACCEPT_WINDOW_TIER1_S": "5",
+                                   "VD_WAIT_WINDOW_TIER2_S": "7",
+                                   "VD_COMPLETE_WINDOW_TIER3_S": "9"})
+    policy = settings_.dispatch_policy()
+    assert policy.accept_window(Urgency.NORMAL, 1) == timedelta(seconds=5)
+    assert policy.wait_window(Urgency.NORMAL, 2) == timedelta(seconds=7)
+    assert policy.complete_window(Urgency.NORMAL, 3) == timedelta(seconds=9)
+    assert Settings().dispatch_policy().accept_window(Urgency.NORMAL, 3) == timedelta(
+        minutes=30)
