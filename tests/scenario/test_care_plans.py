@@ -118,6 +118,8 @@ async def test_visits_fall_due_by_themselves_are_done_or_missed(
         return visits if visits["done"] >= 1 and visits["missed"] >= 1 else None
 
     await eventually(counted)
+    ended = await staff.post(f"/api/v1/care-plans/{plan_id}/end", {"reason": "测试结束"})
+    assert ended.status == 200, "no visit falls due after its end"
 
 
 async def test_a_visit_called_off_is_missed_at_once_and_opens_a_case(
