@@ -3,6 +3,7 @@
 // kiosks (a one-time password or device key is shown once), the audit trail of the scope, and
 // the texts the outbox could not send, and the review rules (审单) of an area.
 import { addStrings, api, clear, explain, fmtTime, h, lang, newKey, t } from "./vd.js";
+import { field } from "./staff-forms.js";
 
 addStrings({
   "admin.title": ["办公室管理", "Office"],
@@ -56,10 +57,6 @@ addStrings({
   "admin.review.by": ["{who} 设于 {at}", "set by {who} at {at}"],
   "admin.audit_row": ["{at} {actor}（{role}）{action} {kind} {id}", "{at} {actor} ({role}) {action} {kind} {id}"],
 });
-
-function field(id, key, input) {
-  return h("div", { class: "field" }, h("label", { for: id, i18n: key }), input);
-}
 
 const roster = { teams: [], types: [] };
 

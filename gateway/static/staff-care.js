@@ -3,7 +3,8 @@
 // each visit as a request when it falls due), the plans of the scope with their visits done
 // and missed, ending a plan, and the visits report (planned, done, missed and the visit rate
 // by area and month) with CSV / Excel exports.
-import { ApiError, addStrings, api, clear, download, explain, fmtTime, h, lang, newKey, t } from "./vd.js";
+import { addStrings, api, clear, download, explain, fmtTime, h, lang, t } from "./vd.js";
+import { field, posting } from "./staff-forms.js";
 
 addStrings({
   "care.title": ["关爱探访计划", "Care visits"],
@@ -64,10 +65,6 @@ addStrings({
 const CADENCES = ["week", "fortnight", "month", "quarter"];
 const care = { areas: [], types: [], teams: [] };
 
-function field(id, key, input) {
-  return h("div", { class: "field" }, h("label", { for: id, i18n: key }), input);
-}
-
 function typeName(code) {
   const type = care.types.find((x) => x.code === code);
   if (!type) return code;
@@ -77,21 +74,6 @@ function typeName(code) {
 function areaSelect(id) {
   return h("select", { id }, h("option", { value: "", i18n: "care.every" }),
     ...care.areas.map((a) => h("option", { value: a.code }, `${a.name}（${a.code}）`)));
-}
-
-function posting(form, out, send) {
-  let key = newKey();
-  form.addEventListener("submit", async (e) => {
-    e.preventDefault();
-    out.textContent = "";
-    try {
-      out.textContent = await send(key);
-      key = newKey();
-    } catch (err) {
-      out.textContent = explain(err);
-      if (err instanceof ApiError && err.status < 500) key = newKey();
-    }
-  });
 }
 
 async function loadSuggestions() {

@@ -2,7 +2,8 @@
 // (the overdue first when asked), one case's closed loop of steps (collect → prescribe → act
 // → verify) with its deadline and owning office, recording a step, closing with a
 // resolution, and opening a case for a resident or a matter the office found itself.
-import { ApiError, addStrings, api, clear, explain, fmtTime, h, newKey, t } from "./vd.js";
+import { addStrings, api, clear, explain, fmtTime, h, t } from "./vd.js";
+import { field, posting } from "./staff-forms.js";
 
 addStrings({
   "cases.title": ["办不成事反映", "Can't-get-it-done window"],
@@ -63,10 +64,6 @@ const KINDS = ["complaint", "stalled", "dispute", "missed_visit", "other"];
 const STEPS = ["note", "prescribe", "act", "verify"];
 const desk = { areas: [], cursor: null, open: null };
 
-function field(id, key, input) {
-  return h("div", { class: "field" }, h("label", { for: id, i18n: key }), input);
-}
-
 function query() {
   const params = new URLSearchParams({ limit: "30" });
   const status = document.getElementById("cases-status").value;
@@ -102,22 +99,6 @@ async function loadCases(more) {
   } catch (e) {
     error.textContent = explain(e);
   }
-}
-
-/** A form that posts once per attempt and shows the answer in its own status line. */
-function posting(form, out, send) {
-  let key = newKey();
-  form.addEventListener("submit", async (e) => {
-    e.preventDefault();
-    out.textContent = "";
-    try {
-      out.textContent = await send(key);
-      key = newKey();
-    } catch (err) {
-      out.textContent = explain(err);
-      if (err instanceof ApiError && err.status < 500) key = newKey();
-    }
-  });
 }
 
 function stepForm(item) {

@@ -3,6 +3,7 @@
 // household's points with its entries, corrections and a printed redeem code; registering
 // households, setting the village's rules and stocking the supermarket kiosk's shelf.
 import { ApiError, addStrings, api, clear, explain, fmtTime, h, newKey, serverNow, t } from "./vd.js";
+import { field, posting } from "./staff-forms.js";
 
 addStrings({
   "civic.title": ["积分超市", "Village points supermarket"],
@@ -77,10 +78,6 @@ addStrings({
 
 const civic = { sheet: null, areas: [] };
 
-function field(id, key, input) {
-  return h("div", { class: "field" }, h("label", { for: id, i18n: key }), input);
-}
-
 function monthNow() {
   const parts = new Intl.DateTimeFormat("en-CA", { timeZone: "Asia/Shanghai", year: "numeric", month: "2-digit" })
     .formatToParts(new Date(serverNow()));
@@ -90,23 +87,6 @@ function monthNow() {
 
 function status(el, text) {
   el.textContent = text;
-}
-
-/** A form whose submit posts once per attempt (a retried click after a timeout is the same
- * command), reporting in its own status line. */
-function posting(form, out, send) {
-  let key = newKey();
-  form.addEventListener("submit", async (e) => {
-    e.preventDefault();
-    status(out, "");
-    try {
-      status(out, await send(key));
-      key = newKey();
-    } catch (err) {
-      status(out, explain(err));
-      if (err instanceof ApiError && err.status < 500) key = newKey();
-    }
-  });
 }
 
 // -- the sheet -----------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 // reason), a volunteer's record with corrections and certificates, and the hours report by
 // area, service type, team or month with a bar chart and CSV / XLSX downloads.
 import { ApiError, addStrings, api, clear, download, explain, fmtHours, h, lang, newKey, t } from "./vd.js";
+import { field } from "./staff-forms.js";
 
 addStrings({
   "hours.title": ["时长核验与证明", "Hours, flags and certificates"],
@@ -66,10 +67,6 @@ addStrings({
 
 const GROUPS = ["area", "service_type", "team", "month"];
 const typeNames = {};
-
-function field(id, key, input) {
-  return h("div", { class: "field" }, h("label", { for: id, i18n: key }), input);
-}
 
 function stars(n) {
   return n > 0 ? t("hours.stars", { n }) : t("hours.nostars");

@@ -2,6 +2,7 @@
 // scope), register one (a phone is optional), read a profile whole (each read is audited),
 // and order a service on a resident's behalf (代点单: by phone, at the counter, on a visit).
 import { ApiError, addStrings, api, clear, explain, h, lang, newKey, onLang, t } from "./vd.js";
+import { field } from "./staff-forms.js";
 
 addStrings({
   "people.title": ["居民与代点单", "Residents and orders on their behalf"],
@@ -49,10 +50,6 @@ addStrings({
 
 const TAGS = ["living_alone", "empty_nest", "care_dependent", "disability", "low_income", "extreme_hardship", "left_behind_child"];
 const people = { areas: [], types: [], cursor: null, query: "" };
-
-function field(id, key, input) {
-  return h("div", { class: "field" }, h("label", { for: id, i18n: key }), input);
-}
 
 function tagName(tag) {
   return t("tag." + tag);

@@ -3,6 +3,7 @@
 // wanted, post a wish for a resident who cannot use a phone, and read the wishes report
 // (collected, claimed, fulfilled and the fulfilment rate by area) with CSV / Excel exports.
 import { ApiError, addStrings, api, clear, download, explain, fmtHours, fmtTime, h, newKey, t } from "./vd.js";
+import { field } from "./staff-forms.js";
 
 addStrings({
   "wishes.title": ["微心愿", "Micro-wishes"],
@@ -53,10 +54,6 @@ addStrings({
 
 const STATUSES = ["open", "claimed", "done", "fulfilled", "withdrawn"];
 const pool = { areas: [], cursor: null };
-
-function field(id, key, input) {
-  return h("div", { class: "field" }, h("label", { for: id, i18n: key }), input);
-}
 
 function areaSelect(id, every) {
   return h("select", { id },
