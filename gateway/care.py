@@ -20,7 +20,7 @@ from care.rules import suggestion_for
 from gateway.errors import ApiError
 from gateway.http import Call, answer, execute
 from gateway.personal import ERASED, Opened
-from gateway.reports import FORMATS, _attachment, _format, _one_level_down
+from gateway.reports import FORMATS, attachment, one_level_down, report_format
 from gateway.routes import COMMAND_ERRORS, STAFF, _limit, _result, ranked_cursor, route
 from reports.tables import area_rows, csv_table, xlsx_table
 from reports.visits import tabulate_visits
@@ -284,23 +284,23 @@ async def _visits(call: Call, root: str | None, first: date | None
        query=(("area", "an area code within the scope"), ("month", "YYYY-MM"),
               ("format", "json | csv | xlsx")))
 async def visits_report(call: Call) -> web.StreamResponse:
-    fmt = _format(call)
+    fmt = report_format(call)
     month, first = _month(call)
     root = call.listed_area()
     visits, truncated = await _visits(call, root, first)
-    parent, children, label = await _one_level_down(call, root)
+    parent, children, label = await one_level_down(call, root)
     rows, totals = tabulate_visits(((v.area, v.status) for v in visits if _in_month(v, first)),
                                    area_rows(parent, children, root_label=label))
     lines = [(r.area, r.label, r.planned, r.done, r.missed, r.open,
               "" if r.rate is None else r.rate) for r in [*rows, totals]]
     if fmt == "csv":
         return web.Response(text=csv_table(CSV_HEADER, lines), content_type="text/csv",
-                            charset="utf-8", headers=_attachment("visits-by-area", "csv"))
+                            charset="utf-8", headers=attachment("visits-by-area", "csv"))
     if fmt == "xlsx":
         title = f"关爱探访 {root or '全部'} {month or ''}".strip()
         data = await asyncio.to_thread(xlsx_table, XLSX_HEADER, lines, title)
         return web.Response(body=data, content_type=FORMATS["xlsx"],
-                            headers=_attachment("visits-by-area", "xlsx"))
+                            headers=attachment("visits-by-area", "xlsx"))
     return answer(api.VisitReportOut(
         area=root, month=month,
         rows=[api.VisitRowOut(**asdict(r)) for r in rows],

@@ -79,11 +79,11 @@ async def _grouping(call: Call, group_by: str, root: str | None) -> KeyOf:
     if group_by == "team":
         teams = await call.views.teams(county_of(root) if root else None)
         return by_team({t.team_id: t.name for t in teams})
-    parent, children, label = await _one_level_down(call, root)
+    parent, children, label = await one_level_down(call, root)
     return by_area(parent, children, root_label=label)
 
 
-async def _one_level_down(call: Call, root: str | None) -> tuple[str, dict[str, str], str]:
+async def one_level_down(call: Call, root: str | None) -> tuple[str, dict[str, str], str]:
     """The rows of a report by area: the areas one level below `root` (every county
     without one), and the root's own label."""
     areas = await call.views.areas(county_of(root) if root else None)
@@ -95,7 +95,7 @@ async def _one_level_down(call: Call, root: str | None) -> tuple[str, dict[str, 
     return root, children, names.get(root, root)
 
 
-def _format(call: Call) -> str:
+def report_format(call: Call) -> str:
     fmt = call.request.query.get("format", "json")
     if fmt not in FORMATS:
         raise ApiError(400, "bad_format", "format must be json, csv or xlsx")
@@ -125,7 +125,7 @@ async def hours_report(call: Call) -> web.StreamResponse:
     group_by = query.get("group_by", "area")
     if group_by not in GROUPS:
         raise ApiError(400, "bad_group_by", "group_by must be area, service_type, team or month")
-    fmt = _format(call)
+    fmt = report_format(call)
     start, end = _period(call)
     root = call.listed_area()
     entries, truncated = await _entries(call, root)
@@ -133,12 +133,12 @@ async def hours_report(call: Call) -> web.StreamResponse:
     rows, totals = tabulate(kept, await _grouping(call, group_by, root))
     if fmt == "csv":
         return web.Response(text=to_csv(rows, totals), content_type="text/csv",
-                            charset="utf-8", headers=_attachment(f"hours-by-{group_by}", "csv"))
+                            charset="utf-8", headers=attachment(f"hours-by-{group_by}", "csv"))
     if fmt == "xlsx":
         title = f"志愿服务时长 {root or '全部'}"
         data = await asyncio.to_thread(xlsx_of, rows, totals, title)
         return web.Response(body=data, content_type=FORMATS["xlsx"],
-                            headers=_attachment(f"hours-by-{group_by}", "xlsx"))
+                            headers=attachment(f"hours-by-{group_by}", "xlsx"))
     return answer(ReportOut(
         area=root, group_by=group_by, period={"from": start, "to": end},
         rows=[ReportRowOut(**r.as_dict()) for r in rows],
@@ -182,29 +182,29 @@ def posted_on(wish: WishView) -> date:
        query=(("area", "an area code within the scope"), ("from", "YYYY-MM-DD"),
               ("to", "YYYY-MM-DD"), ("format", "json | csv | xlsx")))
 async def wishes_report(call: Call) -> web.StreamResponse:
-    fmt = _format(call)
+    fmt = report_format(call)
     start, end = _period(call)
     root = call.listed_area()
     wishes, truncated = await _wishes(call, root, start)
     kept = [WishFacts(area=x.area, status=x.status, claims=x.claims) for x in wishes
             if in_period(posted_on(x), start, end)]
-    parent, children, label = await _one_level_down(call, root)
+    parent, children, label = await one_level_down(call, root)
     rows, totals = tabulate_wishes(kept, area_rows(parent, children, root_label=label))
     lines = [row.cells() for row in [*rows, totals]]
     if fmt == "csv":
         return web.Response(text=csv_table(wish_tables.CSV_HEADER, lines),
                             content_type="text/csv", charset="utf-8",
-                            headers=_attachment("wishes-by-area", "csv"))
+                            headers=attachment("wishes-by-area", "csv"))
     if fmt == "xlsx":
         title = f"微心愿 {root or '全部'}"
         data = await asyncio.to_thread(xlsx_table, wish_tables.XLSX_HEADER, lines, title)
         return web.Response(body=data, content_type=FORMATS["xlsx"],
-                            headers=_attachment("wishes-by-area", "xlsx"))
+                            headers=attachment("wishes-by-area", "xlsx"))
     return answer(WishReportOut(
         area=root, period={"from": start, "to": end},
         rows=[WishRowOut(**r.as_dict()) for r in rows],
         totals=WishRowOut(**totals.as_dict()), truncated=truncated))
 
 
-def _attachment(name: str, suffix: str) -> dict[str, str]:
+def attachment(name: str, suffix: str) -> dict[str, str]:
     return {"Content-Disposition": f'attachment; filename="{name}.{suffix}"'}
